@@ -1,0 +1,10 @@
+import type { IngestSummary } from '../ingest/ingest-input.ts';
+
+export function printSummary(s: IngestSummary): void {
+  const lines = [
+    `${s.file} (${s.format}): ${s.applied} stored, ${s.unchanged} unchanged (replayed or older), ${s.stoppedBySnapshot} stopped by snapshot, ${s.skipped.length} skipped`,
+    ...s.skipped.map((k) => `  skipped ${k.path}: ${k.reason}`),
+    ...(s.images.length ? ['  images (resourceId):', ...s.images.map((id) => `    ${id}`)] : []),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,123 @@
+// `imagescope ingest`: thin wrapper that reads files and hands them to the library (straight into the
+// store with --db) or to a running server's ingest endpoint (--endpoint).
+import { readFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { ingestInput, type IngestSummary } from '../ingest/ingest-input.ts';
+import { checkIngestOptions, type IngestOptions } from '../ingest/ingest-options.ts';
+import { IngestRejection } from '../ingest/ingest-rejection.ts';
+import { defaultAccountId } from '../server/config.ts';
+import { defaultDatabaseFile, openStore } from '../store/open-store.ts';
+import type { Store } from '../store/store.ts';
+import { postToEndpoint } from './ingest-endpoint-client.ts';
+import { printSummary } from './ingest-report.ts';
+
+interface IngestFlags {
+  db?: string;
+  endpoint?: string;
+  format: string;
+  clusterArn?: string;
+  namespace?: string;
+  accountId?: string;
+  region?: string;
+  json?: boolean;
+}
+
+export function ingestCommand(): Command {
+  return new Command('ingest')
+    .description('store runtime events (ECS task state changes, Kubernetes pods) from files or stdin (-)')
+    .argument('<files...>', 'input files; - reads standard input')
+    .option('--db <path|url>', 'write straight into this store (IMAGESCOPE_DB, default ./imagescope.sqlite)')
+    .option('--endpoint <url>', 'send to a running server instead, e.g. http://127.0.0.1:4599')
+    .option('--format <format>', 'auto, ecs or kubernetes', 'auto')
+    .option('--cluster-arn <arn>', 'cluster the Kubernetes objects come from (arn:aws:eks:<region>:<account>:cluster/<name>)')
+    .option('--namespace <ns>', 'the Kubernetes list is a complete snapshot of this namespace only')
+    .option('--account-id <id>', 'tenant account that owns the data (IMAGESCOPE_DEFAULT_ACCOUNT_ID, default 000000000000)')
+    .option('--region <region>', 'region for images of non-ECR registries (default: from the input, else us-east-1)')
+    .option('--json', 'print the summaries as JSON')
+    .action(async (files: string[], flags: IngestFlags) => {
+      process.exitCode = await runIngest(files, flags);
+    });
+}
+
+async function runIngest(files: string[], flags: IngestFlags): Promise<number> {
+  let options: IngestOptions;
+  try {
+    options = checkIngestOptions({
+      format: flags.format as IngestOptions['format'],
+      accountId: flags.accountId ?? process.env.IMAGESCOPE_DEFAULT_ACCOUNT_ID ?? defaultAccountId,
+      region: flags.region,
+      clusterArn: flags.clusterArn,
+      namespace: flags.namespace,
+    });
+  } catch (error) {
+    process.stderr.write(`imagescope ingest: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const store: Store | undefined = flags.endpoint ? undefined : await openStore(flags.db ?? process.env.IMAGESCOPE_DB ?? defaultDatabaseFile);
+  const progress = startProgress(files.length);
+  const summaries: IngestSummary[] = [];
+  let rejected = 0;
+  try {
+    for (const file of files) {
+      try {
+        const text = await readInput(file);
+        summaries.push(store ? await ingestInput(store, { name: file, text }, options, Date.now()) : await postToEndpoint(flags.endpoint!, file, text, options));
+      } catch (error) {
+        if (!(error instanceof IngestRejection)) throw error;
+        rejected++;
+        progress.interrupt(`rejected ${error.message} (nothing of it was stored)`);
+      }
+      progress.advance();
+    }
+  } finally {
+    progress.stop();
+    await store?.close();
+  }
+  if (flags.json) process.stdout.write(`${JSON.stringify(summaries, null, 2)}\n`);
+  else summaries.forEach(printSummary);
+  return rejected > 0 ? 1 : 0;
+}
+
+async function readInput(file: string): Promise<string> {
+  const bytes = file === '-' ? await readStdin() : await readFile(file).catch((error: NodeJS.ErrnoException) => {
+    throw new IngestRejection('$', `cannot read the file (${error.code ?? error.message})`, file);
+  });
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new IngestRejection('$', 'not valid UTF-8', file);
+  }
+}
+
+async function readStdin(): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of process.stdin) parts.push(part as Buffer);
+  return Buffer.concat(parts);
+}
+
+/** A progress bar on a terminal, shown only once an ingest has taken more than a moment. */
+function startProgress(total: number) {
+  let bar: SingleBar | undefined;
+  let done = 0;
+  const timer = process.stderr.isTTY
+    ? setTimeout(() => {
+        bar = new SingleBar({ format: 'ingesting [{bar}] {value}/{total} inputs', stream: process.stderr });
+        bar.start(total, done);
+      }, 500)
+    : undefined;
+  return {
+    advance() {
+      done++;
+      bar?.update(done);
+    },
+    interrupt(message: string) {
+      if (bar) process.stderr.write('\n');
+      process.stderr.write(`${message}\n`);
+    },
+    stop() {
+      clearTimeout(timer);
+      bar?.stop();
+    },
+  };
+}

@@ -1,0 +1,10 @@
+import { Command } from 'commander';
+import { ingestCommand } from './ingest.ts';
+import { serveCommand } from './serve.ts';
+
+const program = new Command('imagescope')
+  .description('Where each container image runs, and how vulnerable the images you build are, over the AWS wire protocol')
+  .showHelpAfterError();
+program.addCommand(serveCommand());
+program.addCommand(ingestCommand());
+await program.parseAsync(process.argv);

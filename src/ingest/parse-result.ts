@@ -1,0 +1,27 @@
+// What every ingest parser returns: normalised records plus what it passed over and why.
+import type { ImageKey } from './images.ts';
+import type { RuntimeBatch } from './runtime/observations.ts';
+
+export interface Skipped {
+  path: string;
+  reason: string;
+}
+
+export interface ParseContext {
+  /** The tenant account that ingests (owner of every row written). */
+  accountId: string;
+  /** Region for images of non-ECR registries; falls back to the input's own region, then us-east-1. */
+  region?: string;
+  /** Ingest time, epoch ms: the observation time of snapshots and watch events. */
+  now: number;
+  clusterArn?: string;
+  namespace?: string;
+}
+
+export interface RuntimeParseResult {
+  runtime: RuntimeBatch;
+  skipped: Skipped[];
+  images: ImageKey[];
+}
+
+export const defaultRegion = 'us-east-1';

@@ -1,0 +1,132 @@
+// Kubernetes Pods -> unit observations. Accepts a `kubectl get pods -A -o json` List (a complete
+// snapshot of the cluster, or of one namespace with --namespace), a single Pod, or watch events
+// `{"type", "object"}` one per line. Pods do not name their cluster, so the ingest names it.
+import { imageKeyOf, parseImageReference, resourceIdOf, type ImageKey, type ImageScope } from '../images.ts';
+import type { JsonDocument } from '../json-documents.ts';
+import { JsonReader } from '../json-reader.ts';
+import { defaultRegion, type ParseContext, type RuntimeParseResult, type Skipped } from '../parse-result.ts';
+import { indexOwners, workloadOfPod, type OwnerIndex } from './kubernetes-workloads.ts';
+import type { SnapshotScope, UnitObservation, UnitState } from './observations.ts';
+
+const missingClusterReason =
+  'Kubernetes objects do not name their cluster: pass --cluster-arn arn:aws:eks:<region>:<account>:cluster/<name>';
+const watchTypes = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
+
+export function isKubernetesDocument(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  if (typeof v.type === 'string' && watchTypes.has(v.type) && typeof v.object === 'object') return true;
+  return (v.kind === 'Pod' || v.kind === 'PodList' || v.kind === 'List') && typeof v.apiVersion === 'string';
+}
+
+export function parseKubernetesPods(documents: JsonDocument[], context: ParseContext): RuntimeParseResult {
+  const clusterArn = context.clusterArn;
+  const units: UnitObservation[] = [];
+  const snapshots: SnapshotScope[] = [];
+  const skipped: Skipped[] = [];
+  const images = new Map<string, ImageKey>();
+  const scope: ImageScope = { accountId: context.accountId, region: context.region ?? regionOf(clusterArn) };
+  const read = (pod: JsonReader, owners: OwnerIndex, deleted: boolean) => {
+    const unit = observePod(pod, { clusterArn: clusterArn!, scope, owners, deleted, now: context.now, skipped });
+    if (context.namespace && unit.detailsGroup !== context.namespace) {
+      pod.fail(`pod is in namespace '${unit.detailsGroup}' but the ingest is limited to --namespace '${context.namespace}'`, 'metadata');
+    }
+    unit.images.forEach((key) => images.set(resourceIdOf(key), key));
+    units.push(unit);
+    return unit;
+  };
+  for (const doc of documents) {
+    const root = JsonReader.of(doc.value, doc.path).object();
+    if (!clusterArn) root.fail(missingClusterReason);
+    const kind = root.raw('kind');
+    if (kind === 'PodList' || kind === 'List') {
+      const items = root.array('items');
+      const owners = indexOwners(items);
+      const listed = items.filter((item) => item.object().raw('kind') === 'Pod' || (kind === 'PodList' && item.raw('kind') === undefined));
+      const unitIds = listed.map((pod) => read(pod, owners, false).unitId);
+      snapshots.push({ clusterArn: clusterArn!, namespace: context.namespace, at: context.now, unitIds });
+    } else if (kind === 'Pod') {
+      read(root, new Map(), false);
+    } else {
+      const type = root.string('type');
+      if (!watchTypes.has(type)) root.fail(`unknown watch event type '${type}'`, 'type');
+      if (type === 'BOOKMARK') continue;
+      if (type === 'ERROR') root.fail('the watch stream reported an error; re-list the pods and ingest the list');
+      const object = root.child('object').object();
+      const objectKind = object.raw('kind');
+      if (objectKind !== undefined && objectKind !== 'Pod') {
+        skipped.push({ path: object.path, reason: `watch event for a ${String(objectKind)}, not a Pod` });
+        continue;
+      }
+      read(object, new Map(), type === 'DELETED');
+    }
+  }
+  return { runtime: { units, snapshots }, skipped, images: [...images.values()] };
+}
+
+interface PodContext {
+  clusterArn: string;
+  scope: ImageScope;
+  owners: OwnerIndex;
+  deleted: boolean;
+  now: number;
+  skipped: Skipped[];
+}
+
+function observePod(pod: JsonReader, context: PodContext): UnitObservation {
+  const metadata = pod.child('metadata').object();
+  const name = metadata.string('name');
+  const namespace = metadata.optionalString('namespace') ?? 'default';
+  const uid = metadata.optionalString('uid');
+  const resourceVersion = metadata.optionalString('resourceVersion');
+  const status = pod.child('status');
+  const statuses = status.isObject() ? (status.optionalArray('containerStatuses') ?? []) : [];
+  const phase = status.isObject() ? status.optionalString('phase') : undefined;
+  const finishedAt = Math.max(0, ...statuses.map((s) => s.child('state').child('terminated').optionalTime('finishedAt') ?? 0));
+  let state: UnitState;
+  if (context.deleted || phase === 'Succeeded' || phase === 'Failed') state = 'STOPPED';
+  else if (phase === 'Running' || phase === 'Unknown') state = 'RUNNING';
+  else state = statuses.some((s) => s.child('state').has('running')) ? 'RUNNING' : 'PENDING';
+  return {
+    unitId: `${context.clusterArn}/pod/${uid ?? `${namespace}/${name}`}`,
+    platform: 'EKS',
+    clusterArn: context.clusterArn,
+    detailsGroup: namespace,
+    workload: workloadOfPod(metadata, namespace, context.owners),
+    state,
+    version: resourceVersion && /^\d+$/.test(resourceVersion) ? Number(resourceVersion) : 0,
+    observedAt: context.now,
+    stoppedAt: state === 'STOPPED' ? Math.min(finishedAt || context.now, context.now) : undefined,
+    images: podImages(pod, statuses, context),
+  };
+}
+
+/** The distinct images a pod's containers run, keyed on the manifest digest kubelet reports. */
+function podImages(pod: JsonReader, statuses: JsonReader[], context: PodContext): ImageKey[] {
+  const keys = new Map<string, ImageKey>();
+  const add = (key: ImageKey | undefined, where: JsonReader, reference: string) => {
+    if (key) keys.set(resourceIdOf(key), key);
+    else context.skipped.push({ path: where.path, reason: `image '${reference}' has no manifest digest yet` });
+  };
+  if (statuses.length > 0) {
+    for (const s of statuses) {
+      s.object();
+      const reference = s.string('image');
+      const imageId = s.optionalString('imageID') ?? '';
+      const fromId = parseImageReference(imageId);
+      // imageID is `repo@sha256:...` (sometimes with docker-pullable://); a bare digest names no repo.
+      const key = fromId?.digest ? imageKeyOf(imageId, context.scope) : imageKeyOf(reference, context.scope, imageId.startsWith('sha256:') ? imageId : undefined);
+      add(key, s, reference);
+    }
+  } else {
+    for (const container of pod.child('spec').array('containers')) {
+      const reference = container.string('image');
+      add(imageKeyOf(reference, context.scope), container, reference);
+    }
+  }
+  return [...keys.values()];
+}
+
+function regionOf(clusterArn: string | undefined): string {
+  return clusterArn?.split(':')[3] || defaultRegion;
+}

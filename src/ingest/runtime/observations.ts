@@ -1,0 +1,46 @@
+// Normalised runtime observations: what the ECS and Kubernetes parsers emit and the store applies.
+import type { ImageKey } from '../images.ts';
+import type { UnitState } from '../../store/schema.ts';
+
+export type { UnitState };
+
+/** One task or pod as last seen by one event or snapshot. Times are epoch milliseconds. */
+export interface UnitObservation {
+  unitId: string;
+  platform: 'ECS' | 'EKS';
+  clusterArn: string;
+  /** ECS task group (`service:web`) or EKS namespace. */
+  detailsGroup: string;
+  taskDefinitionArn?: string;
+  workload?: { name: string; type: string };
+  state: UnitState;
+  version: number;
+  observedAt: number;
+  stoppedAt?: number;
+  images: ImageKey[];
+}
+
+/**
+ * A complete listing of one cluster's pods (or one namespace's): running pods of that scope that it
+ * does not contain have stopped by `at`.
+ */
+export interface SnapshotScope {
+  clusterArn: string;
+  namespace?: string;
+  at: number;
+  unitIds: string[];
+}
+
+export interface RuntimeBatch {
+  units: UnitObservation[];
+  snapshots: SnapshotScope[];
+}
+
+export interface RuntimeWriteSummary {
+  /** Observations that were new or newer than what the store held. */
+  applied: number;
+  /** Replayed or older observations that changed nothing (or only refreshed `lastInUse`). */
+  unchanged: number;
+  /** Running units marked stopped because a snapshot no longer listed them. */
+  stoppedBySnapshot: number;
+}

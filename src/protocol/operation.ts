@@ -1,0 +1,41 @@
+// What an operation is to the protocol layer. A service supplies its model and the modelled errors
+// the pipeline needs; an operation adds a name (as in the model) and a handler that never sees HTTP.
+import type { ServiceModel } from '../model/service-model.ts';
+import type { Store } from '../store/store.ts';
+import type { AwsError } from './errors.ts';
+import type { PaginationTokens } from './pagination-token.ts';
+import type { Violation } from './validate.ts';
+
+export interface ServiceDefinition {
+  model: ServiceModel;
+  /** The request is not valid JSON of the input shape, or breaks a modelled constraint. */
+  invalidInput(violations: Violation[], cannotParse: string | undefined): AwsError;
+  invalidPaginationToken(message: string): AwsError;
+  /** Unexpected failure: the service's own 500 error, carrying only the request id. */
+  internalError(requestId: string): AwsError;
+}
+
+export interface ServerSettings {
+  /** Default tenant account when the credentials name none (authentication off). */
+  defaultAccountId: string;
+  defaultRegion: string;
+  /** How long units that stopped stay visible in GetClustersForImage. */
+  retentionMs: number;
+}
+
+export interface OperationContext {
+  requestId: string;
+  accountId: string;
+  region: string;
+  /** Request time, epoch ms. */
+  now: number;
+  store: Store;
+  tokens: PaginationTokens;
+  settings: ServerSettings;
+}
+
+export interface OperationDefinition<Input = any, Output = any> {
+  service: ServiceDefinition;
+  name: string;
+  handle(input: Input, context: OperationContext): Promise<Output>;
+}

@@ -1,0 +1,17 @@
+// The operation registry: the one list of operations served. A new operation is a new file plus one
+// line here; routes come from each operation's HTTP binding in the official model.
+import type { OperationDefinition } from './operation.ts';
+import { getClustersForImage } from '../services/inspector2/get-clusters-for-image.ts';
+
+export const operations: OperationDefinition[] = [getClustersForImage];
+
+const routes = new Map<string, OperationDefinition>(
+  operations.map((op) => {
+    const { method, requestUri } = op.service.model.operations[op.name].http;
+    return [`${method} ${requestUri}`, op];
+  }),
+);
+
+export function routeOf(method: string, path: string): OperationDefinition | undefined {
+  return routes.get(`${method} ${path}`);
+}

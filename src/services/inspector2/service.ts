@@ -1,0 +1,10 @@
+import { inspector2Model } from '../../model/service-model.ts';
+import type { ServiceDefinition } from '../../protocol/operation.ts';
+import { InternalServerException, ValidationException } from './errors.ts';
+
+export const inspector2: ServiceDefinition = {
+  model: inspector2Model,
+  invalidInput: (violations, cannotParse) => ValidationException.fromViolations(violations, cannotParse),
+  invalidPaginationToken: (message) => new ValidationException(message, 'FIELD_VALIDATION_FAILED', [{ name: 'nextToken', message }]),
+  internalError: (requestId) => new InternalServerException(requestId),
+};

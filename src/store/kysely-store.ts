@@ -1,0 +1,32 @@
+import type { Kysely } from 'kysely';
+import type { RuntimeBatch, RuntimeWriteSummary } from '../ingest/runtime/observations.ts';
+import { clustersForImage } from './runtime-queries.ts';
+import { applyRuntime } from './runtime-writes.ts';
+import type { Database } from './schema.ts';
+import type { ClustersForImageQuery, ClustersPage, Store } from './store.ts';
+import { writeTransaction } from './transactions.ts';
+
+export class KyselyStore implements Store {
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly dialect: 'sqlite' | 'postgres',
+  ) {}
+
+  applyRuntime(accountId: string, batch: RuntimeBatch): Promise<RuntimeWriteSummary> {
+    return writeTransaction(this.db, this.dialect, (trx) => applyRuntime(trx, accountId, batch));
+  }
+
+  clustersForImage(query: ClustersForImageQuery): Promise<ClustersPage> {
+    return clustersForImage(this.db, query);
+  }
+
+  async secret(name: string, create: () => string): Promise<string> {
+    await this.db.insertInto('service_secrets').values({ name, value: create() }).onConflict((oc) => oc.column('name').doNothing()).execute();
+    const row = await this.db.selectFrom('service_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
+    return row.value;
+  }
+
+  close(): Promise<void> {
+    return this.db.destroy();
+  }
+}

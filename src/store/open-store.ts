@@ -1,0 +1,52 @@
+// Opens the store named by a location: `postgres://...` / `postgresql://...` or a SQLite file path.
+// Migrations run on every open; Kysely's migrator serialises concurrent replicas.
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { migrationProvider } from './migrations/index.ts';
+import { KyselyStore } from './kysely-store.ts';
+import type { Database } from './schema.ts';
+import type { Store } from './store.ts';
+
+export const defaultDatabaseFile = 'imagescope.sqlite';
+
+export function isPostgresLocation(location: string): boolean {
+  return /^postgres(ql)?:\/\//.test(location);
+}
+
+export async function openStore(location: string): Promise<Store> {
+  const postgres = isPostgresLocation(location);
+  const db = postgres ? openPostgres(location) : openSqlite(location);
+  const result = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  if (result.error) {
+    await db.destroy();
+    throw new Error(`database migration failed: ${result.error instanceof Error ? result.error.message : String(result.error)}`);
+  }
+  return new KyselyStore(db, postgres ? 'postgres' : 'sqlite');
+}
+
+function openSqlite(file: string): Kysely<Database> {
+  const path = resolve(file);
+  mkdirSync(dirname(path), { recursive: true });
+  // A CLI ingest may write while the server runs: WAL lets readers go on, and the busy timeout lets
+  // one writer wait for the other instead of failing. synchronous=FULL makes every acknowledged
+  // commit durable across power loss, not only across a process crash.
+  const database = new SqliteDatabase(path, { timeout: 15_000 });
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = FULL');
+  database.pragma('foreign_keys = ON');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+}
+
+function openPostgres(url: string): Kysely<Database> {
+  // pg returns int8 (bigint, COUNT) as strings; every int8 here is an epoch-ms time, a version or a
+  // count, all well inside Number's safe range.
+  const types = {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+      oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text'),
+  };
+  const pool = new pg.Pool({ connectionString: url, max: 10, types: types as pg.CustomTypesConfig });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
