@@ -34,8 +34,9 @@ export class JsonReader {
     return this.isObject() ? (this.value as Record<string, unknown>)[key] : undefined;
   }
 
+  /** The member `key`; reading through a missing object yields missing members, not an error. */
   child(key: string): JsonReader {
-    this.object();
+    if (this.value !== undefined && this.value !== null) this.object();
     return new JsonReader(this.raw(key), childPath(this.path, key));
   }
 
@@ -105,6 +106,7 @@ function childPath(path: string, key: string | number): string {
 }
 
 function kindOf(value: unknown): string {
+  if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';

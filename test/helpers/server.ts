@@ -1,0 +1,56 @@
+// A real imagescope server on port 0 over a fresh database, plus real AWS SDK clients pointed at it.
+import { Inspector2Client } from '@aws-sdk/client-inspector2';
+import pino from 'pino';
+import { startServer, type RunningServer } from '../../src/server/app.ts';
+import { serverConfig } from '../../src/server/config.ts';
+import type { DatabaseKind, TestDatabase } from './databases.ts';
+
+export interface TestServer extends RunningServer {
+  database: TestDatabase;
+  clock: { now: number };
+  /** Stops the server and drops its database. */
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(kind: DatabaseKind, options: { now?: number; database?: TestDatabase } = {}): Promise<TestServer> {
+  const database = options.database ?? (await kind.create());
+  const clock = { now: options.now ?? Date.now() };
+  const config = serverConfig({ host: '127.0.0.1', port: '0', db: database.location }, {});
+  const server = await startServer(config, {
+    now: options.now === undefined ? Date.now : () => clock.now,
+    logger: pino({ level: process.env.IMAGESCOPE_TEST_LOG_LEVEL ?? 'silent' }),
+  });
+  return {
+    ...server,
+    database,
+    clock,
+    async stop() {
+      await server.close();
+      await database.drop();
+    },
+  };
+}
+
+/** The real Inspector2 client; the access key id picks the tenant account when it is 12 digits. */
+export function inspector2Client(url: string, accessKeyId = '111122223333', region = 'us-west-2'): Inspector2Client {
+  return new Inspector2Client({
+    endpoint: url,
+    region,
+    credentials: { accessKeyId, secretAccessKey: 'any-secret' },
+    maxAttempts: 1,
+  });
+}
+
+/** POSTs a raw body to the server, for requests an SDK would refuse to send. */
+export async function postRaw(url: string, path: string, body: string, headers: Record<string, string> = {}) {
+  const response = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, json: text ? JSON.parse(text) : undefined };
+}
+
+/** Ingests a file through the server's HTTP ingest endpoint. */
+export async function ingestViaEndpoint(url: string, text: string, params: Record<string, string> = {}) {
+  const query = new URLSearchParams({ accountId: '111122223333', ...params });
+  const response = await fetch(`${url}/_imagescope/ingest?${query}`, { method: 'POST', body: text });
+  return { status: response.status, body: (await response.json()) as any };
+}
