@@ -26,7 +26,11 @@ export class KyselyStore implements Store {
     return row.value;
   }
 
+  private closing?: Promise<void>;
+
+  /** Idempotent: the server's shutdown and a failing start-up may both close the store. */
   close(): Promise<void> {
-    return this.db.destroy();
+    this.closing ??= this.db.destroy();
+    return this.closing;
   }
 }

@@ -48,5 +48,8 @@ function openPostgres(url: string): Kysely<Database> {
       oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text'),
   };
   const pool = new pg.Pool({ connectionString: url, max: 10, types: types as pg.CustomTypesConfig });
+  // An idle connection that the server drops (restart, failover) emits 'error' on the pool; unhandled,
+  // that would crash the process. The pool discards the connection and the next query opens another.
+  pool.on('error', () => undefined);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -1,6 +1,6 @@
 // A real imagescope server on port 0 over a fresh database, plus real AWS SDK clients pointed at it.
 import { Inspector2Client } from '@aws-sdk/client-inspector2';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { startServer, type RunningServer } from '../../src/server/app.ts';
 import { serverConfig } from '../../src/server/config.ts';
 import type { DatabaseKind, TestDatabase } from './databases.ts';
@@ -12,13 +12,21 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(kind: DatabaseKind, options: { now?: number; database?: TestDatabase } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  /** Fixed clock (epoch ms), movable through `clock.now`; absent: the real clock. */
+  now?: number;
+  /** Reuse a database (to restart a server over the same data). */
+  database?: TestDatabase;
+  logger?: Logger;
+}
+
+export async function startTestServer(kind: DatabaseKind, options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await kind.create());
   const clock = { now: options.now ?? Date.now() };
   const config = serverConfig({ host: '127.0.0.1', port: '0', db: database.location }, {});
   const server = await startServer(config, {
     now: options.now === undefined ? Date.now : () => clock.now,
-    logger: pino({ level: process.env.IMAGESCOPE_TEST_LOG_LEVEL ?? 'silent' }),
+    logger: options.logger ?? pino({ level: process.env.IMAGESCOPE_TEST_LOG_LEVEL ?? 'silent' }),
   });
   return {
     ...server,
