@@ -1,0 +1,155 @@
+// The real CLI as a child process: `imagescope ingest` straight into a store and through a running
+// server's endpoint, rejections of malformed files, and `imagescope serve` start-up and shutdown.
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import { GetClustersForImageCommand } from '@aws-sdk/client-inspector2';
+import { databaseKinds, type TestDatabase } from './helpers/databases.ts';
+import { exitOf, runCli, startServeProcess } from './helpers/cli.ts';
+import { ecsTaskEvent, jsonLines } from './helpers/ecs-events.ts';
+import { ownFixture, sharedFixture } from './helpers/fixtures.ts';
+import { inspector2Client } from './helpers/server.ts';
+import { tempDir } from './helpers/temp.ts';
+
+const helloImage = 'arn:aws:ecr:us-west-2:111122223333:repository/hello-repository/sha256:74b2c688c700ec95a93e478cdb959737c148df3fbf5ea706abe0318726e885e6';
+const appImage = `arn:aws:ecr:us-west-2:111122223333:repository/app/sha256:${'a'.repeat(64)}`;
+const apps = 'arn:aws:eks:us-west-2:111122223333:cluster/apps';
+
+async function clustersOf(url: string, resourceId: string): Promise<string[]> {
+  const out = await inspector2Client(url).send(new GetClustersForImageCommand({ filter: { resourceId } }));
+  return out.cluster!.map((c) => c.clusterArn!);
+}
+
+for (const kind of databaseKinds) {
+  describe(`imagescope CLI on ${kind.name}`, () => {
+    let database: TestDatabase;
+    let dir: Awaited<ReturnType<typeof tempDir>>;
+    let server: Awaited<ReturnType<typeof startServeProcess>>;
+    before(async () => {
+      database = await kind.create();
+      dir = await tempDir();
+      server = await startServeProcess(['--port', '0', '--db', database.location]);
+    });
+    after(async () => {
+      server.child.kill('SIGTERM');
+      await exitOf(server.child);
+      await database.drop();
+      await dir.remove();
+    });
+
+    it('serve prints the real port it bound when asked for port 0', () => {
+      assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.notEqual(server.url.endsWith(':0'), true);
+    });
+
+    it('ingests into the store while the server runs, and the server sees it at once', async () => {
+      const result = await runCli(['ingest', '--db', database.location, '--account-id', '111122223333', sharedFixture('ecs/task-state-change-running.json'), ownFixture('kubernetes/pods.json'), '--cluster-arn', apps]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /task-state-change-running\.json \(ecs\): 1 stored, 0 unchanged \(replayed or older\), 0 stopped by snapshot, 0 skipped/);
+      assert.match(result.stdout, /pods\.json \(kubernetes\): 8 stored/);
+      assert.ok(result.stdout.includes(`    ${helloImage}\n`), 'prints the resource id of every image');
+      assert.match(result.stdout, /skipped \$\.items\[7\]\.spec\.containers\[0\]: image '.*web:2\.4\.1' has no manifest digest yet/);
+      assert.deepEqual(await clustersOf(server.url, helloImage), ['arn:aws:ecs:us-west-2:111122223333:cluster/FargateCluster']);
+    });
+
+    it('ingests through the server endpoint and from stdin', async () => {
+      const events = jsonLines([ecsTaskEvent({ cluster: 'from-stdin', task: 't1' })]);
+      const result = await runCli(['ingest', '--endpoint', server.url, '--account-id', '111122223333', '--json', '-'], { stdin: events });
+      assert.equal(result.code, 0, result.stderr);
+      const [summary] = JSON.parse(result.stdout);
+      assert.equal(summary.file, '-');
+      assert.equal(summary.format, 'ecs');
+      assert.equal(summary.applied, 1);
+      assert.deepEqual(summary.images, [appImage]);
+      assert.deepEqual(await clustersOf(server.url, appImage), ['arn:aws:ecs:us-west-2:111122223333:cluster/from-stdin']);
+    });
+
+    it('rejects a malformed file whole, naming the file, the JSON path and the reason', async () => {
+      const events = [ecsTaskEvent({ cluster: 'half-1', task: 't1' }), ecsTaskEvent({ cluster: 'half-2', task: 't2' }), ecsTaskEvent({ cluster: 'half-3', task: 't3' })];
+      delete (events[2] as { detail: Record<string, unknown> }).detail.taskArn;
+      const file = `${dir.path}/broken.jsonl`;
+      await writeFile(file, jsonLines(events));
+      for (const target of [['--db', database.location], ['--endpoint', server.url]]) {
+        const result = await runCli(['ingest', ...target, '--account-id', '111122223333', file]);
+        assert.equal(result.code, 1);
+        assert.equal(result.stderr.trim(), `rejected ${file}: line 3: $.detail.taskArn: required string is missing (nothing of it was stored)`);
+      }
+      assert.deepEqual(await clustersOf(server.url, appImage), ['arn:aws:ecs:us-west-2:111122223333:cluster/from-stdin'], 'the valid first lines were not stored either');
+    });
+
+    it('explains every kind of unusable input and exits non-zero, still storing the good files', async () => {
+      const cases: [string, string, RegExp][] = [
+        ['truncated.json', '{"detail-type": "ECS Task State Change", "detail": {', /truncated\.json: \$: not valid JSON/],
+        ['empty.json', '  ', /empty\.json: \$: the file is empty/],
+        ['unknown.json', '{"hello": "world"}', /unknown\.json: \$: unrecognised input: expected one of ecs .*kubernetes/],
+        ['status.json', JSON.stringify(ecsTaskEvent({ cluster: 'x', task: 't', status: 'EXPLODED' })), /status\.json: \$\.detail\.lastStatus: unknown task status 'EXPLODED'/],
+        ['array.json', JSON.stringify([ecsTaskEvent({ cluster: 'x', task: 't' }), { 'detail-type': 'ECS Task State Change', detail: 'nope' }]), /array\.json: \$\[1\]\.detail: expected an object, found a string/],
+        ['pod.json', JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } }), /pod\.json: \$: Kubernetes objects do not name their cluster: pass --cluster-arn/],
+      ];
+      const good = `${dir.path}/good.json`;
+      await writeFile(good, JSON.stringify(ecsTaskEvent({ cluster: 'good-one', task: 't9' })));
+      for (const [name, content] of cases) await writeFile(`${dir.path}/${name}`, content);
+      const result = await runCli(['ingest', '--db', database.location, '--account-id', '111122223333', ...cases.map(([name]) => `${dir.path}/${name}`), good, `${dir.path}/missing.json`]);
+      assert.equal(result.code, 1);
+      for (const [, , message] of cases) assert.match(result.stderr, message);
+      assert.match(result.stderr, /missing\.json: \$: cannot read the file \(ENOENT\)/);
+      assert.match(result.stdout, /good\.json \(ecs\): 1 stored/);
+    });
+
+    it('refuses pods outside the namespace a snapshot is limited to', async () => {
+      const result = await runCli(['ingest', '--db', database.location, '--cluster-arn', apps, '--namespace', 'monitoring', ownFixture('kubernetes/pods.json')]);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /pods\.json: \$\.items\[0\]\.metadata: pod is in namespace 'shop' but the ingest is limited to --namespace 'monitoring'/);
+    });
+
+    it('checks its options before reading any file', async () => {
+      for (const [args, message] of [
+        [['--account-id', '12'], /account id '12' must be 12 digits/],
+        [['--cluster-arn', 'arn:aws:eks:us-west-2:111122223333:nodegroup/x'], /cluster ARN .* must look like/],
+        [['--format', 'xml'], /unknown format 'xml'/],
+        [['--region', 'Mars'], /region 'Mars' is not an AWS region name/],
+      ] as [string[], RegExp][]) {
+        const result = await runCli(['ingest', '--db', database.location, ...args, ownFixture('kubernetes/pods.json')]);
+        assert.equal(result.code, 2);
+        assert.match(result.stderr, message);
+      }
+    });
+  });
+}
+
+describe('imagescope serve', () => {
+  it('drains an in-flight ingest on SIGTERM and keeps what it acknowledged', async () => {
+    const dir = await tempDir();
+    const db = `${dir.path}/drain.sqlite`;
+    const first = await startServeProcess(['--port', '0', '--db', db]);
+    const events = Array.from({ length: 20000 }, (_, i) => ecsTaskEvent({ cluster: `drain-${i % 50}`, task: `t${i}` }));
+    const pending = fetch(`${first.url}/_imagescope/ingest?accountId=111122223333`, { method: 'POST', body: jsonLines(events) });
+    await new Promise((r) => setTimeout(r, 150));
+    first.child.kill('SIGTERM');
+    const response = await pending;
+    assert.equal(response.status, 200);
+    assert.equal(((await response.json()) as { applied: number }).applied, 20000);
+    assert.equal(await exitOf(first.child), 0);
+    assert.match(first.stderr(), /SIGTERM: draining in-flight requests and closing the store/);
+    const second = await startServeProcess(['--port', '0', '--db', db]);
+    try {
+      assert.equal((await clustersOf(second.url, appImage)).length, 50);
+    } finally {
+      second.child.kill('SIGINT');
+      assert.equal(await exitOf(second.child), 0);
+      await dir.remove();
+    }
+  });
+
+  it('reads its settings from environment variables', async () => {
+    const dir = await tempDir();
+    const served = await startServeProcess([], { IMAGESCOPE_PORT: '0', IMAGESCOPE_DB: `${dir.path}/env.sqlite`, IMAGESCOPE_HOST: '127.0.0.1' });
+    try {
+      assert.match(served.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    } finally {
+      served.child.kill('SIGTERM');
+      await exitOf(served.child);
+      await dir.remove();
+    }
+  });
+});
