@@ -180,7 +180,7 @@ for (const kind of databaseKinds) {
         clusterArn: 'arn:aws:eks:us-west-2:111122223333:cluster/owners',
       });
       assert.equal(ingest.status, 200, JSON.stringify(ingest.body));
-      const cluster = (await query(web)).find((c) => c.clusterArn.endsWith('/owners'))!;
+      const cluster = (await query(web)).find((c) => c.clusterArn!.endsWith('/owners'))!;
       assert.deepEqual(
         cluster.clusterDetails!.map((d) => d.clusterMetadata!.awsEksMetadataDetails!.workloadInfoList),
         [[{ name: 'cleanup', type: 'CronJob' }], [{ name: 'api-v2', type: 'Deployment' }]],
