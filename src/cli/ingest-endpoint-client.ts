@@ -2,10 +2,11 @@
 import type { IngestSummary } from '../ingest/ingest-input.ts';
 import type { IngestOptions } from '../ingest/ingest-options.ts';
 import { IngestRejection } from '../ingest/ingest-rejection.ts';
+import { optionalParameters } from '../server/ingest-route.ts';
 
 export async function postToEndpoint(endpoint: string, name: string, text: string, options: IngestOptions): Promise<IngestSummary> {
   const query = new URLSearchParams({ name, format: options.format, accountId: options.accountId });
-  for (const key of ['region', 'clusterArn', 'namespace'] as const) if (options[key]) query.set(key, options[key]!);
+  for (const key of optionalParameters) if (options[key]) query.set(key, options[key]!);
   const response = await fetch(new URL(`/_imagescope/ingest?${query}`, endpoint), {
     method: 'POST',
     headers: { 'content-type': 'application/octet-stream' },

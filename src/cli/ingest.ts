@@ -20,20 +20,26 @@ interface IngestFlags {
   namespace?: string;
   accountId?: string;
   region?: string;
+  image?: string;
+  imageBuildVersionArn?: string;
+  imagePipelineArn?: string;
   json?: boolean;
 }
 
 export function ingestCommand(): Command {
   return new Command('ingest')
-    .description('store runtime events (ECS task state changes, Kubernetes pods) from files or stdin (-)')
+    .description('store runtime events (ECS tasks, Kubernetes pods) or scanner findings (Trivy, Grype, CycloneDX, SARIF, Inspector2) from files or stdin (-)')
     .argument('<files...>', 'input files; - reads standard input')
     .option('--db <path|url>', 'write straight into this store (IMAGESCOPE_DB, default ./imagescope.sqlite)')
     .option('--endpoint <url>', 'send to a running server instead, e.g. http://127.0.0.1:4599')
-    .option('--format <format>', 'auto, ecs or kubernetes', 'auto')
+    .option('--format <format>', 'auto, ecs, kubernetes, trivy, grype, cyclonedx, sarif or inspector2', 'auto')
     .option('--cluster-arn <arn>', 'cluster the Kubernetes objects come from (arn:aws:eks:<region>:<account>:cluster/<name>)')
     .option('--namespace <ns>', 'the Kubernetes list is a complete snapshot of this namespace only')
     .option('--account-id <id>', 'tenant account that owns the data (IMAGESCOPE_DEFAULT_ACCOUNT_ID, default 000000000000)')
     .option('--region <region>', 'region for images of non-ECR registries (default: from the input, else us-east-1)')
+    .option('--image <ref>', 'the image a report is about when it names no digest: <repository>[:tag]@sha256:<digest>')
+    .option('--image-build-version-arn <arn>', 'tag the reports\' images with this Image Builder image build version')
+    .option('--image-pipeline-arn <arn>', 'tag the reports\' images with this Image Builder image pipeline')
     .option('--json', 'print the summaries as JSON')
     .action(async (files: string[], flags: IngestFlags) => {
       process.exitCode = await runIngest(files, flags);
@@ -49,6 +55,9 @@ async function runIngest(files: string[], flags: IngestFlags): Promise<number> {
       region: flags.region,
       clusterArn: flags.clusterArn,
       namespace: flags.namespace,
+      image: flags.image,
+      imageBuildVersionArn: flags.imageBuildVersionArn,
+      imagePipelineArn: flags.imagePipelineArn,
     });
   } catch (error) {
     process.stderr.write(`imagescope ingest: ${(error as Error).message}\n`);

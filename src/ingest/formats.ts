@@ -1,6 +1,12 @@
 // The input formats imagescope reads: how each is recognised and which pure parser reads it.
+// Detection runs in this order; the first that recognises the input's first document wins.
+import { isCycloneDx, parseCycloneDx } from './findings/cyclonedx.ts';
+import { isGrypeReport, parseGrype } from './findings/grype.ts';
+import { isInspector2Findings, parseInspector2 } from './findings/inspector2.ts';
+import { isSarif, parseSarif } from './findings/sarif.ts';
+import { isTrivyReport, parseTrivy } from './findings/trivy.ts';
 import type { JsonDocument } from './json-documents.ts';
-import type { ParseContext, RuntimeParseResult } from './parse-result.ts';
+import type { ParseContext, ParseResult } from './parse-result.ts';
 import { isEcsTaskEvent, parseEcsTaskEvents } from './runtime/ecs-task-events.ts';
 import { isKubernetesDocument, parseKubernetesPods } from './runtime/kubernetes-pods.ts';
 
@@ -9,7 +15,7 @@ export interface InputFormat {
   description: string;
   /** Whether the first document of an input looks like this format. */
   detect(first: unknown): boolean;
-  parse(documents: JsonDocument[], context: ParseContext): RuntimeParseResult;
+  parse(documents: JsonDocument[], context: ParseContext): ParseResult;
 }
 
 export const formats = [
@@ -24,6 +30,16 @@ export const formats = [
     description: 'Kubernetes Pods: a `kubectl get pods -A -o json` list, one Pod, or watch events one per line',
     detect: isKubernetesDocument,
     parse: parseKubernetesPods,
+  },
+  { name: 'trivy', description: 'Trivy JSON (`trivy image -f json`)', detect: isTrivyReport, parse: parseTrivy },
+  { name: 'grype', description: 'Grype JSON (`grype -o json`)', detect: isGrypeReport, parse: parseGrype },
+  { name: 'cyclonedx', description: 'CycloneDX 1.4-1.7 JSON with vulnerabilities', detect: isCycloneDx, parse: parseCycloneDx },
+  { name: 'sarif', description: 'SARIF 2.1.0 from Trivy or Grype', detect: isSarif, parse: parseSarif },
+  {
+    name: 'inspector2',
+    description: 'Inspector2 findings (`aws inspector2 list-findings` output or "Inspector2 Finding" events)',
+    detect: isInspector2Findings,
+    parse: parseInspector2,
   },
 ] as const satisfies InputFormat[];
 

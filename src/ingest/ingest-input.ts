@@ -6,7 +6,7 @@ import { resourceIdOf } from './images.ts';
 import { IngestRejection } from './ingest-rejection.ts';
 import type { IngestOptions } from './ingest-options.ts';
 import { readJsonDocuments } from './json-documents.ts';
-import type { Skipped } from './parse-result.ts';
+import type { ParseResult, Skipped } from './parse-result.ts';
 import type { Store } from '../store/store.ts';
 
 export interface IngestInput {
@@ -18,11 +18,14 @@ export interface IngestInput {
 export interface IngestSummary {
   file: string;
   format: string;
-  /** Units (tasks, pods) written because they were new or newer. */
+  /** Units (tasks, pods) or findings reports written because they were new or newer. */
   applied: number;
-  /** Replayed or older observations that changed nothing. */
+  /** Replayed, identical or older observations and reports that changed nothing. */
   unchanged: number;
+  /** Running pods stopped because a snapshot no longer listed them. */
   stoppedBySnapshot: number;
+  /** Findings stored from the reports applied. */
+  findings: number;
   skipped: Skipped[];
   /** Inspector resource ids of every image seen, to paste into a query. */
   images: string[];
@@ -30,7 +33,7 @@ export interface IngestSummary {
 
 export async function ingestInput(store: Store, input: IngestInput, options: IngestOptions, now: number): Promise<IngestSummary> {
   let format: InputFormat;
-  let parsed;
+  let parsed: ParseResult;
   try {
     const documents = readJsonDocuments(input.text);
     format = chooseFormat(options.format, documents[0]?.value);
@@ -39,14 +42,26 @@ export async function ingestInput(store: Store, input: IngestInput, options: Ing
     if (error instanceof IngestRejection) throw error.inFile(input.name);
     throw error;
   }
-  const written = await store.applyRuntime(options.accountId, parsed.runtime);
-  return {
+  const summary: IngestSummary = {
     file: input.name,
     format: format.name,
-    ...written,
+    applied: 0,
+    unchanged: 0,
+    stoppedBySnapshot: 0,
+    findings: 0,
     skipped: parsed.skipped,
     images: [...new Set(parsed.images.map(resourceIdOf))].sort(),
   };
+  if (parsed.runtime) Object.assign(summary, await store.applyRuntime(options.accountId, parsed.runtime));
+  if (parsed.findings) {
+    const written = await store.applyFindings(
+      options.accountId,
+      { reports: parsed.findings, imageBuildVersionArn: options.imageBuildVersionArn, imagePipelineArn: options.imagePipelineArn },
+      now,
+    );
+    Object.assign(summary, { applied: written.reportsApplied, unchanged: written.reportsUnchanged, findings: written.findingsStored });
+  }
+  return summary;
 }
 
 function chooseFormat(requested: string, first: unknown): InputFormat {

@@ -1,4 +1,5 @@
 // What every ingest parser returns: normalised records plus what it passed over and why.
+import type { FindingsReport } from './findings/findings-report.ts';
 import type { ImageKey } from './images.ts';
 import type { RuntimeBatch } from './runtime/observations.ts';
 
@@ -16,10 +17,13 @@ export interface ParseContext {
   now: number;
   clusterArn?: string;
   namespace?: string;
+  /** The image a findings report is about, for reports that name no manifest digest. */
+  image?: string;
 }
 
-export interface RuntimeParseResult {
-  runtime: RuntimeBatch;
+export interface ParseResult {
+  runtime?: RuntimeBatch;
+  findings?: FindingsReport[];
   skipped: Skipped[];
   images: ImageKey[];
 }

@@ -21,6 +21,8 @@ export interface ServerSettings {
   defaultRegion: string;
   /** How long units that stopped stay visible in GetClustersForImage. */
   retentionMs: number;
+  /** The fixed page size of ListImageScanFindingAggregations (the operation has no maxResults). */
+  aggregationPageSize: number;
 }
 
 export interface OperationContext {

@@ -1,9 +1,10 @@
 // The operation registry: the one list of operations served. A new operation is a new file plus one
 // line here; routes come from each operation's HTTP binding in the official model.
 import type { OperationDefinition } from './operation.ts';
+import { listImageScanFindingAggregations } from '../services/imagebuilder/list-image-scan-finding-aggregations.ts';
 import { getClustersForImage } from '../services/inspector2/get-clusters-for-image.ts';
 
-export const operations: OperationDefinition[] = [getClustersForImage];
+export const operations: OperationDefinition[] = [getClustersForImage, listImageScanFindingAggregations];
 
 const routes = new Map<string, OperationDefinition>(
   operations.map((op) => {

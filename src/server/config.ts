@@ -14,6 +14,7 @@ export interface ServerConfig {
 export const defaultPort = 4599;
 export const defaultAccountId = '000000000000';
 export const defaultRetentionDays = 14;
+export const defaultAggregationPageSize = 100;
 
 export interface ServeFlags {
   host?: string;
@@ -28,6 +29,8 @@ export function serverConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process
   if (!/^\d{12}$/.test(defaultAccount)) throw new Error(`IMAGESCOPE_DEFAULT_ACCOUNT_ID '${defaultAccount}' must be 12 digits`);
   const retentionDays = Number(env.IMAGESCOPE_RETENTION_DAYS ?? defaultRetentionDays);
   if (!(retentionDays > 0)) throw new Error(`IMAGESCOPE_RETENTION_DAYS '${env.IMAGESCOPE_RETENTION_DAYS}' must be a positive number`);
+  const pageSize = Number(env.IMAGESCOPE_AGGREGATION_PAGE_SIZE ?? defaultAggregationPageSize);
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new Error(`IMAGESCOPE_AGGREGATION_PAGE_SIZE '${env.IMAGESCOPE_AGGREGATION_PAGE_SIZE}' must be 1-1000`);
   return {
     host: flags.host ?? env.IMAGESCOPE_HOST ?? '127.0.0.1',
     port,
@@ -37,6 +40,7 @@ export function serverConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process
       defaultAccountId: defaultAccount,
       defaultRegion: env.IMAGESCOPE_DEFAULT_REGION ?? 'us-east-1',
       retentionMs: retentionDays * 24 * 60 * 60 * 1000,
+      aggregationPageSize: pageSize,
     },
   };
 }

@@ -8,6 +8,9 @@ import type { Store } from '../store/store.ts';
 
 export const ingestPath = '/_imagescope/ingest';
 
+/** Query parameters that carry the optional ingest options, named as in IngestOptions. */
+export const optionalParameters = ['region', 'clusterArn', 'namespace', 'image', 'imageBuildVersionArn', 'imagePipelineArn'] as const;
+
 export interface IngestReply {
   statusCode: number;
   body: IngestSummary | { error: string; message: string; file?: string; path?: string; reason?: string };
@@ -23,9 +26,7 @@ export async function handleIngest(
     const options: IngestOptions = checkIngestOptions({
       format: (query.format ?? 'auto') as IngestOptions['format'],
       accountId: query.accountId ?? deps.settings.defaultAccountId,
-      region: query.region,
-      clusterArn: query.clusterArn,
-      namespace: query.namespace,
+      ...Object.fromEntries(optionalParameters.map((key) => [key, query[key]])),
     });
     const text = new TextDecoder('utf-8', { fatal: true }).decode(body);
     return { statusCode: 200, body: await ingestInput(deps.store, { name, text }, options, deps.now()) };

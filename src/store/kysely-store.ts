@@ -1,9 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { RuntimeBatch, RuntimeWriteSummary } from '../ingest/runtime/observations.ts';
+import type { FindingsBatch } from '../ingest/findings/findings-report.ts';
+import { aggregationPage, currentRollupVersion } from './finding-queries.ts';
+import { applyFindings, type FindingsWriteSummary } from './findings-writes.ts';
 import { clustersForImage } from './runtime-queries.ts';
 import { applyRuntime } from './runtime-writes.ts';
 import type { Database } from './schema.ts';
-import type { ClustersForImageQuery, ClustersPage, Store } from './store.ts';
+import type { AggregationRow, AggregationsQuery, ClustersForImageQuery, ClustersPage, Store } from './store.ts';
 import { writeTransaction } from './transactions.ts';
 
 export class KyselyStore implements Store {
@@ -18,6 +21,18 @@ export class KyselyStore implements Store {
 
   clustersForImage(query: ClustersForImageQuery): Promise<ClustersPage> {
     return clustersForImage(this.db, query);
+  }
+
+  applyFindings(accountId: string, batch: FindingsBatch, now: number): Promise<FindingsWriteSummary> {
+    return writeTransaction(this.db, this.dialect, (trx) => applyFindings(trx, accountId, batch, now));
+  }
+
+  currentRollupVersion(accountId: string): Promise<number> {
+    return currentRollupVersion(this.db, accountId);
+  }
+
+  aggregationPage(query: AggregationsQuery): Promise<AggregationRow[]> {
+    return aggregationPage(this.db, query);
   }
 
   async secret(name: string, create: () => string): Promise<string> {

@@ -36,8 +36,71 @@ export interface ServiceSecretRow {
   value: string;
 }
 
+/** An image that has findings, with the Image Builder ARNs it was tagged with at ingest. */
+export interface ScannedImageRow {
+  account_id: string;
+  image_repository: string;
+  image_digest: string;
+  image_build_version_arn: string | null;
+  image_pipeline_arn: string | null;
+}
+
+/** The last report applied per image and source: a newer one replaces it, the same one changes nothing. */
+export interface ImageReportRow {
+  account_id: string;
+  image_repository: string;
+  image_digest: string;
+  source: string;
+  report_time: number;
+  content_hash: string;
+}
+
+export interface ImageFindingRow {
+  account_id: string;
+  image_repository: string;
+  image_digest: string;
+  source: string;
+  vulnerability_id: string;
+  package_name: string;
+  package_version: string;
+  severity: string;
+  /** 1 while the finding counts (Inspector2 ACTIVE; every scanner finding), 0 once closed. */
+  active: number;
+  observed_at: number;
+}
+
+/**
+ * Severity counts per aggregation key, kept current at ingest. Rows are versioned: a change closes
+ * the current row (version_to) and opens a new one, so a pagination sequence can keep reading the
+ * counts as of the version its first page saw. Closed rows are pruned after the token lifetime.
+ */
+export interface FindingRollupRow {
+  account_id: string;
+  aggregation: RollupAggregation;
+  aggregation_key: string;
+  version_from: number;
+  version_to: number | null;
+  closed_at: number | null;
+  count_all: number;
+  count_critical: number;
+  count_high: number;
+  count_medium: number;
+}
+
+export type RollupAggregation = 'accountId' | 'imagePipelineArn' | 'imageBuildVersionArn' | 'vulnerabilityId';
+
+export interface RollupVersionRow {
+  account_id: string;
+  version: number;
+}
+
 export interface Database {
   runtime_units: RuntimeUnitRow;
   runtime_unit_images: RuntimeUnitImageRow;
   service_secrets: ServiceSecretRow;
+  scanned_images: ScannedImageRow;
+  image_reports: ImageReportRow;
+  image_findings: ImageFindingRow;
+  finding_rollups: FindingRollupRow;
+  rollup_versions: RollupVersionRow;
 }

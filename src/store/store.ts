@@ -1,6 +1,11 @@
 // The one interface the rest of imagescope uses to reach its data. Implemented once with Kysely for
 // SQLite and PostgreSQL (see open-store.ts); no SQL lives outside src/store.
+import type { FindingsBatch } from '../ingest/findings/findings-report.ts';
 import type { RuntimeBatch, RuntimeWriteSummary } from '../ingest/runtime/observations.ts';
+import type { FindingsWriteSummary } from './findings-writes.ts';
+import type { RollupAggregation } from './schema.ts';
+
+export type { FindingsWriteSummary, RollupAggregation };
 
 export interface ClustersForImageQuery {
   accountId: string;
@@ -39,10 +44,35 @@ export interface ClustersPage {
   more: boolean;
 }
 
+export interface AggregationRow {
+  key: string;
+  all: number;
+  critical: number;
+  high: number;
+  medium: number;
+}
+
+export interface AggregationsQuery {
+  accountId: string;
+  aggregation: RollupAggregation;
+  /** The rollup version to read as of (see currentRollupVersion). */
+  version: number;
+  /** Only these keys (a filter's `values`); absent: every key of the aggregation. */
+  keys?: string[];
+  /** Keyset cursor: the last row of the previous page. */
+  after?: AggregationRow;
+  limit: number;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   applyRuntime(accountId: string, batch: RuntimeBatch): Promise<RuntimeWriteSummary>;
   clustersForImage(query: ClustersForImageQuery): Promise<ClustersPage>;
+  /** Applies findings reports and their rollup changes in one transaction; `now` is epoch ms. */
+  applyFindings(accountId: string, batch: FindingsBatch, now: number): Promise<FindingsWriteSummary>;
+  /** The latest rollup version of the account: a pagination sequence reads every page as of it. */
+  currentRollupVersion(accountId: string): Promise<number>;
+  aggregationPage(query: AggregationsQuery): Promise<AggregationRow[]>;
   /** A server-wide secret, created once by whichever replica asks first. */
   secret(name: string, create: () => string): Promise<string>;
   close(): Promise<void>;

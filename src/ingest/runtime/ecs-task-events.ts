@@ -3,7 +3,7 @@
 import { imageKeyOf, type ImageKey } from '../images.ts';
 import type { JsonDocument } from '../json-documents.ts';
 import { JsonReader } from '../json-reader.ts';
-import { defaultRegion, type ParseContext, type RuntimeParseResult, type Skipped } from '../parse-result.ts';
+import { defaultRegion, type ParseContext, type ParseResult, type Skipped } from '../parse-result.ts';
 import type { UnitObservation, UnitState } from './observations.ts';
 
 export const ecsDetailType = 'ECS Task State Change';
@@ -25,7 +25,7 @@ export function isEcsTaskEvent(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as Record<string, unknown>)['detail-type'] === ecsDetailType;
 }
 
-export function parseEcsTaskEvents(documents: JsonDocument[], context: ParseContext): RuntimeParseResult {
+export function parseEcsTaskEvents(documents: JsonDocument[], context: ParseContext): ParseResult {
   const units: UnitObservation[] = [];
   const skipped: Skipped[] = [];
   const images: ImageKey[] = [];

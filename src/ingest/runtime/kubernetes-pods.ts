@@ -4,7 +4,7 @@
 import { imageKeyOf, parseImageReference, resourceIdOf, type ImageKey, type ImageScope } from '../images.ts';
 import type { JsonDocument } from '../json-documents.ts';
 import { JsonReader } from '../json-reader.ts';
-import { defaultRegion, type ParseContext, type RuntimeParseResult, type Skipped } from '../parse-result.ts';
+import { defaultRegion, type ParseContext, type ParseResult, type Skipped } from '../parse-result.ts';
 import { indexOwners, workloadOfPod, type OwnerIndex } from './kubernetes-workloads.ts';
 import type { SnapshotScope, UnitObservation, UnitState } from './observations.ts';
 
@@ -19,7 +19,7 @@ export function isKubernetesDocument(value: unknown): boolean {
   return (v.kind === 'Pod' || v.kind === 'PodList' || v.kind === 'List') && typeof v.apiVersion === 'string';
 }
 
-export function parseKubernetesPods(documents: JsonDocument[], context: ParseContext): RuntimeParseResult {
+export function parseKubernetesPods(documents: JsonDocument[], context: ParseContext): ParseResult {
   const clusterArn = context.clusterArn;
   const units: UnitObservation[] = [];
   const snapshots: SnapshotScope[] = [];

@@ -1,9 +1,11 @@
 // The migrations, in order. Adding one is a new file plus one line here.
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-runtime.ts';
+import * as m0002 from './0002-findings.ts';
 
 const migrations: Record<string, Migration> = {
   '0001-runtime': m0001,
+  '0002-findings': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,57 @@
+// Grype JSON (`grype -o json`) -> one findings snapshot per report. The image is keyed on
+// source.target.repoDigests (registry digest), else manifestDigest with the first tag or user input.
+import type { JsonDocument } from '../json-documents.ts';
+import { JsonReader } from '../json-reader.ts';
+import type { ParseContext, ParseResult } from '../parse-result.ts';
+import { dedupeFindings, type Finding, type FindingsReport } from './findings-report.ts';
+import { reportImage, type ImageCandidate } from './report-image.ts';
+import { normaliseSeverity } from './severity.ts';
+
+export function isGrypeReport(value: unknown): boolean {
+  const v = value as Record<string, unknown> | null;
+  return typeof v === 'object' && v !== null && Array.isArray(v.matches) && typeof v.source === 'object';
+}
+
+export function parseGrype(documents: JsonDocument[], context: ParseContext): ParseResult {
+  const reports = documents.map((doc) => parseReport(JsonReader.of(doc.value, doc.path).object(), context));
+  return { findings: reports, skipped: [], images: reports.map((r) => r.image) };
+}
+
+function parseReport(root: JsonReader, context: ParseContext): FindingsReport {
+  const target = root.child('source').object().child('target');
+  const candidates: ImageCandidate[] = [];
+  if (target.isObject()) {
+    for (const d of target.optionalArray('repoDigests') ?? []) if (typeof d.value === 'string') candidates.push({ reference: d.value });
+    const manifestDigest = target.optionalString('manifestDigest');
+    const name = (target.optionalArray('tags') ?? []).map((t) => t.value).find((t): t is string => typeof t === 'string') ?? target.optionalString('userInput');
+    if (manifestDigest && name) candidates.push({ reference: name, digest: manifestDigest });
+  }
+  const image = reportImage(candidates, context, `${target.path}.repoDigests`);
+  const findings: Finding[] = root.array('matches').map((match) => {
+    const vulnerability = match.object().child('vulnerability').object();
+    const artifact = match.child('artifact').object();
+    return {
+      vulnerabilityId: vulnerability.string('id'),
+      packageName: artifact.string('name'),
+      packageVersion: artifact.optionalString('version') ?? '',
+      severity: normaliseSeverity(vulnerability.optionalString('severity'), cvss3Score(vulnerability)),
+      active: true,
+    };
+  });
+  return {
+    source: 'grype',
+    mode: 'snapshot',
+    image,
+    reportTime: root.child('descriptor').optionalTime('timestamp') ?? context.now,
+    findings: dedupeFindings(findings),
+  };
+}
+
+function cvss3Score(vulnerability: JsonReader): number | undefined {
+  for (const cvss of vulnerability.optionalArray('cvss') ?? []) {
+    const version = cvss.optionalString('version');
+    const score = cvss.child('metrics').optionalNumber('baseScore');
+    if (version?.startsWith('3') && score !== undefined) return score;
+  }
+  return undefined;
+}

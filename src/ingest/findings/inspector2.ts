@@ -1,0 +1,97 @@
+// Amazon Inspector2 findings: `aws inspector2 list-findings` output ({"findings": [...]}) and
+// EventBridge "Inspector2 Finding" events (one, an array, or one per line). Only findings on container
+// images (AWS_ECR_CONTAINER_IMAGE) become image findings; others are counted as skipped. Each finding
+// has its own lifecycle, so they are applied one by one (incrementally) with their status: ACTIVE ones
+// count; CLOSED and SUPPRESSED ones stop counting.
+import { imageKeyOf, parseResourceId, type ImageKey } from '../images.ts';
+import type { JsonDocument } from '../json-documents.ts';
+import { JsonReader } from '../json-reader.ts';
+import type { ParseContext, ParseResult, Skipped } from '../parse-result.ts';
+import type { Finding, FindingsReport } from './findings-report.ts';
+import { scopeOf } from './report-image.ts';
+import { normaliseSeverity } from './severity.ts';
+
+export const inspector2DetailType = 'Inspector2 Finding';
+
+export function isInspector2Findings(value: unknown): boolean {
+  const first = Array.isArray(value) ? value[0] : value;
+  if (typeof first !== 'object' || first === null) return false;
+  const v = first as Record<string, unknown>;
+  return v['detail-type'] === inspector2DetailType || (Array.isArray(v.findings) && !('SchemaVersion' in v));
+}
+
+export function parseInspector2(documents: JsonDocument[], context: ParseContext): ParseResult {
+  const skipped: Skipped[] = [];
+  const byImage = new Map<string, FindingsReport>();
+  for (const doc of documents) {
+    const root = JsonReader.of(doc.value, doc.path);
+    const findings = Array.isArray(root.value)
+      ? root.items().map(eventFinding)
+      : root.object().has('findings')
+        ? root.array('findings')
+        : [eventFinding(root)];
+    for (const finding of findings) {
+      const parsed = parseFinding(finding.object(), context, skipped);
+      if (!parsed) continue;
+      const key = `${parsed.image.repository}/${parsed.image.digest}`;
+      const report = byImage.get(key) ?? { source: 'inspector2', mode: 'incremental' as const, image: parsed.image, reportTime: 0, findings: [] };
+      report.findings.push(...parsed.findings);
+      report.reportTime = Math.max(report.reportTime, parsed.time);
+      byImage.set(key, report);
+    }
+  }
+  const reports = [...byImage.values()];
+  return { findings: reports, skipped, images: reports.map((r) => r.image) };
+}
+
+function eventFinding(event: JsonReader): JsonReader {
+  const detailType = event.object().string('detail-type');
+  if (detailType !== inspector2DetailType) event.fail(`expected '${inspector2DetailType}', found '${detailType}'`, 'detail-type');
+  return event.child('detail');
+}
+
+function parseFinding(finding: JsonReader, context: ParseContext, skipped: Skipped[]): { image: ImageKey; findings: Finding[]; time: number } | undefined {
+  const type = finding.string('type');
+  if (type !== 'PACKAGE_VULNERABILITY') {
+    skipped.push({ path: finding.path, reason: `${type} findings are not image package vulnerabilities` });
+    return undefined;
+  }
+  const resource = finding.array('resources').find((r) => r.object().raw('type') === 'AWS_ECR_CONTAINER_IMAGE');
+  if (!resource) {
+    const types = finding.array('resources').map((r) => r.raw('type')).join(', ');
+    skipped.push({ path: finding.path, reason: `resource ${types} is not a container image` });
+    return undefined;
+  }
+  const image = imageOf(resource, context);
+  const details = finding.child('packageVulnerabilityDetails').object();
+  const vulnerabilityId = details.string('vulnerabilityId');
+  const status = finding.string('status');
+  const severity = normaliseSeverity(finding.optionalString('severity'), cvss3Score(details) ?? finding.optionalNumber('inspectorScore'));
+  const time = finding.optionalTime('updatedAt') ?? finding.optionalTime('lastObservedAt') ?? context.now;
+  const findings = details.array('vulnerablePackages').map((pkg) => ({
+    vulnerabilityId,
+    packageName: pkg.object().string('name'),
+    packageVersion: [pkg.optionalString('version'), pkg.optionalString('release')].filter(Boolean).join('-'),
+    severity,
+    active: status === 'ACTIVE',
+    observedAt: time,
+  }));
+  return { image, findings, time };
+}
+
+function imageOf(resource: JsonReader, context: ParseContext): ImageKey {
+  const fromId = parseResourceId(resource.string('id'));
+  if (fromId?.digest) return { repository: fromId.repository, digest: fromId.digest };
+  const ecr = resource.child('details').child('awsEcrContainerImage').object();
+  const region = resource.optionalString('region') ?? scopeOf(context).region;
+  const key = imageKeyOf(`${ecr.string('registry')}.dkr.ecr.${region}.amazonaws.com/${ecr.string('repositoryName')}`, scopeOf(context), ecr.string('imageHash'));
+  if (!key) resource.fail('the resource names no image manifest digest', 'id');
+  return key;
+}
+
+function cvss3Score(details: JsonReader): number | undefined {
+  for (const cvss of details.optionalArray('cvss') ?? []) {
+    if (cvss.optionalString('version')?.startsWith('3')) return cvss.optionalNumber('baseScore');
+  }
+  return undefined;
+}

@@ -1,0 +1,47 @@
+// ListImageScanFindingAggregations' reads: one page of rollup rows as of a rollup version, worst
+// first (critical, high, medium, all, descending; then key), continued with a keyset cursor. The cost
+// is one index range read of a page, whatever the number of findings stored.
+import type { Kysely } from 'kysely';
+import type { Database, RollupAggregation } from './schema.ts';
+import type { AggregationRow, AggregationsQuery } from './store.ts';
+
+export async function currentRollupVersion(db: Kysely<Database>, accountId: string): Promise<number> {
+  const row = await db.selectFrom('rollup_versions').select('version').where('account_id', '=', accountId).executeTakeFirst();
+  return row?.version ?? 0;
+}
+
+export async function aggregationPage(db: Kysely<Database>, q: AggregationsQuery): Promise<AggregationRow[]> {
+  let query = db
+    .selectFrom('finding_rollups')
+    .select(['aggregation_key', 'count_all', 'count_critical', 'count_high', 'count_medium'])
+    .where('account_id', '=', q.accountId)
+    .where('aggregation', '=', q.aggregation satisfies RollupAggregation)
+    .where('version_from', '<=', q.version)
+    .where((eb) => eb.or([eb('version_to', 'is', null), eb('version_to', '>', q.version)]));
+  if (q.keys) query = query.where('aggregation_key', 'in', q.keys.length > 0 ? q.keys : ['']);
+  const after = q.after;
+  if (after) {
+    query = query.where((eb) => {
+      const c = eb('count_critical', '=', after.critical);
+      const h = eb('count_high', '=', after.high);
+      const m = eb('count_medium', '=', after.medium);
+      const a = eb('count_all', '=', after.all);
+      return eb.or([
+        eb('count_critical', '<', after.critical),
+        eb.and([c, eb('count_high', '<', after.high)]),
+        eb.and([c, h, eb('count_medium', '<', after.medium)]),
+        eb.and([c, h, m, eb('count_all', '<', after.all)]),
+        eb.and([c, h, m, a, eb('aggregation_key', '>', after.key)]),
+      ]);
+    });
+  }
+  const rows = await query
+    .orderBy('count_critical', 'desc')
+    .orderBy('count_high', 'desc')
+    .orderBy('count_medium', 'desc')
+    .orderBy('count_all', 'desc')
+    .orderBy('aggregation_key', 'asc')
+    .limit(q.limit)
+    .execute();
+  return rows.map((r) => ({ key: r.aggregation_key, all: r.count_all, critical: r.count_critical, high: r.count_high, medium: r.count_medium }));
+}

@@ -1,0 +1,70 @@
+import type { Kysely } from 'kysely';
+
+export async function up(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('scanned_images')
+    .addColumn('account_id', 'varchar(12)', (c) => c.notNull())
+    .addColumn('image_repository', 'text', (c) => c.notNull())
+    .addColumn('image_digest', 'varchar(71)', (c) => c.notNull())
+    .addColumn('image_build_version_arn', 'text')
+    .addColumn('image_pipeline_arn', 'text')
+    .addPrimaryKeyConstraint('scanned_images_pk', ['account_id', 'image_repository', 'image_digest'])
+    .execute();
+  await db.schema
+    .createTable('image_reports')
+    .addColumn('account_id', 'varchar(12)', (c) => c.notNull())
+    .addColumn('image_repository', 'text', (c) => c.notNull())
+    .addColumn('image_digest', 'varchar(71)', (c) => c.notNull())
+    .addColumn('source', 'varchar(64)', (c) => c.notNull())
+    .addColumn('report_time', 'bigint', (c) => c.notNull())
+    .addColumn('content_hash', 'varchar(64)', (c) => c.notNull())
+    .addPrimaryKeyConstraint('image_reports_pk', ['account_id', 'image_repository', 'image_digest', 'source'])
+    .execute();
+  await db.schema
+    .createTable('image_findings')
+    .addColumn('account_id', 'varchar(12)', (c) => c.notNull())
+    .addColumn('image_repository', 'text', (c) => c.notNull())
+    .addColumn('image_digest', 'varchar(71)', (c) => c.notNull())
+    .addColumn('source', 'varchar(64)', (c) => c.notNull())
+    .addColumn('vulnerability_id', 'text', (c) => c.notNull())
+    .addColumn('package_name', 'text', (c) => c.notNull())
+    .addColumn('package_version', 'text', (c) => c.notNull())
+    .addColumn('severity', 'varchar(16)', (c) => c.notNull())
+    .addColumn('active', 'integer', (c) => c.notNull())
+    .addColumn('observed_at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('image_findings_pk', [
+      'account_id', 'image_repository', 'image_digest', 'source', 'vulnerability_id', 'package_name', 'package_version',
+    ])
+    .execute();
+  await db.schema
+    .createTable('finding_rollups')
+    .addColumn('account_id', 'varchar(12)', (c) => c.notNull())
+    .addColumn('aggregation', 'varchar(32)', (c) => c.notNull())
+    .addColumn('aggregation_key', 'text', (c) => c.notNull())
+    .addColumn('version_from', 'bigint', (c) => c.notNull())
+    .addColumn('version_to', 'bigint')
+    .addColumn('closed_at', 'bigint')
+    .addColumn('count_all', 'bigint', (c) => c.notNull())
+    .addColumn('count_critical', 'bigint', (c) => c.notNull())
+    .addColumn('count_high', 'bigint', (c) => c.notNull())
+    .addColumn('count_medium', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('finding_rollups_pk', ['account_id', 'aggregation', 'aggregation_key', 'version_from'])
+    .execute();
+  // The worst-first listing reads this index in order and stops after one page.
+  await db.schema
+    .createIndex('finding_rollups_worst_first')
+    .on('finding_rollups')
+    .columns(['account_id', 'aggregation', 'count_critical desc', 'count_high desc', 'count_medium desc', 'count_all desc', 'aggregation_key'])
+    .execute();
+  await db.schema
+    .createTable('rollup_versions')
+    .addColumn('account_id', 'varchar(12)', (c) => c.primaryKey())
+    .addColumn('version', 'bigint', (c) => c.notNull())
+    .execute();
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  for (const table of ['rollup_versions', 'finding_rollups', 'image_findings', 'image_reports', 'scanned_images']) {
+    await db.schema.dropTable(table).execute();
+  }
+}

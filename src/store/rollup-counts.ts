@@ -1,0 +1,77 @@
+// What one image contributes to the severity-count rollups: every distinct active finding (across
+// sources, at its worst severity) counts once for the account, its vulnerability id, and the image's
+// pipeline and build version when it has them.
+import { severityRank, worstOf, type Severity } from '../ingest/findings/severity.ts';
+import type { ImageFindingRow, RollupAggregation } from './schema.ts';
+
+export interface SeverityCounts {
+  all: number;
+  critical: number;
+  high: number;
+  medium: number;
+}
+
+/** `<aggregation>\0<key>` -> counts. */
+export type Contribution = Map<string, SeverityCounts>;
+
+export const zeroCounts = (): SeverityCounts => ({ all: 0, critical: 0, high: 0, medium: 0 });
+
+export function rollupKey(aggregation: RollupAggregation, key: string): string {
+  return `${aggregation}\u0000${key}`;
+}
+
+export function splitRollupKey(rollup: string): [RollupAggregation, string] {
+  const at = rollup.indexOf('\u0000');
+  return [rollup.slice(0, at) as RollupAggregation, rollup.slice(at + 1)];
+}
+
+export interface ImageTags {
+  accountId: string;
+  imageBuildVersionArn: string | null;
+  imagePipelineArn: string | null;
+}
+
+export function contributionOf(tags: ImageTags, rows: Pick<ImageFindingRow, 'vulnerability_id' | 'package_name' | 'package_version' | 'severity' | 'active'>[]): Contribution {
+  const effective = new Map<string, { vulnerabilityId: string; severity: Severity }>();
+  for (const row of rows) {
+    if (!row.active) continue;
+    const key = `${row.vulnerability_id}\u0000${row.package_name}\u0000${row.package_version}`;
+    const seen = effective.get(key);
+    const severity = row.severity as Severity;
+    effective.set(key, { vulnerabilityId: row.vulnerability_id, severity: seen ? worstOf(seen.severity, severity) : severity });
+  }
+  const contribution: Contribution = new Map();
+  for (const finding of effective.values()) {
+    add(contribution, rollupKey('accountId', tags.accountId), finding.severity);
+    add(contribution, rollupKey('vulnerabilityId', finding.vulnerabilityId), finding.severity);
+    if (tags.imagePipelineArn) add(contribution, rollupKey('imagePipelineArn', tags.imagePipelineArn), finding.severity);
+    if (tags.imageBuildVersionArn) add(contribution, rollupKey('imageBuildVersionArn', tags.imageBuildVersionArn), finding.severity);
+  }
+  return contribution;
+}
+
+function add(contribution: Contribution, key: string, severity: Severity): void {
+  const counts = contribution.get(key) ?? zeroCounts();
+  counts.all++;
+  const rank = severityRank(severity);
+  if (rank === 0) counts.critical++;
+  else if (rank === 1) counts.high++;
+  else if (rank === 2) counts.medium++;
+  contribution.set(key, counts);
+}
+
+/** Adds `sign` x `contribution` into `total`. */
+export function accumulate(total: Contribution, contribution: Contribution, sign: 1 | -1): void {
+  for (const [key, counts] of contribution) {
+    const sum = total.get(key) ?? zeroCounts();
+    sum.all += sign * counts.all;
+    sum.critical += sign * counts.critical;
+    sum.high += sign * counts.high;
+    sum.medium += sign * counts.medium;
+    total.set(key, sum);
+  }
+}
+
+export function isZero(counts: SeverityCounts): boolean {
+  return counts.all === 0 && counts.critical === 0 && counts.high === 0 && counts.medium === 0;
+}
