@@ -3,12 +3,13 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import { ListImageScanFindingAggregationsCommand } from '@aws-sdk/client-imagebuilder';
 import { GetClustersForImageCommand } from '@aws-sdk/client-inspector2';
 import { databaseKinds, type TestDatabase } from './helpers/databases.ts';
 import { exitOf, runCli, startServeProcess } from './helpers/cli.ts';
 import { ecsTaskEvent, jsonLines } from './helpers/ecs-events.ts';
-import { ownFixture, sharedFixture } from './helpers/fixtures.ts';
-import { inspector2Client } from './helpers/server.ts';
+import { ownFixture, readFixture, sharedFixture } from './helpers/fixtures.ts';
+import { imagebuilderClient, inspector2Client } from './helpers/server.ts';
 import { tempDir } from './helpers/temp.ts';
 
 const helloImage = 'arn:aws:ecr:us-west-2:111122223333:repository/hello-repository/sha256:74b2c688c700ec95a93e478cdb959737c148df3fbf5ea706abe0318726e885e6';
@@ -102,12 +103,50 @@ for (const kind of databaseKinds) {
       assert.match(result.stderr, /pods\.json: \$\.items\[0\]\.metadata: pod is in namespace 'shop' but the ingest is limited to --namespace 'monitoring'/);
     });
 
+    it('ingests scanner reports tagged with a pipeline and build version, and the AWS API counts them', async () => {
+      const result = await runCli([
+        'ingest', '--db', database.location, '--account-id', '111122223333',
+        '--image-pipeline-arn', 'arn:aws:imagebuilder:us-west-2:111122223333:image-pipeline/web',
+        '--image-build-version-arn', 'arn:aws:imagebuilder:us-west-2:111122223333:image/web/1.0.0/3',
+        sharedFixture('grype/many_vulns.json'),
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /many_vulns\.json \(grype\): 1 report\(s\) applied with 15 finding\(s\), 0 unchanged/);
+      assert.ok(result.stdout.includes('repository/docker.io/library/busybox/sha256:ae39a6f5c07297d7ab64dbd4f82c77c874cc6a94cea29fdec309d0992574b4f7'));
+      const out = await imagebuilderClient(server.url).send(
+        new ListImageScanFindingAggregationsCommand({ filter: { name: 'imagePipelineArn', values: ['arn:aws:imagebuilder:us-west-2:111122223333:image-pipeline/web'] } }),
+      );
+      assert.deepEqual(out.responses![0].imagePipelineAggregation!.severityCounts, { all: 15, critical: 1, high: 10, medium: 2 });
+    });
+
+    it('rejects a malformed report whole and a report that names no image with how to fix it', async () => {
+      const report = JSON.parse(readFixture(sharedFixture('grype/many_vulns.json')));
+      delete report.matches[3].artifact.name;
+      report.source.target.repoDigests = [`busybox@sha256:${'d'.repeat(64)}`];
+      const broken = `${dir.path}/broken-grype.json`;
+      await writeFile(broken, JSON.stringify(report));
+      let result = await runCli(['ingest', '--db', database.location, '--account-id', '111122223333', broken]);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /broken-grype\.json: \$\.matches\[3\]\.artifact\.name: required string is missing \(nothing of it was stored\)/);
+      const all = await imagebuilderClient(server.url).send(new ListImageScanFindingAggregationsCommand({ filter: { name: 'vulnerabilityId', values: ['CVE-2022-48174'] } }));
+      assert.equal(all.responses![0].vulnerabilityIdAggregation!.severityCounts!.all, 1, 'only the earlier busybox report counts');
+      result = await runCli(['ingest', '--db', database.location, sharedFixture('trivy/alpine-39.json')]);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /alpine-39\.json: \$\.Metadata\.RepoDigests: the report names no manifest digest for the image: pass --image/);
+      result = await runCli(['ingest', '--db', database.location, '--format', 'trivy', sharedFixture('ecs/task-state-change-running.json')]);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /task-state-change-running\.json: \$\.SchemaVersion: required number is missing/);
+    });
+
     it('checks its options before reading any file', async () => {
       for (const [args, message] of [
         [['--account-id', '12'], /account id '12' must be 12 digits/],
         [['--cluster-arn', 'arn:aws:eks:us-west-2:111122223333:nodegroup/x'], /cluster ARN .* must look like/],
         [['--format', 'xml'], /unknown format 'xml'/],
         [['--region', 'Mars'], /region 'Mars' is not an AWS region name/],
+        [['--image-pipeline-arn', 'arn:aws:imagebuilder:us-west-2:111122223333:pipeline/x'], /image pipeline ARN .* must look like/],
+        [['--image-build-version-arn', 'web-1.0'], /image build version ARN 'web-1\.0' must look like/],
+        [['--image', 'nginx:latest'], /--image 'nginx:latest' must name the manifest digest/],
       ] as [string[], RegExp][]) {
         const result = await runCli(['ingest', '--db', database.location, ...args, ownFixture('kubernetes/pods.json')]);
         assert.equal(result.code, 2);

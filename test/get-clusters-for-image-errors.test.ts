@@ -8,6 +8,7 @@ import { GetClustersForImageCommand, type GetClustersForImageCommandInput } from
 import pino from 'pino';
 import { inspector2Model } from '../src/model/service-model.ts';
 import { databaseKinds } from './helpers/databases.ts';
+import { modelConstraints } from './helpers/model-constraints.ts';
 import { inspector2Client, postRaw, startTestServer, type TestServer } from './helpers/server.ts';
 
 const valid = 'arn:aws:ecr:us-west-2:111122223333:repository/app';
@@ -45,20 +46,6 @@ const constraintCases: Record<string, { input: Record<string, unknown>; message:
   },
 };
 
-/** Every constraint the model puts on the input, as `<path> <constraint>` keys. */
-function modelConstraints(shapeName: string, prefix = ''): string[] {
-  const shape = inspector2Model.shapes[shapeName];
-  const keys: string[] = [];
-  for (const [name, ref] of Object.entries(shape.members ?? {})) {
-    const path = prefix ? `${prefix}.${name}` : name;
-    const member = inspector2Model.shapes[ref.shape];
-    if (shape.required?.includes(name)) keys.push(`${path} required`);
-    for (const c of ['min', 'max', 'pattern', 'enum'] as const) if (member[c] !== undefined) keys.push(`${path} ${c}`);
-    if (member.type === 'structure') keys.push(...modelConstraints(ref.shape, path));
-  }
-  return keys;
-}
-
 interface InspectorError {
   name: string;
   message: string;
@@ -79,7 +66,7 @@ for (const kind of databaseKinds) {
     after(() => server.stop());
 
     it('has a case for every constraint of the input model', () => {
-      assert.deepEqual(Object.keys(constraintCases).sort(), modelConstraints('GetClustersForImageRequest').sort());
+      assert.deepEqual(Object.keys(constraintCases).sort(), modelConstraints(inspector2Model, 'GetClustersForImageRequest').sort());
     });
 
     for (const [constraint, { input, message }] of Object.entries(constraintCases)) {

@@ -1,4 +1,5 @@
 // A real imagescope server on port 0 over a fresh database, plus real AWS SDK clients pointed at it.
+import { ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
 import { Inspector2Client } from '@aws-sdk/client-inspector2';
 import pino, { type Logger } from 'pino';
 import { startServer, type RunningServer } from '../../src/server/app.ts';
@@ -18,12 +19,14 @@ export interface TestServerOptions {
   /** Reuse a database (to restart a server over the same data). */
   database?: TestDatabase;
   logger?: Logger;
+  /** Server environment variables (IMAGESCOPE_*), as `imagescope serve` would read them. */
+  env?: Record<string, string>;
 }
 
 export async function startTestServer(kind: DatabaseKind, options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await kind.create());
   const clock = { now: options.now ?? Date.now() };
-  const config = serverConfig({ host: '127.0.0.1', port: '0', db: database.location }, {});
+  const config = serverConfig({ host: '127.0.0.1', port: '0', db: database.location }, options.env ?? {});
   const server = await startServer(config, {
     now: options.now === undefined ? Date.now : () => clock.now,
     logger: options.logger ?? pino({ level: process.env.IMAGESCOPE_TEST_LOG_LEVEL ?? 'silent' }),
@@ -42,6 +45,16 @@ export async function startTestServer(kind: DatabaseKind, options: TestServerOpt
 /** The real Inspector2 client; the access key id picks the tenant account when it is 12 digits. */
 export function inspector2Client(url: string, accessKeyId = '111122223333', region = 'us-west-2'): Inspector2Client {
   return new Inspector2Client({
+    endpoint: url,
+    region,
+    credentials: { accessKeyId, secretAccessKey: 'any-secret' },
+    maxAttempts: 1,
+  });
+}
+
+/** The real Image Builder client; the access key id picks the tenant account when it is 12 digits. */
+export function imagebuilderClient(url: string, accessKeyId = '111122223333', region = 'us-west-2'): ImagebuilderClient {
+  return new ImagebuilderClient({
     endpoint: url,
     region,
     credentials: { accessKeyId, secretAccessKey: 'any-secret' },

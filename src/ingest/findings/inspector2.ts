@@ -7,7 +7,7 @@ import { imageKeyOf, parseResourceId, type ImageKey } from '../images.ts';
 import type { JsonDocument } from '../json-documents.ts';
 import { JsonReader } from '../json-reader.ts';
 import type { ParseContext, ParseResult, Skipped } from '../parse-result.ts';
-import type { Finding, FindingsReport } from './findings-report.ts';
+import { dedupeFindings, type Finding, type FindingsReport } from './findings-report.ts';
 import { scopeOf } from './report-image.ts';
 import { normaliseSeverity } from './severity.ts';
 
@@ -68,14 +68,15 @@ function parseFinding(finding: JsonReader, context: ParseContext, skipped: Skipp
   const status = finding.string('status');
   const severity = normaliseSeverity(finding.optionalString('severity'), cvss3Score(details) ?? finding.optionalNumber('inspectorScore'));
   const time = finding.optionalTime('updatedAt') ?? finding.optionalTime('lastObservedAt') ?? context.now;
-  const findings = details.array('vulnerablePackages').map((pkg) => ({
+  // A package may be listed more than once (one entry per file path it was found at).
+  const findings = dedupeFindings(details.array('vulnerablePackages').map((pkg) => ({
     vulnerabilityId,
     packageName: pkg.object().string('name'),
     packageVersion: [pkg.optionalString('version'), pkg.optionalString('release')].filter(Boolean).join('-'),
     severity,
     active: status === 'ACTIVE',
     observedAt: time,
-  }));
+  })));
   return { image, findings, time };
 }
 
