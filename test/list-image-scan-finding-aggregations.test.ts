@@ -30,7 +30,7 @@ type Entry = { key: string; all: number; critical: number; high: number; medium:
 function entries(pages: Awaited<ReturnType<typeof list>>): Entry[] {
   return pages.flatMap((p) => p.responses!).map((r) => {
     const [member] = Object.values(r) as { severityCounts: Omit<Entry, 'key'> }[];
-    const key = Object.entries(member).find(([name]) => name !== 'severityCounts')![1] as string;
+    const key = Object.entries(member).find(([name]) => name !== 'severityCounts')![1] as unknown as string;
     return { key, ...member.severityCounts };
   });
 }
