@@ -200,6 +200,20 @@ for (const kind of databaseKinds) {
       assert.deepEqual(await cve(), []);
     });
 
+    it('keeps counts exact under concurrent ingests of one account', async () => {
+      const before = (await imagebuilderClient(server.url).send(new ListImageScanFindingAggregationsCommand({}))).responses![0].accountAggregation!.severityCounts!;
+      const report = readFixture(sharedFixture('trivy/debian-buster.json'));
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => ingestViaEndpoint(server.url, report, { image: image(String(i % 6)), imagePipelineArn: pipeline('concurrent') })),
+      );
+      assert.ok(results.every((r) => r.status === 200), JSON.stringify(results.map((r) => r.body)));
+      assert.equal(results.reduce((n, r) => n + r.body.applied, 0), 6, 'six images, each ingested twice at once');
+      const after = (await imagebuilderClient(server.url).send(new ListImageScanFindingAggregationsCommand({}))).responses![0].accountAggregation!.severityCounts!;
+      // debian-buster: one critical and one low finding per image.
+      assert.deepEqual(after, { all: before.all! + 12, critical: before.critical! + 6, high: before.high, medium: before.medium });
+      assert.deepEqual(entries(await list(server, { name: 'imagePipelineArn', values: [pipeline('concurrent')] })), [{ key: pipeline('concurrent'), ...counts(12, 6, 0, 0) }]);
+    });
+
     it('counts a finding once when two scanners report it for the same image', async () => {
       const before = entries(await list(server, { name: 'vulnerabilityId', values: ['CVE-2019-1549'] }));
       // Grype's view of the same alpine 3.10 image (shaped by hand): the same two findings, rated High.

@@ -24,6 +24,10 @@ export interface FindingsWriteSummary {
 
 export async function applyFindings(trx: Kysely<Database>, accountId: string, batch: FindingsBatch, now: number): Promise<FindingsWriteSummary> {
   const summary: FindingsWriteSummary = { reportsApplied: 0, reportsUnchanged: 0, findingsStored: 0 };
+  // Taking the account's next rollup version first locks its row: concurrent ingests of one account
+  // (several replicas on PostgreSQL) then run one after the other, each reading what the previous one
+  // committed, so no image's before/after contribution is computed from stale findings.
+  const version = await nextRollupVersion(trx, accountId);
   const delta: Contribution = new Map();
   for (const report of batch.reports) {
     const imageWhere = { account_id: accountId, image_repository: report.image.repository, image_digest: report.image.digest };
@@ -54,7 +58,6 @@ export async function applyFindings(trx: Kysely<Database>, accountId: string, ba
     accumulate(delta, contributionOf(tagsAfter, after), 1);
   }
   if (summary.reportsApplied > 0) {
-    const version = await nextRollupVersion(trx, accountId);
     await applyRollupDelta(trx, accountId, delta, version, now);
     if (version % pruneEvery === 0) await pruneClosedRollups(trx, accountId, now);
   }
