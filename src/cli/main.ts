@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { ingestCommand } from './ingest.ts';
+import { keysCommand } from './keys.ts';
 import { serveCommand } from './serve.ts';
 
 const program = new Command('imagescope')
@@ -7,4 +8,5 @@ const program = new Command('imagescope')
   .showHelpAfterError();
 program.addCommand(serveCommand());
 program.addCommand(ingestCommand());
+program.addCommand(keysCommand());
 await program.parseAsync(process.argv);

@@ -13,6 +13,11 @@ export interface ServiceDefinition {
   invalidPaginationToken(message: string): AwsError;
   /** Unexpected failure: the service's own 500 error, carrying only the request id. */
   internalError(requestId: string): AwsError;
+  /** The caller's key lacks the role the operation needs. */
+  accessDenied(message: string): AwsError;
+  throttled(retryAfterSeconds: number): AwsError;
+  /** The database is unreachable or busy: retry after a moment. */
+  unavailable(requestId: string, retryAfterSeconds: number): AwsError;
 }
 
 export interface ServerSettings {

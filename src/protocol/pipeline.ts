@@ -1,28 +1,30 @@
-// The request pipeline, top-down: route -> deserialize -> validate -> invoke -> serialize, with a
-// three-tier error funnel (modelled AWS error, unknown route, unexpected failure -> the service's
-// 500 with a request id; the cause is logged, never sent).
+// The request pipeline, top-down: route -> authenticate -> authorise -> throttle -> deserialize ->
+// validate -> invoke -> serialize, with an error funnel: a modelled AWS error renders itself; an
+// unavailable database becomes the service's retryable error; anything else becomes the service's
+// 500 with a request id (the cause is logged, never sent).
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Store } from '../store/store.ts';
+import { isStoreUnavailable } from '../store/unavailable.ts';
+import { roleAllows } from './access-keys.ts';
+import { authenticate, type AuthMode } from './authenticate.ts';
 import { AwsError, UnknownOperationException, type WireResponse } from './errors.ts';
-import type { OperationContext, OperationDefinition, ServerSettings } from './operation.ts';
+import { readJsonBody } from './json-body.ts';
+import type { OperationDefinition, ServerSettings } from './operation.ts';
 import { routeOf } from './operations.ts';
 import { PaginationTokenError, type PaginationTokens } from './pagination-token.ts';
-import { identifyRequest } from './request-identity.ts';
+import type { SignedRequest } from './sigv4-verifier.ts';
+import type { Throttle } from './throttle.ts';
 import { validateInput } from './validate.ts';
-import type { Store } from '../store/store.ts';
 
-export interface WireRequest {
-  method: string;
-  /** Path without the query string. */
-  path: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
+export type WireRequest = SignedRequest;
 
 export interface PipelineDependencies {
   store: Store;
   tokens: PaginationTokens;
   settings: ServerSettings;
+  authMode: AuthMode;
+  throttle: Throttle;
   logger: Logger;
   now: () => number;
 }
@@ -31,42 +33,40 @@ export async function handleAwsRequest(request: WireRequest, deps: PipelineDepen
   const requestId = randomUUID();
   const operation = routeOf(request.method, request.path);
   if (!operation) return new UnknownOperationException(request.method, request.path).render(requestId);
+  const { service } = operation;
   try {
-    const input = deserialize(operation, request.body);
-    const identity = identifyRequest(header(request, 'authorization'), deps.settings);
-    const context: OperationContext = { requestId, ...identity, now: deps.now(), store: deps.store, tokens: deps.tokens, settings: deps.settings };
-    const output = await operation.handle(input, context);
-    const statusCode = operation.service.model.operations[operation.name].http.responseCode ?? 200;
+    const now = deps.now();
+    const caller = await authenticate(deps.authMode, request, service.model.metadata.signingName, { store: deps.store, settings: deps.settings, now });
+    if (!roleAllows(caller.role, 'query')) throw service.accessDenied(`An access key with role '${caller.role}' is not authorized to perform ${operation.name}.`);
+    // Buckets refill on the monotonic clock, not the request clock (which tests may hold still).
+    const wait = deps.throttle.take(`${caller.accountId}\u0000${operation.name}`, performance.now());
+    if (wait > 0) throw service.throttled(wait);
+    const input = deserialize(operation, request);
+    const output = await operation.handle(input, { requestId, accountId: caller.accountId, region: caller.region, now, store: deps.store, tokens: deps.tokens, settings: deps.settings });
+    const statusCode = service.model.operations[operation.name].http.responseCode ?? 200;
     return { statusCode, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId }, body: JSON.stringify(output) };
   } catch (error) {
     if (error instanceof AwsError) return error.render(requestId);
-    if (error instanceof PaginationTokenError) return operation.service.invalidPaginationToken(error.message).render(requestId);
+    if (error instanceof PaginationTokenError) return service.invalidPaginationToken(error.message).render(requestId);
+    if (isStoreUnavailable(error)) {
+      deps.logger.warn({ err: error, requestId, operation: operation.name }, 'database unavailable');
+      return service.unavailable(requestId, 1).render(requestId);
+    }
     deps.logger.error({ err: error, requestId, operation: operation.name }, 'unexpected failure');
-    return operation.service.internalError(requestId).render(requestId);
+    return service.internalError(requestId).render(requestId);
   }
 }
 
-function deserialize(operation: OperationDefinition, body: Buffer): unknown {
+function deserialize(operation: OperationDefinition, request: WireRequest): unknown {
   const { model } = operation.service;
-  const inputShape = model.operations[operation.name].input;
-  const text = body.toString('utf8').trim();
-  let input: unknown = {};
-  if (text) {
-    try {
-      input = JSON.parse(text);
-    } catch (error) {
-      throw operation.service.invalidInput([], `Unable to parse the request body as JSON: ${(error as Error).message}`);
-    }
-  }
+  const contentType = request.headers['content-type'];
+  const body = readJsonBody(request.body, Array.isArray(contentType) ? contentType[0] : contentType);
+  if (!body.ok) throw operation.service.invalidInput([], body.reason);
+  const input = body.value;
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw operation.service.invalidInput([], 'The request body must be a JSON object.');
   }
-  const violations = validateInput(model, inputShape, input);
+  const violations = validateInput(model, model.operations[operation.name].input, input);
   if (violations.length > 0) throw operation.service.invalidInput(violations, undefined);
   return input;
-}
-
-function header(request: WireRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }

@@ -6,7 +6,6 @@ import type { ServerSettings } from './operation.ts';
 const credentialPattern = /Credential=([^/,\s]+)\/\d{8}\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/;
 
 export interface RequestIdentity {
-  accessKeyId?: string;
   accountId: string;
   region: string;
 }
@@ -15,7 +14,6 @@ export function identifyRequest(authorization: string | undefined, settings: Ser
   const match = authorization ? credentialPattern.exec(authorization) : null;
   const accessKeyId = match?.[1];
   return {
-    accessKeyId,
     accountId: accessKeyId && /^\d{12}$/.test(accessKeyId) ? accessKeyId : settings.defaultAccountId,
     region: match?.[2] ?? settings.defaultRegion,
   };

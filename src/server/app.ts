@@ -1,9 +1,12 @@
 // The HTTP adapter: the only code that knows the web framework. It hands raw requests to the
 // protocol pipeline or the ingest endpoint and writes back what they return; it has no AWS logic.
-import Fastify, { LogController } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyRequest } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { routeOf } from '../protocol/operations.ts';
 import { newTokenKey, PaginationTokens } from '../protocol/pagination-token.ts';
-import { handleAwsRequest, type PipelineDependencies } from '../protocol/pipeline.ts';
+import { handleAwsRequest, type PipelineDependencies, type WireRequest } from '../protocol/pipeline.ts';
+import { Throttle } from '../protocol/throttle.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import type { ServerConfig } from './config.ts';
@@ -23,9 +26,6 @@ export interface StartOptions {
   logger?: Logger;
 }
 
-const awsBodyLimit = 1024 * 1024;
-const ingestBodyLimit = 1024 * 1024 * 1024;
-
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel }, pino.destination(2));
   const store = await openStore(config.db);
@@ -33,10 +33,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     store,
     tokens: new PaginationTokens(await store.secret('pagination-token-key', newTokenKey)),
     settings: config.settings,
+    authMode: config.auth,
+    throttle: new Throttle(config.throttle),
     logger,
     now: options.now ?? Date.now,
   };
-  const app = buildApp(deps, logger);
+  const app = buildApp(deps, config, logger);
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
@@ -57,38 +59,56 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   };
 }
 
-function buildApp(deps: PipelineDependencies, logger: Logger) {
+function wireRequest(request: FastifyRequest): WireRequest {
+  const [path, query = ''] = request.url.split('?', 2);
+  return { method: request.method, path, query, headers: request.headers, body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0) };
+}
+
+function buildApp(deps: PipelineDependencies, config: ServerConfig, logger: Logger) {
   const app = Fastify({
     loggerInstance: logger,
     // Per-request info logs would double the cost of a request; failures are logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: awsBodyLimit,
+    bodyLimit: config.limits.requestBytes,
+    // Slow clients: the whole request must arrive in time, and an idle socket is closed.
+    requestTimeout: config.limits.requestTimeoutMs,
+    connectionTimeout: config.limits.requestTimeoutMs,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   });
+  app.server.headersTimeout = config.limits.headersTimeoutMs;
   // Bodies reach the pipeline as raw bytes whatever the content type: parsing JSON is the protocol
   // layer's job, so that malformed bodies get the modelled error rather than a framework one.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.post(ingestPath, { bodyLimit: ingestBodyLimit }, async (request, reply) => {
-    const result = await handleIngest(request.query as Record<string, string>, bodyOf(request.body), deps);
+  app.post(ingestPath, { bodyLimit: config.limits.ingestBytes }, async (request, reply) => {
+    const result = await handleIngest(wireRequest(request), request.query as Record<string, string>, deps);
     return reply.code(result.statusCode).send(result.body);
   });
   app.all('/*', async (request, reply) => {
-    const path = request.url.split('?')[0];
-    const response = await handleAwsRequest({ method: request.method, path, headers: request.headers, body: bodyOf(request.body) }, deps);
+    const response = await handleAwsRequest(wireRequest(request), deps);
     return reply.code(response.statusCode).headers(response.headers).send(response.body);
   });
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
-    const statusCode = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
-    if (statusCode === 500) logger.error({ err: error }, 'unexpected failure');
-    const message = statusCode === 500 ? 'Internal failure' : error.message;
-    return reply.code(statusCode).header('x-amzn-errortype', statusCode === 500 ? 'InternalFailure' : (error.code ?? 'BadRequest')).send({ message });
+  // Failures before a handler runs (a body over the limit, a timeout, a malformed request line).
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const requestId = randomUUID();
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) logger.error({ err: error, requestId }, 'unexpected failure');
+    const path = request.url.split('?')[0];
+    if (path === ingestPath) {
+      const tooLarge = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE';
+      const message = tooLarge ? `the file is larger than the ${config.limits.ingestBytes}-byte ingest limit (IMAGESCOPE_MAX_INGEST_BYTES)` : status === 500 ? 'Internal failure' : error.message;
+      return reply.code(status).send({ error: tooLarge ? 'IngestRejected' : 'BadRequest', message, path: '$', reason: message });
+    }
+    const operation = routeOf(request.method, path);
+    if (operation && status < 500) {
+      const reason = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `The request body is larger than ${config.limits.requestBytes} bytes.` : error.message;
+      const response = operation.service.invalidInput([], reason).render(requestId);
+      return reply.code(response.statusCode).headers(response.headers).send(response.body);
+    }
+    const response = operation ? operation.service.internalError(requestId).render(requestId) : { statusCode: status, headers: { 'x-amzn-errortype': 'BadRequest', 'x-amzn-requestid': requestId }, body: JSON.stringify({ message: status === 500 ? 'Internal failure' : error.message }) };
+    return reply.code(response.statusCode).headers(response.headers).send(response.body);
   });
   return app;
-}
-
-function bodyOf(body: unknown): Buffer {
-  return Buffer.isBuffer(body) ? body : Buffer.alloc(0);
 }

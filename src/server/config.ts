@@ -1,6 +1,8 @@
 // Server configuration from flags and environment variables (flags win). Documented in the README.
 import { defaultDatabaseFile } from '../store/open-store.ts';
+import type { AuthMode } from '../protocol/authenticate.ts';
 import type { ServerSettings } from '../protocol/operation.ts';
+import type { ThrottleSettings } from '../protocol/throttle.ts';
 
 export interface ServerConfig {
   host: string;
@@ -8,6 +10,18 @@ export interface ServerConfig {
   /** SQLite file path or postgres:// URL. */
   db: string;
   logLevel: string;
+  auth: AuthMode;
+  throttle: ThrottleSettings;
+  limits: {
+    /** Largest AWS request body accepted. */
+    requestBytes: number;
+    /** Largest ingest body accepted by the HTTP ingest endpoint. */
+    ingestBytes: number;
+    /** A client must send all request headers within this time. */
+    headersTimeoutMs: number;
+    /** A client must send the whole request (headers and body) within this time. */
+    requestTimeoutMs: number;
+  };
   settings: ServerSettings;
 }
 
@@ -20,6 +34,18 @@ export interface ServeFlags {
   host?: string;
   port?: string;
   db?: string;
+  auth?: string;
+  allowUnauthenticated?: boolean;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = Number(env[name] ?? fallback);
+  if (!(value > 0) || !Number.isFinite(value)) throw new Error(`${name} '${env[name]}' must be a positive number`);
+  return value;
 }
 
 export function serverConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -31,9 +57,28 @@ export function serverConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process
   if (!(retentionDays > 0)) throw new Error(`IMAGESCOPE_RETENTION_DAYS '${env.IMAGESCOPE_RETENTION_DAYS}' must be a positive number`);
   const pageSize = Number(env.IMAGESCOPE_AGGREGATION_PAGE_SIZE ?? defaultAggregationPageSize);
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new Error(`IMAGESCOPE_AGGREGATION_PAGE_SIZE '${env.IMAGESCOPE_AGGREGATION_PAGE_SIZE}' must be 1-1000`);
+  const host = flags.host ?? env.IMAGESCOPE_HOST ?? '127.0.0.1';
+  // Without credentials anyone who can reach the port reads everything: only loopback is open by default.
+  const auth = flags.auth ?? env.IMAGESCOPE_AUTH ?? (isLoopback(host) ? 'none' : 'sigv4');
+  if (auth !== 'none' && auth !== 'sigv4') throw new Error(`auth '${auth}' must be none or sigv4`);
+  const allowUnauthenticated = flags.allowUnauthenticated ?? env.IMAGESCOPE_ALLOW_UNAUTHENTICATED === '1';
+  if (auth === 'none' && !isLoopback(host) && !allowUnauthenticated) {
+    throw new Error(`refusing to serve ${host} without authentication: use --auth sigv4, or --allow-unauthenticated if a proxy in front authenticates`);
+  }
   return {
-    host: flags.host ?? env.IMAGESCOPE_HOST ?? '127.0.0.1',
+    host,
     port,
+    auth,
+    throttle: {
+      ratePerSecond: positiveNumber(env, 'IMAGESCOPE_THROTTLE_RATE', 200),
+      burst: positiveNumber(env, 'IMAGESCOPE_THROTTLE_BURST', 400),
+    },
+    limits: {
+      requestBytes: positiveNumber(env, 'IMAGESCOPE_MAX_REQUEST_BYTES', 1024 * 1024),
+      ingestBytes: positiveNumber(env, 'IMAGESCOPE_MAX_INGEST_BYTES', 256 * 1024 * 1024),
+      headersTimeoutMs: positiveNumber(env, 'IMAGESCOPE_HEADERS_TIMEOUT_MS', 10_000),
+      requestTimeoutMs: positiveNumber(env, 'IMAGESCOPE_REQUEST_TIMEOUT_MS', 300_000),
+    },
     db: flags.db ?? env.IMAGESCOPE_DB ?? defaultDatabaseFile,
     logLevel: env.IMAGESCOPE_LOG_LEVEL ?? 'info',
     settings: {

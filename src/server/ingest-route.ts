@@ -1,36 +1,57 @@
 // The HTTP ingest endpoint, outside the AWS URL space: POST /_imagescope/ingest with the raw file as
 // the body and the CLI's ingest options as query parameters. `imagescope ingest --endpoint` uses it.
+// With --auth sigv4 it takes a SigV4 signature (service `imagescope`) or an ingest token header from
+// a key whose role may ingest, and the key decides the account.
+import { timingSafeEqual } from 'node:crypto';
 import { ingestInput, type IngestSummary } from '../ingest/ingest-input.ts';
 import { checkIngestOptions, InvalidIngestOptions, type IngestOptions } from '../ingest/ingest-options.ts';
 import { IngestRejection } from '../ingest/ingest-rejection.ts';
+import { ingestTokenHeader, roleAllows } from '../protocol/access-keys.ts';
+import { UnrecognizedClientException } from '../protocol/auth-errors.ts';
+import { authenticate, type AuthMode, type Caller } from '../protocol/authenticate.ts';
+import { AwsError } from '../protocol/errors.ts';
 import type { ServerSettings } from '../protocol/operation.ts';
+import type { SignedRequest } from '../protocol/sigv4-verifier.ts';
 import type { Store } from '../store/store.ts';
 
 export const ingestPath = '/_imagescope/ingest';
+/** The SigV4 service name the ingest endpoint expects in the credential scope. */
+export const ingestSigningService = 'imagescope';
 
 /** Query parameters that carry the optional ingest options, named as in IngestOptions. */
 export const optionalParameters = ['region', 'clusterArn', 'namespace', 'image', 'imageBuildVersionArn', 'imagePipelineArn'] as const;
 
+type IngestError = { error: string; message: string; file?: string; path?: string; reason?: string };
+
 export interface IngestReply {
   statusCode: number;
-  body: IngestSummary | { error: string; message: string; file?: string; path?: string; reason?: string };
+  body: IngestSummary | IngestError;
 }
 
-export async function handleIngest(
-  query: Record<string, string | undefined>,
-  body: Buffer,
-  deps: { store: Store; settings: ServerSettings; now: () => number },
-): Promise<IngestReply> {
+export interface IngestDependencies {
+  store: Store;
+  settings: ServerSettings;
+  authMode: AuthMode;
+  now: () => number;
+}
+
+export async function handleIngest(request: SignedRequest, query: Record<string, string | undefined>, deps: IngestDependencies): Promise<IngestReply> {
   const name = query.name ?? 'request body';
   try {
+    const caller = await ingestCaller(request, deps);
+    if (query.accountId !== undefined && deps.authMode === 'sigv4' && query.accountId !== caller.accountId) {
+      return denied(`the key belongs to account ${caller.accountId}, not ${query.accountId}`);
+    }
+    if (!roleAllows(caller.role, 'ingest')) return denied(`an access key with role '${caller.role}' may not ingest`);
     const options: IngestOptions = checkIngestOptions({
       format: (query.format ?? 'auto') as IngestOptions['format'],
-      accountId: query.accountId ?? deps.settings.defaultAccountId,
+      accountId: deps.authMode === 'sigv4' ? caller.accountId : (query.accountId ?? deps.settings.defaultAccountId),
       ...Object.fromEntries(optionalParameters.map((key) => [key, query[key]])),
     });
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(request.body);
     return { statusCode: 200, body: await ingestInput(deps.store, { name, text }, options, deps.now()) };
   } catch (error) {
+    if (error instanceof AwsError) return { statusCode: error.statusCode, body: { error: error.errorType, message: error.message } };
     if (error instanceof IngestRejection) {
       return { statusCode: 400, body: { error: 'IngestRejected', message: error.message, file: error.file, path: error.path, reason: error.reason } };
     }
@@ -40,4 +61,20 @@ export async function handleIngest(
     }
     throw error;
   }
+}
+
+function denied(message: string): IngestReply {
+  return { statusCode: 403, body: { error: 'AccessDeniedException', message } };
+}
+
+async function ingestCaller(request: SignedRequest, deps: IngestDependencies): Promise<Caller> {
+  const token = request.headers[ingestTokenHeader];
+  if (deps.authMode === 'sigv4' && typeof token === 'string') {
+    const [accessKeyId, secret] = token.split(':');
+    const key = accessKeyId && secret ? await deps.store.findAccessKey(accessKeyId) : undefined;
+    const valid = key && key.revoked_at === null && secret.length === key.secret_access_key.length && timingSafeEqual(Buffer.from(secret), Buffer.from(key.secret_access_key));
+    if (!valid) throw new UnrecognizedClientException('The ingest token is invalid.');
+    return { accountId: key.account_id, region: deps.settings.defaultRegion, role: key.role };
+  }
+  return authenticate(deps.authMode, request, ingestSigningService, { store: deps.store, settings: deps.settings, now: deps.now() });
 }

@@ -5,7 +5,7 @@ import { aggregationPage, currentRollupVersion } from './finding-queries.ts';
 import { applyFindings, type FindingsWriteSummary } from './findings-writes.ts';
 import { clustersForImage } from './runtime-queries.ts';
 import { applyRuntime } from './runtime-writes.ts';
-import type { Database } from './schema.ts';
+import type { AccessKeyRow, Database } from './schema.ts';
 import type { AggregationRow, AggregationsQuery, ClustersForImageQuery, ClustersPage, Store } from './store.ts';
 import { writeTransaction } from './transactions.ts';
 
@@ -33,6 +33,25 @@ export class KyselyStore implements Store {
 
   aggregationPage(query: AggregationsQuery): Promise<AggregationRow[]> {
     return aggregationPage(this.db, query);
+  }
+
+  async createAccessKey(key: AccessKeyRow): Promise<void> {
+    await this.db.insertInto('access_keys').values(key).execute();
+  }
+
+  findAccessKey(accessKeyId: string): Promise<AccessKeyRow | undefined> {
+    return this.db.selectFrom('access_keys').selectAll().where('access_key_id', '=', accessKeyId).executeTakeFirst();
+  }
+
+  listAccessKeys(accountId?: string): Promise<AccessKeyRow[]> {
+    let query = this.db.selectFrom('access_keys').selectAll().orderBy('account_id').orderBy('created_at');
+    if (accountId) query = query.where('account_id', '=', accountId);
+    return query.execute();
+  }
+
+  async revokeAccessKey(accessKeyId: string, now: number): Promise<boolean> {
+    const result = await this.db.updateTable('access_keys').set({ revoked_at: now }).where('access_key_id', '=', accessKeyId).where('revoked_at', 'is', null).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async secret(name: string, create: () => string): Promise<string> {

@@ -94,7 +94,23 @@ export interface RollupVersionRow {
   version: number;
 }
 
+export type AccessRole = 'read' | 'ingest' | 'admin';
+
+/**
+ * An access key for SigV4. The secret is kept as is, because verifying a SigV4 signature means
+ * computing it again; protect the database as you would the keys themselves.
+ */
+export interface AccessKeyRow {
+  account_id: string;
+  access_key_id: string;
+  secret_access_key: string;
+  role: AccessRole;
+  created_at: number;
+  revoked_at: number | null;
+}
+
 export interface Database {
+  access_keys: AccessKeyRow;
   runtime_units: RuntimeUnitRow;
   runtime_unit_images: RuntimeUnitImageRow;
   service_secrets: ServiceSecretRow;

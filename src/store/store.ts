@@ -3,9 +3,9 @@
 import type { FindingsBatch } from '../ingest/findings/findings-report.ts';
 import type { RuntimeBatch, RuntimeWriteSummary } from '../ingest/runtime/observations.ts';
 import type { FindingsWriteSummary } from './findings-writes.ts';
-import type { RollupAggregation } from './schema.ts';
+import type { AccessKeyRow, AccessRole, RollupAggregation } from './schema.ts';
 
-export type { FindingsWriteSummary, RollupAggregation };
+export type { AccessKeyRow, AccessRole, FindingsWriteSummary, RollupAggregation };
 
 export interface ClustersForImageQuery {
   accountId: string;
@@ -73,6 +73,12 @@ export interface Store {
   /** The latest rollup version of the account: a pagination sequence reads every page as of it. */
   currentRollupVersion(accountId: string): Promise<number>;
   aggregationPage(query: AggregationsQuery): Promise<AggregationRow[]>;
+  createAccessKey(key: AccessKeyRow): Promise<void>;
+  /** The key with this id, revoked or not; undefined when there is none. */
+  findAccessKey(accessKeyId: string): Promise<AccessKeyRow | undefined>;
+  listAccessKeys(accountId?: string): Promise<AccessKeyRow[]>;
+  /** Marks the key revoked; false when no such active key exists. */
+  revokeAccessKey(accessKeyId: string, now: number): Promise<boolean>;
   /** A server-wide secret, created once by whichever replica asks first. */
   secret(name: string, create: () => string): Promise<string>;
   close(): Promise<void>;

@@ -4,8 +4,8 @@ import { AwsError, modelledStatus } from '../../protocol/errors.ts';
 
 function imagebuilderError(shape: string) {
   return class extends AwsError {
-    constructor(message: string) {
-      super(shape, modelledStatus(imagebuilderModel, shape), message);
+    constructor(message: string, retryAfterSeconds?: number) {
+      super(shape, modelledStatus(imagebuilderModel, shape), message, {}, retryAfterSeconds);
     }
   };
 }

@@ -2,10 +2,12 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-runtime.ts';
 import * as m0002 from './0002-findings.ts';
+import * as m0003 from './0003-access-keys.ts';
 
 const migrations: Record<string, Migration> = {
   '0001-runtime': m0001,
   '0002-findings': m0002,
+  '0003-access-keys': m0003,
 };
 
 export const migrationProvider: MigrationProvider = {
