@@ -43,23 +43,13 @@ export async function startTestServer(kind: DatabaseKind, options: TestServerOpt
 }
 
 /** The real Inspector2 client; the access key id picks the tenant account when it is 12 digits. */
-export function inspector2Client(url: string, accessKeyId = '111122223333', region = 'us-west-2'): Inspector2Client {
-  return new Inspector2Client({
-    endpoint: url,
-    region,
-    credentials: { accessKeyId, secretAccessKey: 'any-secret' },
-    maxAttempts: 1,
-  });
+export function inspector2Client(url: string, accessKeyId = '111122223333', region = 'us-west-2', secretAccessKey = 'any-secret', maxAttempts = 1): Inspector2Client {
+  return new Inspector2Client({ endpoint: url, region, credentials: { accessKeyId, secretAccessKey }, maxAttempts });
 }
 
 /** The real Image Builder client; the access key id picks the tenant account when it is 12 digits. */
-export function imagebuilderClient(url: string, accessKeyId = '111122223333', region = 'us-west-2'): ImagebuilderClient {
-  return new ImagebuilderClient({
-    endpoint: url,
-    region,
-    credentials: { accessKeyId, secretAccessKey: 'any-secret' },
-    maxAttempts: 1,
-  });
+export function imagebuilderClient(url: string, accessKeyId = '111122223333', region = 'us-west-2', secretAccessKey = 'any-secret', maxAttempts = 1): ImagebuilderClient {
+  return new ImagebuilderClient({ endpoint: url, region, credentials: { accessKeyId, secretAccessKey }, maxAttempts });
 }
 
 /** POSTs a raw body to the server, for requests an SDK would refuse to send. */
