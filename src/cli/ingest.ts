@@ -6,6 +6,7 @@ import { SingleBar } from 'cli-progress';
 import { ingestInput, type IngestSummary } from '../ingest/ingest-input.ts';
 import { checkIngestOptions, type IngestOptions } from '../ingest/ingest-options.ts';
 import { IngestRejection } from '../ingest/ingest-rejection.ts';
+import { decodeUtf8 } from '../ingest/utf8.ts';
 import { defaultAccountId } from '../server/config.ts';
 import { defaultDatabaseFile, openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
@@ -92,11 +93,9 @@ async function readInput(file: string): Promise<string> {
   const bytes = file === '-' ? await readStdin() : await readFile(file).catch((error: NodeJS.ErrnoException) => {
     throw new IngestRejection('$', `cannot read the file (${error.code ?? error.message})`, file);
   });
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new IngestRejection('$', 'not valid UTF-8', file);
-  }
+  const text = decodeUtf8(bytes);
+  if (text === undefined) throw new IngestRejection('$', 'not valid UTF-8', file);
+  return text;
 }
 
 async function readStdin(): Promise<Buffer> {

@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { ingestInput, type IngestSummary } from '../ingest/ingest-input.ts';
 import { checkIngestOptions, InvalidIngestOptions, type IngestOptions } from '../ingest/ingest-options.ts';
 import { IngestRejection } from '../ingest/ingest-rejection.ts';
+import { decodeUtf8 } from '../ingest/utf8.ts';
 import { ingestTokenHeader, roleAllows } from '../protocol/access-keys.ts';
 import { UnrecognizedClientException } from '../protocol/auth-errors.ts';
 import { authenticate, type AuthMode, type Caller } from '../protocol/authenticate.ts';
@@ -48,7 +49,8 @@ export async function handleIngest(request: SignedRequest, query: Record<string,
       accountId: deps.authMode === 'sigv4' ? caller.accountId : (query.accountId ?? deps.settings.defaultAccountId),
       ...Object.fromEntries(optionalParameters.map((key) => [key, query[key]])),
     });
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(request.body);
+    const text = decodeUtf8(request.body);
+    if (text === undefined) throw new IngestRejection('$', 'not valid UTF-8', name);
     return { statusCode: 200, body: await ingestInput(deps.store, { name, text }, options, deps.now()) };
   } catch (error) {
     if (error instanceof AwsError) return { statusCode: error.statusCode, body: { error: error.errorType, message: error.message } };
@@ -56,9 +58,6 @@ export async function handleIngest(request: SignedRequest, query: Record<string,
       return { statusCode: 400, body: { error: 'IngestRejected', message: error.message, file: error.file, path: error.path, reason: error.reason } };
     }
     if (error instanceof InvalidIngestOptions) return { statusCode: 400, body: { error: 'InvalidIngestOptions', message: error.message } };
-    if (error instanceof TypeError && (error as { code?: string }).code === 'ERR_ENCODING_INVALID_DATA') {
-      return { statusCode: 400, body: { error: 'IngestRejected', message: `${name}: $: not valid UTF-8`, file: name, path: '$', reason: 'not valid UTF-8' } };
-    }
     throw error;
   }
 }
