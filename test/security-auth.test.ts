@@ -12,7 +12,10 @@ import type { AccessKeyRow } from '../src/store/store.ts';
 import { databaseKinds } from './helpers/databases.ts';
 import { ecsTaskEvent, jsonLines } from './helpers/ecs-events.ts';
 import { imagebuilderClient, postRaw, startTestServer, type TestServer } from './helpers/server.ts';
+import { exitOf, runCli, startServeProcess } from './helpers/cli.ts';
 import { signedFetch } from './helpers/sign.ts';
+import { tempDir } from './helpers/temp.ts';
+import { writeFile } from 'node:fs/promises';
 
 const resourceId = `arn:aws:ecr:us-west-2:111122223333:repository/app/sha256:${'a'.repeat(64)}`;
 const query = JSON.stringify({ filter: { resourceId } });
@@ -142,5 +145,52 @@ describe('serving without authentication', () => {
     assert.throws(() => serverConfig({ host: '0.0.0.0', auth: 'none' }, {}), /refusing to serve 0\.0\.0\.0 without authentication/);
     assert.equal(serverConfig({ host: '0.0.0.0', auth: 'none', allowUnauthenticated: true }, {}).auth, 'none');
     assert.throws(() => serverConfig({ auth: 'basic' }, {}), /auth 'basic' must be none or sigv4/);
+  });
+});
+
+describe('imagescope keys and a SigV4 server, as child processes', () => {
+  it('creates, lists and revokes keys; the CLI signs its ingests with them', async () => {
+    const dir = await tempDir();
+    const db = `${dir.path}/keys.sqlite`;
+    const created = await runCli(['keys', 'create', '--db', db, '--account-id', '777788889999', '--role', 'admin']);
+    assert.equal(created.code, 0, created.stderr);
+    const accessKeyId = /AWS_ACCESS_KEY_ID=(\S+)/.exec(created.stdout)![1];
+    const secret = /AWS_SECRET_ACCESS_KEY=(\S+)/.exec(created.stdout)![1];
+    assert.match(created.stdout, /ingest token \(header x-imagescope-ingest-token\): AKIS\w+:\S+/);
+    const listed = await runCli(['keys', 'list', '--db', db]);
+    assert.match(listed.stdout, new RegExp(`${accessKeyId}\\t777788889999\\tadmin\\t.*\\tactive`));
+    assert.ok(!listed.stdout.includes(secret), 'list never shows a secret');
+    assert.equal((await runCli(['keys', 'create', '--db', db, '--account-id', '7777', '--role', 'admin'])).code, 2);
+    assert.match((await runCli(['keys', 'create', '--db', db, '--account-id', '777788889999', '--role', 'root'])).stderr, /role 'root' must be one of read, ingest, admin/);
+
+    const served = await startServeProcess(['--port', '0', '--db', db, '--auth', 'sigv4']);
+    try {
+      const events = `${dir.path}/events.jsonl`;
+      await writeFile(events, jsonLines([ecsTaskEvent({ cluster: 'signed', task: 't1', account: '777788889999' })]));
+      const credentials = { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secret, AWS_REGION: 'us-west-2' };
+      const unsigned = await runCli(['ingest', '--endpoint', served.url, events]);
+      assert.notEqual(unsigned.code, 0);
+      assert.match(unsigned.stderr, /403/);
+      const signed = await runCli(['ingest', '--endpoint', served.url, events], { env: credentials });
+      assert.equal(signed.code, 0, signed.stderr);
+      const out = await client(served.url, { access_key_id: accessKeyId, secret_access_key: secret }).send(
+        new GetClustersForImageCommand({ filter: { resourceId: `arn:aws:ecr:us-west-2:777788889999:repository/app/sha256:${'a'.repeat(64)}` } }),
+      );
+      assert.deepEqual(out.cluster!.map((c) => c.clusterArn), ['arn:aws:ecs:us-west-2:777788889999:cluster/signed']);
+      const revoked = await runCli(['keys', 'revoke', '--db', db, accessKeyId]);
+      assert.equal(revoked.code, 0);
+      assert.match((await runCli(['keys', 'list', '--db', db])).stdout, /\trevoked /);
+      await rejects(client(served.url, { access_key_id: accessKeyId, secret_access_key: secret }).send(new GetClustersForImageCommand({ filter: { resourceId } })), 'UnrecognizedClientException');
+    } finally {
+      served.child.kill('SIGTERM');
+      await exitOf(served.child);
+      await dir.remove();
+    }
+  });
+
+  it('refuses to start without authentication on a non-loopback address', async () => {
+    const result = await runCli(['serve', '--host', '0.0.0.0', '--port', '0', '--auth', 'none', '--db', ':memory:']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /refusing to serve 0\.0\.0\.0 without authentication/);
   });
 });

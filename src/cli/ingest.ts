@@ -64,6 +64,8 @@ async function runIngest(files: string[], flags: IngestFlags): Promise<number> {
     process.stderr.write(`imagescope ingest: ${(error as Error).message}\n`);
     return 2;
   }
+  // Against a server with --auth sigv4 the key decides the account; send one only when asked to.
+  const explicitAccount = flags.accountId !== undefined || process.env.IMAGESCOPE_DEFAULT_ACCOUNT_ID !== undefined;
   const store: Store | undefined = flags.endpoint ? undefined : await openStore(flags.db ?? process.env.IMAGESCOPE_DB ?? defaultDatabaseFile);
   const progress = startProgress(files.length);
   const summaries: IngestSummary[] = [];
@@ -72,7 +74,7 @@ async function runIngest(files: string[], flags: IngestFlags): Promise<number> {
     for (const file of files) {
       try {
         const text = await readInput(file);
-        summaries.push(store ? await ingestInput(store, { name: file, text }, options, Date.now()) : await postToEndpoint(flags.endpoint!, file, text, options));
+        summaries.push(store ? await ingestInput(store, { name: file, text }, options, Date.now()) : await postToEndpoint(flags.endpoint!, file, text, options, explicitAccount));
       } catch (error) {
         if (!(error instanceof IngestRejection)) throw error;
         rejected++;

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { checkCommand } from './check.ts';
 import { ingestCommand } from './ingest.ts';
 import { keysCommand } from './keys.ts';
 import { serveCommand } from './serve.ts';
@@ -9,4 +10,5 @@ const program = new Command('imagescope')
 program.addCommand(serveCommand());
 program.addCommand(ingestCommand());
 program.addCommand(keysCommand());
+program.addCommand(checkCommand());
 await program.parseAsync(process.argv);

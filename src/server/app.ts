@@ -84,6 +84,7 @@ function buildApp(deps: PipelineDependencies, config: ServerConfig, logger: Logg
 
   app.post(ingestPath, { bodyLimit: config.limits.ingestBytes }, async (request, reply) => {
     const result = await handleIngest(wireRequest(request), request.query as Record<string, string>, deps);
+    if (result.retryAfterSeconds) reply.header('retry-after', String(result.retryAfterSeconds));
     return reply.code(result.statusCode).send(result.body);
   });
   app.all('/*', async (request, reply) => {

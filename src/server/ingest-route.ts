@@ -14,6 +14,7 @@ import { AwsError } from '../protocol/errors.ts';
 import type { ServerSettings } from '../protocol/operation.ts';
 import type { SignedRequest } from '../protocol/sigv4-verifier.ts';
 import type { Store } from '../store/store.ts';
+import { isStoreUnavailable } from '../store/unavailable.ts';
 
 export const ingestPath = '/_imagescope/ingest';
 /** The SigV4 service name the ingest endpoint expects in the credential scope. */
@@ -26,6 +27,7 @@ type IngestError = { error: string; message: string; file?: string; path?: strin
 
 export interface IngestReply {
   statusCode: number;
+  retryAfterSeconds?: number;
   body: IngestSummary | IngestError;
 }
 
@@ -58,6 +60,8 @@ export async function handleIngest(request: SignedRequest, query: Record<string,
       return { statusCode: 400, body: { error: 'IngestRejected', message: error.message, file: error.file, path: error.path, reason: error.reason } };
     }
     if (error instanceof InvalidIngestOptions) return { statusCode: 400, body: { error: 'InvalidIngestOptions', message: error.message } };
+    // Nothing was written (the transaction did not commit): the client may send the same file again.
+    if (isStoreUnavailable(error)) return { statusCode: 503, retryAfterSeconds: 1, body: { error: 'ServiceUnavailableException', message: 'The database is unavailable or busy; nothing was stored. Retry later.' } };
     throw error;
   }
 }

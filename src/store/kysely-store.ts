@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { RuntimeBatch, RuntimeWriteSummary } from '../ingest/runtime/observations.ts';
 import type { FindingsBatch } from '../ingest/findings/findings-report.ts';
+import { accountsWithFindings, checkRollups, type RollupMismatch } from './consistency.ts';
 import { aggregationPage, currentRollupVersion } from './finding-queries.ts';
 import { applyFindings, type FindingsWriteSummary } from './findings-writes.ts';
 import { clustersForImage } from './runtime-queries.ts';
@@ -33,6 +34,14 @@ export class KyselyStore implements Store {
 
   aggregationPage(query: AggregationsQuery): Promise<AggregationRow[]> {
     return aggregationPage(this.db, query);
+  }
+
+  checkRollups(accountId: string): Promise<RollupMismatch[]> {
+    return checkRollups(this.db, accountId);
+  }
+
+  accountsWithFindings(): Promise<string[]> {
+    return accountsWithFindings(this.db);
   }
 
   async createAccessKey(key: AccessKeyRow): Promise<void> {

@@ -33,7 +33,7 @@ function openSqlite(file: string): Kysely<Database> {
   // A CLI ingest may write while the server runs: WAL lets readers go on, and the busy timeout lets
   // one writer wait for the other instead of failing. synchronous=FULL makes every acknowledged
   // commit durable across power loss, not only across a process crash.
-  const database = new SqliteDatabase(path, { timeout: 15_000 });
+  const database = new SqliteDatabase(path, { timeout: Number(process.env.IMAGESCOPE_SQLITE_BUSY_TIMEOUT_MS ?? 15_000) });
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
@@ -47,7 +47,8 @@ function openPostgres(url: string): Kysely<Database> {
     getTypeParser: (oid: number, format?: 'text' | 'binary') =>
       oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text'),
   };
-  const pool = new pg.Pool({ connectionString: url, max: 10, types: types as pg.CustomTypesConfig });
+  // A bounded connect timeout turns an unreachable server into a prompt, retryable error, not a hang.
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, types: types as pg.CustomTypesConfig });
   // An idle connection that the server drops (restart, failover) emits 'error' on the pool; unhandled,
   // that would crash the process. The pool discards the connection and the next query opens another.
   pool.on('error', () => undefined);

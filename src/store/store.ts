@@ -2,10 +2,11 @@
 // SQLite and PostgreSQL (see open-store.ts); no SQL lives outside src/store.
 import type { FindingsBatch } from '../ingest/findings/findings-report.ts';
 import type { RuntimeBatch, RuntimeWriteSummary } from '../ingest/runtime/observations.ts';
+import type { RollupMismatch } from './consistency.ts';
 import type { FindingsWriteSummary } from './findings-writes.ts';
 import type { AccessKeyRow, AccessRole, RollupAggregation } from './schema.ts';
 
-export type { AccessKeyRow, AccessRole, FindingsWriteSummary, RollupAggregation };
+export type { AccessKeyRow, AccessRole, FindingsWriteSummary, RollupAggregation, RollupMismatch };
 
 export interface ClustersForImageQuery {
   accountId: string;
@@ -73,6 +74,9 @@ export interface Store {
   /** The latest rollup version of the account: a pagination sequence reads every page as of it. */
   currentRollupVersion(accountId: string): Promise<number>;
   aggregationPage(query: AggregationsQuery): Promise<AggregationRow[]>;
+  /** Rollup rows that differ from what the account's findings imply (empty when consistent). */
+  checkRollups(accountId: string): Promise<RollupMismatch[]>;
+  accountsWithFindings(): Promise<string[]>;
   createAccessKey(key: AccessKeyRow): Promise<void>;
   /** The key with this id, revoked or not; undefined when there is none. */
   findAccessKey(accessKeyId: string): Promise<AccessKeyRow | undefined>;
