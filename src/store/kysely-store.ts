@@ -5,27 +5,39 @@ import { accountsWithFindings, checkRollups, type RollupMismatch } from './consi
 import { aggregationPage, currentRollupVersion } from './finding-queries.ts';
 import { applyFindings, type FindingsWriteSummary } from './findings-writes.ts';
 import { clustersForImage } from './runtime-queries.ts';
+import { PlannerStatistics } from './planner-statistics.ts';
 import { applyRuntime } from './runtime-writes.ts';
 import type { AccessKeyRow, Database } from './schema.ts';
 import type { AggregationRow, AggregationsQuery, ClustersForImageQuery, ClustersPage, Store } from './store.ts';
 import { writeTransaction } from './transactions.ts';
 
 export class KyselyStore implements Store {
+  /** PostgreSQL only: SQLite's planner does not need statistics to use these indexes. */
+  private readonly statistics?: PlannerStatistics;
+
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: 'sqlite' | 'postgres',
-  ) {}
+  ) {
+    if (dialect === 'postgres') this.statistics = new PlannerStatistics(db);
+  }
 
-  applyRuntime(accountId: string, batch: RuntimeBatch): Promise<RuntimeWriteSummary> {
-    return writeTransaction(this.db, this.dialect, (trx) => applyRuntime(trx, accountId, batch));
+  async applyRuntime(accountId: string, batch: RuntimeBatch): Promise<RuntimeWriteSummary> {
+    const summary = await writeTransaction(this.db, this.dialect, (trx) => applyRuntime(trx, accountId, batch));
+    const images = batch.units.reduce((n, u) => n + u.images.length, 0);
+    this.statistics?.wrote({ runtime_units: summary.applied, runtime_unit_images: images });
+    return summary;
   }
 
   clustersForImage(query: ClustersForImageQuery): Promise<ClustersPage> {
     return clustersForImage(this.db, query);
   }
 
-  applyFindings(accountId: string, batch: FindingsBatch, now: number): Promise<FindingsWriteSummary> {
-    return writeTransaction(this.db, this.dialect, (trx) => applyFindings(trx, accountId, batch, now));
+  async applyFindings(accountId: string, batch: FindingsBatch, now: number): Promise<FindingsWriteSummary> {
+    const summary = await writeTransaction(this.db, this.dialect, (trx) => applyFindings(trx, accountId, batch, now));
+    // Every applied finding also touches about one rollup row per aggregation it counts in.
+    this.statistics?.wrote({ image_findings: summary.findingsStored, finding_rollups: summary.findingsStored });
+    return summary;
   }
 
   currentRollupVersion(accountId: string): Promise<number> {
@@ -73,7 +85,7 @@ export class KyselyStore implements Store {
 
   /** Idempotent: the server's shutdown and a failing start-up may both close the store. */
   close(): Promise<void> {
-    this.closing ??= this.db.destroy();
+    this.closing ??= (this.statistics?.settled() ?? Promise.resolve()).then(() => this.db.destroy());
     return this.closing;
   }
 }
