@@ -15,14 +15,14 @@ export interface RollupMismatch {
 export async function checkRollups(db: Kysely<Database>, accountId: string): Promise<RollupMismatch[]> {
   const findings = await db
     .selectFrom('image_findings')
-    .select(['image_repository', 'image_digest', 'vulnerability_id', 'package_name', 'package_version', 'severity', 'active'])
+    .select(['image_id', 'vulnerability_id', 'package_name', 'package_version', 'severity', 'active'])
     .where('account_id', '=', accountId)
     .execute();
   const images = await db.selectFrom('scanned_images').selectAll().where('account_id', '=', accountId).execute();
-  const tags = new Map(images.map((i) => [`${i.image_repository}/${i.image_digest}`, i]));
-  const byImage = new Map<string, typeof findings>();
+  const tags = new Map(images.map((i) => [i.image_id, i]));
+  const byImage = new Map<number, typeof findings>();
   for (const f of findings) {
-    const key = `${f.image_repository}/${f.image_digest}`;
+    const key = f.image_id;
     const rows = byImage.get(key);
     if (rows) rows.push(f);
     else byImage.set(key, [f]);
@@ -30,7 +30,7 @@ export async function checkRollups(db: Kysely<Database>, accountId: string): Pro
   const expected: Contribution = new Map();
   for (const [image, rows] of byImage) {
     const t = tags.get(image);
-    accumulate(expected, contributionOf({ accountId, imageBuildVersionArn: t?.image_build_version_arn ?? null, imagePipelineArn: t?.image_pipeline_arn ?? null }, rows), 1);
+    accumulate(expected, contributionOf({ accountId, imageBuildVersionArn: t?.image_build_version_arn ?? null, imagePipelineArn: t?.image_pipeline_arn ?? null }, rows, []), 1);
   }
   const stored = await db.selectFrom('finding_rollups').selectAll().where('account_id', '=', accountId).where('version_to', 'is', null).execute();
   const storedByKey = new Map(stored.map((r) => [rollupKey(r.aggregation, r.aggregation_key), `${r.count_all}/${r.count_critical}/${r.count_high}/${r.count_medium}`]));

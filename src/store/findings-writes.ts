@@ -4,13 +4,14 @@
 // in the caller's transaction. The cost is proportional to the image's findings, never to the store.
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { FindingsBatch, FindingsReport } from '../ingest/findings/findings-report.ts';
+import type { Finding, FindingsBatch, FindingsReport } from '../ingest/findings/findings-report.ts';
+import type { FindingsInserter } from './bulk-insert.ts';
 import { accumulate, contributionOf, type Contribution, type ImageTags } from './rollup-counts.ts';
 import { applyRollupDelta, nextRollupVersion, pruneClosedRollups } from './rollup-writes.ts';
-import type { Database, ImageFindingRow } from './schema.ts';
+import type { Database, ImageFindingRow, ScannedImageRow } from './schema.ts';
 import { chunks } from './transactions.ts';
 
-const rowsPerStatement = 300;
+const rowsPerStatement = 500;
 const pruneEvery = 64;
 
 export interface FindingsWriteSummary {
@@ -22,17 +23,19 @@ export interface FindingsWriteSummary {
   findingsStored: number;
 }
 
-export async function applyFindings(trx: Kysely<Database>, accountId: string, batch: FindingsBatch, now: number): Promise<FindingsWriteSummary> {
+export type FindingRow = Omit<ImageFindingRow, 'account_id' | 'image_id'>;
+const findingKey = (r: Pick<FindingRow, 'vulnerability_id' | 'package_name' | 'package_version'>) => `${r.vulnerability_id}\u0000${r.package_name}\u0000${r.package_version}`;
+
+export async function applyFindings(trx: Kysely<Database>, accountId: string, batch: FindingsBatch, now: number, insertRows: FindingsInserter): Promise<FindingsWriteSummary> {
   const summary: FindingsWriteSummary = { reportsApplied: 0, reportsUnchanged: 0, findingsStored: 0 };
   // Taking the account's next rollup version first locks its row: concurrent ingests of one account
   // (several replicas on PostgreSQL) then run one after the other, each reading what the previous one
   // committed, so no image's before/after contribution is computed from stale findings.
   const version = await nextRollupVersion(trx, accountId);
+  const images = new ImageIds(trx, accountId);
   const delta: Contribution = new Map();
   for (const report of batch.reports) {
-    const imageWhere = { account_id: accountId, image_repository: report.image.repository, image_digest: report.image.digest };
-    const image = await trx.selectFrom('scanned_images').selectAll().where('account_id', '=', accountId)
-      .where('image_repository', '=', imageWhere.image_repository).where('image_digest', '=', imageWhere.image_digest).executeTakeFirst();
+    const image = await images.find(report);
     const tagsBefore: ImageTags = { accountId, imageBuildVersionArn: image?.image_build_version_arn ?? null, imagePipelineArn: image?.image_pipeline_arn ?? null };
     const tagsAfter: ImageTags = {
       accountId,
@@ -40,22 +43,19 @@ export async function applyFindings(trx: Kysely<Database>, accountId: string, ba
       imagePipelineArn: batch.imagePipelineArn ?? tagsBefore.imagePipelineArn,
     };
     const retagged = !image || tagsAfter.imageBuildVersionArn !== tagsBefore.imageBuildVersionArn || tagsAfter.imagePipelineArn !== tagsBefore.imagePipelineArn;
-    const before = await imageFindings(trx, imageWhere);
-    const changed = report.mode === 'snapshot' ? await replaceSnapshot(trx, imageWhere, report, now) : await applyIncremental(trx, imageWhere, report, before, now);
-    if (!changed && !retagged) {
+    const imageId = image?.image_id ?? (await images.allocate());
+    const before = image ? await imageFindings(trx, accountId, imageId) : [];
+    const target = { account_id: accountId, image_id: imageId };
+    const after = report.mode === 'snapshot' ? await replaceSnapshot(trx, target, report, before, now, insertRows) : await applyIncremental(trx, target, report, before, now);
+    if (!after && !retagged) {
       summary.reportsUnchanged++;
       continue;
     }
     summary.reportsApplied++;
     summary.findingsStored += report.findings.length;
-    if (retagged) {
-      await trx.insertInto('scanned_images').values({ ...imageWhere, image_build_version_arn: tagsAfter.imageBuildVersionArn, image_pipeline_arn: tagsAfter.imagePipelineArn })
-        .onConflict((oc) => oc.columns(['account_id', 'image_repository', 'image_digest']).doUpdateSet({ image_build_version_arn: tagsAfter.imageBuildVersionArn, image_pipeline_arn: tagsAfter.imagePipelineArn }))
-        .execute();
-    }
-    const after = changed ? await imageFindings(trx, imageWhere) : before;
-    accumulate(delta, contributionOf(tagsBefore, before), -1);
-    accumulate(delta, contributionOf(tagsAfter, after), 1);
+    if (retagged) await images.save(report, imageId, tagsAfter, !image);
+    accumulate(delta, contributionOf(tagsBefore, before, []), -1);
+    accumulate(delta, after ? contributionOf(tagsAfter, after.rows, after.findings) : contributionOf(tagsAfter, before, []), 1);
   }
   if (summary.reportsApplied > 0) {
     await applyRollupDelta(trx, accountId, delta, version, now);
@@ -64,15 +64,53 @@ export async function applyFindings(trx: Kysely<Database>, accountId: string, ba
   return summary;
 }
 
-type ImageWhere = { account_id: string; image_repository: string; image_digest: string };
+/** The images of one account: lookup by repository and digest, and ids for new ones. */
+class ImageIds {
+  private next?: number;
 
-function imageFindings(trx: Kysely<Database>, image: ImageWhere) {
+  constructor(
+    private readonly trx: Kysely<Database>,
+    private readonly accountId: string,
+  ) {}
+
+  find(report: FindingsReport): Promise<ScannedImageRow | undefined> {
+    return this.trx.selectFrom('scanned_images').selectAll().where('account_id', '=', this.accountId)
+      .where('image_repository', '=', report.image.repository).where('image_digest', '=', report.image.digest).executeTakeFirst();
+  }
+
+  /** The next unused id; safe because the caller holds the account's rollup version lock. */
+  async allocate(): Promise<number> {
+    if (this.next === undefined) {
+      const row = await this.trx.selectFrom('scanned_images').select((eb) => eb.fn.max('image_id').as('max')).where('account_id', '=', this.accountId).executeTakeFirst();
+      this.next = Number(row?.max ?? 0) + 1;
+    }
+    return this.next++;
+  }
+
+  async save(report: FindingsReport, imageId: number, tags: ImageTags, isNew: boolean): Promise<void> {
+    const arns = { image_build_version_arn: tags.imageBuildVersionArn, image_pipeline_arn: tags.imagePipelineArn };
+    if (isNew) {
+      await this.trx.insertInto('scanned_images').values({ account_id: this.accountId, image_repository: report.image.repository, image_digest: report.image.digest, image_id: imageId, ...arns }).execute();
+    } else {
+      await this.trx.updateTable('scanned_images').set(arns).where('account_id', '=', this.accountId).where('image_id', '=', imageId).execute();
+    }
+  }
+}
+
+type ImageTarget = { account_id: string; image_id: number };
+
+/** An image's findings after a change: stored rows of its other sources, plus the report's findings. */
+interface ImageState {
+  rows: FindingRow[];
+  findings: Finding[];
+}
+
+function imageFindings(trx: Kysely<Database>, accountId: string, imageId: number): Promise<FindingRow[]> {
   return trx
     .selectFrom('image_findings')
     .select(['source', 'vulnerability_id', 'package_name', 'package_version', 'severity', 'active', 'observed_at'])
-    .where('account_id', '=', image.account_id)
-    .where('image_repository', '=', image.image_repository)
-    .where('image_digest', '=', image.image_digest)
+    .where('account_id', '=', accountId)
+    .where('image_id', '=', imageId)
     .execute();
 }
 
@@ -81,58 +119,77 @@ function contentHash(report: FindingsReport): string {
   return createHash('sha256').update(lines.join('\n')).digest('hex');
 }
 
-/** Replaces the source's findings of the image, unless the stored report is newer or identical. */
-async function replaceSnapshot(trx: Kysely<Database>, image: ImageWhere, report: FindingsReport, now: number): Promise<boolean> {
-  const stored = await trx.selectFrom('image_reports').select(['report_time', 'content_hash']).where('account_id', '=', image.account_id)
-    .where('image_repository', '=', image.image_repository).where('image_digest', '=', image.image_digest).where('source', '=', report.source).executeTakeFirst();
-  const hash = contentHash(report);
-  if (stored && stored.report_time > report.reportTime) return false;
-  if (stored && stored.content_hash === hash) {
-    // The same findings seen again later: remember the later time so an older report cannot win.
-    if (report.reportTime > stored.report_time) await upsertReport(trx, image, report.source, report.reportTime, hash);
-    return false;
-  }
-  await trx.deleteFrom('image_findings').where('account_id', '=', image.account_id).where('image_repository', '=', image.image_repository)
-    .where('image_digest', '=', image.image_digest).where('source', '=', report.source).execute();
-  const rows: ImageFindingRow[] = report.findings.map((f) => ({
-    ...image,
+function toRow(report: FindingsReport, f: FindingsReport['findings'][number], observedAt: number): FindingRow {
+  return {
     source: report.source,
     vulnerability_id: f.vulnerabilityId,
     package_name: f.packageName,
     package_version: f.packageVersion,
     severity: f.severity,
     active: f.active ? 1 : 0,
-    observed_at: report.reportTime || now,
-  }));
-  for (const chunk of chunks(rows, rowsPerStatement)) await trx.insertInto('image_findings').values(chunk).execute();
-  await upsertReport(trx, image, report.source, report.reportTime, hash);
-  return true;
+    observed_at: observedAt,
+  };
 }
 
-async function upsertReport(trx: Kysely<Database>, image: ImageWhere, source: string, reportTime: number, hash: string): Promise<void> {
+async function upsertFindings(trx: Kysely<Database>, image: ImageTarget, rows: FindingRow[]): Promise<void> {
+  for (const chunk of chunks(rows, rowsPerStatement)) {
+    await trx
+      .insertInto('image_findings')
+      .values(chunk.map((r) => ({ ...image, ...r })))
+      .onConflict((oc) =>
+        oc.columns(['account_id', 'image_id', 'source', 'vulnerability_id', 'package_name', 'package_version'])
+          .doUpdateSet((eb) => ({ severity: eb.ref('excluded.severity'), active: eb.ref('excluded.active'), observed_at: eb.ref('excluded.observed_at') })),
+      )
+      .execute();
+  }
+}
+
+/**
+ * Replaces the source's findings of the image, unless the stored report is newer or identical.
+ * Returns the image's findings afterwards, or undefined when nothing changed.
+ */
+async function replaceSnapshot(trx: Kysely<Database>, image: ImageTarget, report: FindingsReport, before: FindingRow[], now: number, insertRows: FindingsInserter): Promise<ImageState | undefined> {
+  const stored = await trx.selectFrom('image_reports').select(['report_time', 'content_hash']).where('account_id', '=', image.account_id)
+    .where('image_id', '=', image.image_id).where('source', '=', report.source).executeTakeFirst();
+  const hash = contentHash(report);
+  if (stored && stored.report_time > report.reportTime) return undefined;
+  if (stored && stored.content_hash === hash) {
+    // The same findings seen again later: remember the later time so an older report cannot win.
+    if (report.reportTime > stored.report_time) await upsertReport(trx, image, report.source, report.reportTime, hash);
+    return undefined;
+  }
+  if (before.some((r) => r.source === report.source)) {
+    await trx.deleteFrom('image_findings').where('account_id', '=', image.account_id).where('image_id', '=', image.image_id).where('source', '=', report.source).execute();
+  }
+  await insertRows(trx, image, report, report.reportTime || now);
+  await upsertReport(trx, image, report.source, report.reportTime, hash);
+  return { rows: before.filter((r) => r.source !== report.source), findings: report.findings };
+}
+
+async function upsertReport(trx: Kysely<Database>, image: ImageTarget, source: string, reportTime: number, hash: string): Promise<void> {
   await trx.insertInto('image_reports').values({ ...image, source, report_time: reportTime, content_hash: hash })
-    .onConflict((oc) => oc.columns(['account_id', 'image_repository', 'image_digest', 'source']).doUpdateSet({ report_time: reportTime, content_hash: hash }))
+    .onConflict((oc) => oc.columns(['account_id', 'image_id', 'source']).doUpdateSet({ report_time: reportTime, content_hash: hash }))
     .execute();
 }
 
-/** Moves each finding forward unless the stored state of it was observed later. */
-async function applyIncremental(trx: Kysely<Database>, image: ImageWhere, report: FindingsReport, before: { source: string; vulnerability_id: string; package_name: string; package_version: string; severity: string; active: number; observed_at: number }[], now: number): Promise<boolean> {
-  const stored = new Map(before.filter((r) => r.source === report.source).map((r) => [`${r.vulnerability_id}\u0000${r.package_name}\u0000${r.package_version}`, r]));
-  const newest = new Map<string, ImageFindingRow>();
+/**
+ * Moves each finding forward unless the stored state of it was observed later. Returns the image's
+ * findings afterwards, or undefined when nothing changed.
+ */
+async function applyIncremental(trx: Kysely<Database>, image: ImageTarget, report: FindingsReport, before: FindingRow[], now: number): Promise<ImageState | undefined> {
+  const own = (r: FindingRow) => r.source === report.source;
+  const current = new Map(before.filter(own).map((r) => [findingKey(r), r]));
+  const changed = new Map<string, FindingRow>();
   for (const f of report.findings) {
-    const key = `${f.vulnerabilityId}\u0000${f.packageName}\u0000${f.packageVersion}`;
-    const row: ImageFindingRow = { ...image, source: report.source, vulnerability_id: f.vulnerabilityId, package_name: f.packageName, package_version: f.packageVersion, severity: f.severity, active: f.active ? 1 : 0, observed_at: f.observedAt ?? now };
-    const seen = newest.get(key) ?? stored.get(key);
+    const row = toRow(report, f, f.observedAt ?? now);
+    const key = findingKey(row);
+    const seen = current.get(key);
     if (seen && seen.observed_at > row.observed_at) continue;
     if (seen && seen.observed_at === row.observed_at && seen.active === row.active && seen.severity === row.severity) continue;
-    newest.set(key, row);
+    current.set(key, row);
+    changed.set(key, row);
   }
-  const rows = [...newest.values()];
-  for (const chunk of chunks(rows, rowsPerStatement)) {
-    await trx.insertInto('image_findings').values(chunk)
-      .onConflict((oc) => oc.columns(['account_id', 'image_repository', 'image_digest', 'source', 'vulnerability_id', 'package_name', 'package_version'])
-        .doUpdateSet((eb) => ({ severity: eb.ref('excluded.severity'), active: eb.ref('excluded.active'), observed_at: eb.ref('excluded.observed_at') })))
-      .execute();
-  }
-  return rows.length > 0;
+  if (changed.size === 0) return undefined;
+  await upsertFindings(trx, image, [...changed.values()]);
+  return { rows: [...before.filter((r) => !own(r)), ...current.values()], findings: [] };
 }

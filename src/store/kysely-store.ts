@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { RuntimeBatch, RuntimeWriteSummary } from '../ingest/runtime/observations.ts';
 import type { FindingsBatch } from '../ingest/findings/findings-report.ts';
+import type { FindingsInserter } from './bulk-insert.ts';
 import { accountsWithFindings, checkRollups, type RollupMismatch } from './consistency.ts';
 import { aggregationPage, currentRollupVersion } from './finding-queries.ts';
 import { applyFindings, type FindingsWriteSummary } from './findings-writes.ts';
@@ -18,6 +19,7 @@ export class KyselyStore implements Store {
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: 'sqlite' | 'postgres',
+    private readonly insertFindings: FindingsInserter,
   ) {
     if (dialect === 'postgres') this.statistics = new PlannerStatistics(db);
   }
@@ -34,7 +36,7 @@ export class KyselyStore implements Store {
   }
 
   async applyFindings(accountId: string, batch: FindingsBatch, now: number): Promise<FindingsWriteSummary> {
-    const summary = await writeTransaction(this.db, this.dialect, (trx) => applyFindings(trx, accountId, batch, now));
+    const summary = await writeTransaction(this.db, this.dialect, (trx) => applyFindings(trx, accountId, batch, now, this.insertFindings));
     // Every applied finding also touches about one rollup row per aggregation it counts in.
     this.statistics?.wrote({ image_findings: summary.findingsStored, finding_rollups: summary.findingsStored });
     return summary;

@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { postgresFindingsInserter, sqliteFindingsInserter } from './bulk-insert.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { KyselyStore } from './kysely-store.ts';
 import type { Database } from './schema.ts';
@@ -18,16 +19,17 @@ export function isPostgresLocation(location: string): boolean {
 
 export async function openStore(location: string): Promise<Store> {
   const postgres = isPostgresLocation(location);
-  const db = postgres ? openPostgres(location) : openSqlite(location);
+  const sqlite = postgres ? undefined : openSqlite(location);
+  const db = sqlite?.db ?? openPostgres(location);
   const result = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
   if (result.error) {
     await db.destroy();
     throw new Error(`database migration failed: ${result.error instanceof Error ? result.error.message : String(result.error)}`);
   }
-  return new KyselyStore(db, postgres ? 'postgres' : 'sqlite');
+  return sqlite ? new KyselyStore(db, 'sqlite', sqliteFindingsInserter(sqlite.database)) : new KyselyStore(db, 'postgres', postgresFindingsInserter);
 }
 
-function openSqlite(file: string): Kysely<Database> {
+function openSqlite(file: string): { db: Kysely<Database>; database: SqliteDatabase.Database } {
   const path = resolve(file);
   mkdirSync(dirname(path), { recursive: true });
   // A CLI ingest may write while the server runs: WAL lets readers go on, and the busy timeout lets
@@ -37,7 +39,7 @@ function openSqlite(file: string): Kysely<Database> {
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), database };
 }
 
 function openPostgres(url: string): Kysely<Database> {

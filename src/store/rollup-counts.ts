@@ -1,6 +1,7 @@
 // What one image contributes to the severity-count rollups: every distinct active finding (across
 // sources, at its worst severity) counts once for the account, its vulnerability id, and the image's
 // pipeline and build version when it has them.
+import type { Finding } from '../ingest/findings/findings-report.ts';
 import { severityRank, worstOf, type Severity } from '../ingest/findings/severity.ts';
 import type { ImageFindingRow, RollupAggregation } from './schema.ts';
 
@@ -31,17 +32,30 @@ export interface ImageTags {
   imagePipelineArn: string | null;
 }
 
-export function contributionOf(tags: ImageTags, rows: Pick<ImageFindingRow, 'vulnerability_id' | 'package_name' | 'package_version' | 'severity' | 'active'>[]): Contribution {
-  const effective = new Map<string, { vulnerabilityId: string; severity: Severity }>();
-  for (const row of rows) {
-    if (!row.active) continue;
-    const key = `${row.vulnerability_id}\u0000${row.package_name}\u0000${row.package_version}`;
-    const seen = effective.get(key);
-    const severity = row.severity as Severity;
-    effective.set(key, { vulnerabilityId: row.vulnerability_id, severity: seen ? worstOf(seen.severity, severity) : severity });
+type StoredFinding = Pick<ImageFindingRow, 'vulnerability_id' | 'package_name' | 'package_version' | 'severity' | 'active'>;
+
+/**
+ * The contribution of an image whose findings are `rows` (as stored) plus `findings` (a report's,
+ * already one per vulnerability, package and version).
+ */
+export function contributionOf(tags: ImageTags, rows: StoredFinding[], findings: Finding[]): Contribution {
+  const active: { vulnerabilityId: string; severity: Severity }[] = [];
+  if (rows.length === 0) {
+    // One source: its findings are distinct already, so the cross-source merge can be skipped.
+    for (const f of findings) if (f.active) active.push(f);
+  } else {
+    const effective = new Map<string, { vulnerabilityId: string; severity: Severity }>();
+    const add = (vulnerabilityId: string, packageName: string, packageVersion: string, severity: Severity) => {
+      const key = `${vulnerabilityId}\u0000${packageName}\u0000${packageVersion}`;
+      const seen = effective.get(key);
+      effective.set(key, { vulnerabilityId, severity: seen ? worstOf(seen.severity, severity) : severity });
+    };
+    for (const r of rows) if (r.active) add(r.vulnerability_id, r.package_name, r.package_version, r.severity as Severity);
+    for (const f of findings) if (f.active) add(f.vulnerabilityId, f.packageName, f.packageVersion, f.severity);
+    active.push(...effective.values());
   }
   const contribution: Contribution = new Map();
-  for (const finding of effective.values()) {
+  for (const finding of active) {
     add(contribution, rollupKey('accountId', tags.accountId), finding.severity);
     add(contribution, rollupKey('vulnerabilityId', finding.vulnerabilityId), finding.severity);
     if (tags.imagePipelineArn) add(contribution, rollupKey('imagePipelineArn', tags.imagePipelineArn), finding.severity);

@@ -41,6 +41,8 @@ export interface ScannedImageRow {
   account_id: string;
   image_repository: string;
   image_digest: string;
+  /** Short id of the image within the account, used by its findings and reports. */
+  image_id: number;
   image_build_version_arn: string | null;
   image_pipeline_arn: string | null;
 }
@@ -48,8 +50,7 @@ export interface ScannedImageRow {
 /** The last report applied per image and source: a newer one replaces it, the same one changes nothing. */
 export interface ImageReportRow {
   account_id: string;
-  image_repository: string;
-  image_digest: string;
+  image_id: number;
   source: string;
   report_time: number;
   content_hash: string;
@@ -57,8 +58,7 @@ export interface ImageReportRow {
 
 export interface ImageFindingRow {
   account_id: string;
-  image_repository: string;
-  image_digest: string;
+  image_id: number;
   source: string;
   vulnerability_id: string;
   package_name: string;
