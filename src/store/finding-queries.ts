@@ -10,7 +10,17 @@ export async function currentRollupVersion(db: Kysely<Database>, accountId: stri
   return row?.version ?? 0;
 }
 
+const worstFirst = (a: AggregationRow, b: AggregationRow) =>
+  b.critical - a.critical || b.high - a.high || b.medium - a.medium || b.all - a.all || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
 export async function aggregationPage(db: Kysely<Database>, q: AggregationsQuery): Promise<AggregationRow[]> {
+  // A filter's values (at most 10) are read by primary key and ordered here: going through the
+  // worst-first index would read every key of the aggregation to find them.
+  if (q.keys) return (await rowsOf(db, q)).sort(worstFirst).filter((row) => !q.after || worstFirst(q.after, row) < 0).slice(0, q.limit);
+  return rowsOf(db, q, true);
+}
+
+async function rowsOf(db: Kysely<Database>, q: AggregationsQuery, paged = false): Promise<AggregationRow[]> {
   let query = db
     .selectFrom('finding_rollups')
     .select(['aggregation_key', 'count_all', 'count_critical', 'count_high', 'count_medium'])
@@ -20,6 +30,7 @@ export async function aggregationPage(db: Kysely<Database>, q: AggregationsQuery
     .where((eb) => eb.or([eb('version_to', 'is', null), eb('version_to', '>', q.version)]));
   if (q.keys) query = query.where('aggregation_key', 'in', q.keys.length > 0 ? q.keys : ['']);
   const after = q.after;
+  if (!paged) return (await query.execute()).map(toAggregationRow);
   if (after) {
     query = query.where((eb) => {
       const c = eb('count_critical', '=', after.critical);
@@ -43,5 +54,9 @@ export async function aggregationPage(db: Kysely<Database>, q: AggregationsQuery
     .orderBy('aggregation_key', 'asc')
     .limit(q.limit)
     .execute();
-  return rows.map((r) => ({ key: r.aggregation_key, all: r.count_all, critical: r.count_critical, high: r.count_high, medium: r.count_medium }));
+  return rows.map(toAggregationRow);
+}
+
+function toAggregationRow(r: { aggregation_key: string; count_all: number; count_critical: number; count_high: number; count_medium: number }): AggregationRow {
+  return { key: r.aggregation_key, all: r.count_all, critical: r.count_critical, high: r.count_high, medium: r.count_medium };
 }

@@ -1,0 +1,126 @@
+// Generates a realistic dataset and loads it through the real ingest path (ingestInput, as
+// `imagescope ingest --db` does): many images, pipelines and build versions; tens of thousands of
+// CVEs with a skewed (power-law) distribution; ECS tasks and Kubernetes pods across hundreds of
+// clusters, with a few popular images running almost everywhere.
+import { ingestInput } from '../src/ingest/ingest-input.ts';
+import type { IngestOptions } from '../src/ingest/ingest-options.ts';
+import type { Store } from '../src/store/store.ts';
+
+export const benchAccount = '111122223333';
+const registry = `${benchAccount}.dkr.ecr.us-west-2.amazonaws.com`;
+
+export interface Scale {
+  name: string;
+  findings: number;
+  units: number;
+}
+
+export const scales: Record<string, Scale> = {
+  small: { name: 'small', findings: 20_000, units: 2_000 },
+  large: { name: 'large', findings: 1_000_000, units: 100_000 },
+};
+
+const findingsPerImage = 1_000;
+const imagesPerFile = 25;
+const cvePool = 40_000;
+const pipelines = 50;
+const clusters = 300;
+const severities = ['CRITICAL', 'HIGH', 'MEDIUM', 'MEDIUM', 'LOW', 'LOW', 'LOW', 'UNKNOWN'];
+
+/** Deterministic pseudo-random numbers, so two runs load the same data. */
+export function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 4294967296;
+  };
+}
+
+export const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
+export const pipelineArn = (n: number) => `arn:aws:imagebuilder:us-west-2:${benchAccount}:image-pipeline/pipeline-${n}`;
+export const buildArn = (n: number) => `arn:aws:imagebuilder:us-west-2:${benchAccount}:image/app-${n}/1.0.0/1`;
+export const cveId = (n: number) => `CVE-${2000 + (n % 25)}-${String(n).padStart(5, '0')}`;
+/** The image most units run: the target of the GetClustersForImage benchmarks. */
+export const popularImage = `arn:aws:ecr:us-west-2:${benchAccount}:repository/app-0/${digest(1)}`;
+export const popularRepository = `arn:aws:ecr:us-west-2:${benchAccount}:repository/app-0`;
+
+/** A Trivy report for image `i`: its CVEs drawn with a power law, so a few CVEs are everywhere. */
+export function trivyReport(i: number, findings = findingsPerImage): object {
+  const next = random(i + 1);
+  const vulnerabilities = Array.from({ length: findings }, (_, f) => {
+    const cve = Math.floor(next() ** 3 * cvePool);
+    return { VulnerabilityID: cveId(cve), PkgName: `pkg-${f % 211}`, InstalledVersion: `${f}.${i % 7}`, Severity: severities[cve % severities.length] };
+  });
+  return {
+    SchemaVersion: 2,
+    CreatedAt: '2026-11-20T00:00:00Z',
+    ArtifactName: `app-${i}`,
+    Metadata: { RepoDigests: [`${registry}/app-${i % 200}@${digest(i + 1)}`] },
+    Results: [{ Target: `app-${i}`, Class: 'os-pkgs', Vulnerabilities: vulnerabilities }],
+  };
+}
+
+/** The same kind of report as Grype JSON. */
+export function grypeReport(i: number, findings = findingsPerImage): object {
+  const trivy = trivyReport(i, findings) as { Results: { Vulnerabilities: { VulnerabilityID: string; PkgName: string; InstalledVersion: string; Severity: string }[] }[] };
+  return {
+    source: { type: 'image', target: { userInput: `app-${i}`, repoDigests: [`${registry}/app-${i % 200}@${digest(i + 1)}`] } },
+    descriptor: { name: 'grype', timestamp: '2026-11-20T00:00:00Z' },
+    matches: trivy.Results[0].Vulnerabilities.map((v) => ({
+      vulnerability: { id: v.VulnerabilityID, severity: v.Severity === 'UNKNOWN' ? 'Unknown' : v.Severity[0] + v.Severity.slice(1).toLowerCase() },
+      artifact: { name: v.PkgName, version: v.InstalledVersion },
+    })),
+  };
+}
+
+async function ingest(store: Store, text: string, options: Partial<IngestOptions>): Promise<void> {
+  await ingestInput(store, { name: 'bench', text }, { format: 'auto', accountId: benchAccount, ...options }, Date.parse('2026-11-21T12:00:00Z'));
+}
+
+/** Loads findings for `scale` (images in bulk files of 25 reports, grouped by pipeline). */
+export async function loadFindings(store: Store, scale: Scale): Promise<void> {
+  const images = Math.ceil(scale.findings / findingsPerImage);
+  for (let first = 0; first < images; first += imagesPerFile) {
+    const lines: string[] = [];
+    for (let i = first; i < Math.min(images, first + imagesPerFile); i++) lines.push(JSON.stringify(trivyReport(i)));
+    // Each file is one pipeline's build; build version ARNs name the file's first image.
+    await ingest(store, lines.join('\n'), { imagePipelineArn: pipelineArn((first / imagesPerFile) % pipelines), imageBuildVersionArn: buildArn(first) });
+  }
+}
+
+/** Loads runtime units: half ECS tasks (events), half Kubernetes pods (pod lists per cluster). */
+export async function loadUnits(store: Store, scale: Scale): Promise<void> {
+  const next = random(7);
+  const imageOf = () => Math.floor(next() ** 4 * 1000); // image 0 is the most popular
+  const ecsUnits = Math.floor(scale.units / 2);
+  for (let first = 0; first < ecsUnits; first += 5_000) {
+    const events: string[] = [];
+    for (let t = first; t < Math.min(ecsUnits, first + 5_000); t++) {
+      const cluster = `ecs-${t % (clusters / 2)}`;
+      const image = imageOf();
+      events.push(JSON.stringify({
+        'detail-type': 'ECS Task State Change', source: 'aws.ecs', time: '2026-11-21T11:00:00Z', region: 'us-west-2',
+        detail: {
+          clusterArn: `arn:aws:ecs:us-west-2:${benchAccount}:cluster/${cluster}`, taskArn: `arn:aws:ecs:us-west-2:${benchAccount}:task/${cluster}/t${t}`,
+          taskDefinitionArn: `arn:aws:ecs:us-west-2:${benchAccount}:task-definition/svc-${t % 40}:1`, group: `service:svc-${t % 40}`,
+          lastStatus: t % 10 === 0 ? 'STOPPED' : 'RUNNING', stoppedAt: '2026-11-21T10:00:00Z', version: 2,
+          containers: [{ name: 'app', image: `${registry}/app-${image % 200}:1`, imageDigest: digest(image + 1) }],
+        },
+      }));
+    }
+    await ingest(store, events.join('\n'), {});
+  }
+  const podUnits = scale.units - ecsUnits;
+  const podsPerCluster = Math.ceil(podUnits / (clusters / 2));
+  for (let c = 0; c < clusters / 2; c++) {
+    const items = Array.from({ length: Math.min(podsPerCluster, podUnits - c * podsPerCluster) }, (_, p) => {
+      const image = imageOf();
+      return {
+        apiVersion: 'v1', kind: 'Pod',
+        metadata: { name: `web-${p}`, namespace: `ns-${p % 12}`, uid: `pod-${c}-${p}`, resourceVersion: '10', labels: { 'pod-template-hash': 'abc123' }, ownerReferences: [{ kind: 'ReplicaSet', name: `web-${p % 30}-abc123`, controller: true }] },
+        status: { phase: 'Running', containerStatuses: [{ name: 'app', image: `${registry}/app-${image % 200}:1`, imageID: `${registry}/app-${image % 200}@${digest(image + 1)}`, state: { running: {} } }] },
+      };
+    });
+    if (items.length > 0) await ingest(store, JSON.stringify({ apiVersion: 'v1', kind: 'List', items }), { clusterArn: `arn:aws:eks:us-west-2:${benchAccount}:cluster/eks-${c}` });
+  }
+}

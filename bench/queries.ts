@@ -1,0 +1,72 @@
+// The queries measured at each scale, in process (the protocol pipeline without a socket) and over
+// HTTP with the real AWS SDK clients.
+import { ImagebuilderClient, ListImageScanFindingAggregationsCommand } from '@aws-sdk/client-imagebuilder';
+import { GetClustersForImageCommand, Inspector2Client } from '@aws-sdk/client-inspector2';
+import pino from 'pino';
+import { newTokenKey, PaginationTokens } from '../src/protocol/pagination-token.ts';
+import { handleAwsRequest, type PipelineDependencies } from '../src/protocol/pipeline.ts';
+import { Throttle } from '../src/protocol/throttle.ts';
+import { serverConfig } from '../src/server/config.ts';
+import type { Store } from '../src/store/store.ts';
+import { benchAccount, buildArn, cveId, pipelineArn, popularImage, popularRepository } from './dataset.ts';
+import { measureLatency, type Latency } from './stats.ts';
+
+export interface Query {
+  name: string;
+  path: string;
+  body: object;
+}
+
+export const queries: Query[] = [
+  { name: 'GetClustersForImage (image)', path: '/cluster/get', body: { filter: { resourceId: popularImage } } },
+  { name: 'GetClustersForImage (repository)', path: '/cluster/get', body: { filter: { resourceId: popularRepository }, maxResults: 100 } },
+  { name: 'Aggregations: no filter', path: '/ListImageScanFindingAggregations', body: {} },
+  { name: 'Aggregations: accountId', path: '/ListImageScanFindingAggregations', body: { filter: { name: 'accountId', values: [benchAccount] } } },
+  { name: 'Aggregations: imagePipelineArn', path: '/ListImageScanFindingAggregations', body: { filter: { name: 'imagePipelineArn', values: [pipelineArn(0), pipelineArn(1)] } } },
+  { name: 'Aggregations: imageBuildVersionArn', path: '/ListImageScanFindingAggregations', body: { filter: { name: 'imageBuildVersionArn', values: [buildArn(0)] } } },
+  { name: 'Aggregations: vulnerabilityId', path: '/ListImageScanFindingAggregations', body: { filter: { name: 'vulnerabilityId', values: [cveId(0), cveId(1), cveId(2)] } } },
+  { name: 'Aggregations: every accountId', path: '/ListImageScanFindingAggregations', body: { filter: { name: 'accountId' } } },
+  { name: 'Aggregations: every imagePipelineArn', path: '/ListImageScanFindingAggregations', body: { filter: { name: 'imagePipelineArn' } } },
+  { name: 'Aggregations: every imageBuildVersionArn', path: '/ListImageScanFindingAggregations', body: { filter: { name: 'imageBuildVersionArn' } } },
+  { name: 'Aggregations: every vulnerabilityId', path: '/ListImageScanFindingAggregations', body: { filter: { name: 'vulnerabilityId' } } },
+];
+
+const authorization = `AWS4-HMAC-SHA256 Credential=${benchAccount}/20261121/us-west-2/inspector2/aws4_request, SignedHeaders=host, Signature=0`;
+
+/** p50/p99 of each query through the protocol pipeline in this process (no HTTP). */
+export async function inProcessLatencies(store: Store, iterations: number): Promise<Record<string, Latency>> {
+  const config = serverConfig({}, { IMAGESCOPE_THROTTLE_RATE: '1000000000', IMAGESCOPE_THROTTLE_BURST: '1000000000' });
+  const deps: PipelineDependencies = {
+    store,
+    tokens: new PaginationTokens(newTokenKey()),
+    settings: config.settings,
+    authMode: 'none',
+    throttle: new Throttle(config.throttle),
+    logger: pino({ level: 'silent' }),
+    now: () => Date.parse('2026-11-21T12:00:00Z'),
+  };
+  const out: Record<string, Latency> = {};
+  for (const q of queries) {
+    const body = Buffer.from(JSON.stringify(q.body));
+    out[q.name] = await measureLatency(async () => {
+      const response = await handleAwsRequest({ method: 'POST', path: q.path, query: '', headers: { authorization, 'content-type': 'application/json' }, body }, deps);
+      if (response.statusCode !== 200) throw new Error(`${q.name}: ${response.statusCode} ${response.body}`);
+    }, iterations);
+  }
+  return out;
+}
+
+/** p50/p99 of each query sent by the real SDK clients to a server at `url`. */
+export async function sdkLatencies(url: string, iterations: number): Promise<Record<string, Latency>> {
+  const options = { endpoint: url, region: 'us-west-2', credentials: { accessKeyId: benchAccount, secretAccessKey: 'x' }, maxAttempts: 1 };
+  const inspector = new Inspector2Client(options);
+  const builder = new ImagebuilderClient(options);
+  const out: Record<string, Latency> = {};
+  for (const q of queries) {
+    const send = q.path === '/cluster/get'
+      ? () => inspector.send(new GetClustersForImageCommand(q.body as never))
+      : () => builder.send(new ListImageScanFindingAggregationsCommand(q.body as never));
+    out[q.name] = await measureLatency(send, iterations);
+  }
+  return out;
+}

@@ -1,0 +1,130 @@
+// `npm run bench [-- --scales small,large --stores sqlite,postgres --scenarios latency,http,throughput,ingest]`
+// Loads a dataset through the real ingest path at each scale, measures every query in process and
+// over HTTP with the real SDK, HTTP throughput against a bare node:http ceiling (SigV4 off and on),
+// ingest throughput against a raw insert loop, and the server's peak memory; prints a table with the
+// ratios and the targets, and writes the same as JSON (bench/results/latest.json).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { openStore } from '../src/store/open-store.ts';
+import { createDatabase, postgresAdminUrl } from './databases.ts';
+import { loadFindings, loadUnits, scales } from './dataset.ts';
+import { measureIngest } from './ingest-throughput.ts';
+import { startImagescope } from './processes.ts';
+import { inProcessLatencies, queries, sdkLatencies } from './queries.ts';
+import { round, type Latency } from './stats.ts';
+import { measureThroughput } from './throughput.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    scales: { type: 'string', default: 'small,large' },
+    stores: { type: 'string', default: postgresAdminUrl ? 'sqlite,postgres' : 'sqlite' },
+    scenarios: { type: 'string', default: 'latency,http,throughput,ingest' },
+    iterations: { type: 'string', default: '300' },
+    seconds: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '64' },
+    'ingest-files': { type: 'string', default: '4' },
+    out: { type: 'string', default: 'bench/results/latest.json' },
+  },
+});
+const scenarios = new Set(args.scenarios!.split(','));
+/** The call a CI loop makes: the account's counts. */
+const throughputQuery = queries.find((q) => q.name === 'Aggregations: no filter')!;
+const iterations = Number(args.iterations);
+const results: Record<string, any> = { machine: machine(), startedAt: new Date().toISOString(), args, stores: {} };
+
+function machine() {
+  return { node: process.version, cpus: (globalThis as any).navigator?.hardwareConcurrency, platform: process.platform };
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+for (const kind of args.stores!.split(',') as ('sqlite' | 'postgres')[]) {
+  const out: Record<string, any> = { scales: {} };
+  results.stores[kind] = out;
+  for (const scaleName of args.scales!.split(',')) {
+    const scale = scales[scaleName];
+    const database = await createDatabase(kind);
+    const entry: Record<string, any> = {};
+    out.scales[scaleName] = entry;
+    try {
+      const store = await openStore(database.location);
+      try {
+        let started = performance.now();
+        await loadFindings(store, scale);
+        entry.loadFindingsPerSecond = round(scale.findings / ((performance.now() - started) / 1000), 0);
+        started = performance.now();
+        await loadUnits(store, scale);
+        entry.loadUnitsPerSecond = round(scale.units / ((performance.now() - started) / 1000), 0);
+        log(`${kind} ${scaleName}: loaded ${scale.findings} findings (${entry.loadFindingsPerSecond}/s) and ${scale.units} units (${entry.loadUnitsPerSecond}/s)`);
+        if (scenarios.has('latency')) entry.inProcess = await inProcessLatencies(store, iterations);
+        if (scenarios.has('http')) {
+          const server = await startImagescope(database.location);
+          try {
+            entry.http = await sdkLatencies(server.url, iterations);
+            entry.peakRssMiB = round(server.peakRssMiB(), 1);
+          } finally {
+            await server.stop();
+          }
+        }
+        if (scenarios.has('throughput') && scaleName === args.scales!.split(',').at(-1)) {
+          entry.throughput = await measureThroughput(store, database.location, throughputQuery, Number(args.seconds), Number(args.connections));
+          entry.peakRssMiB = Math.max(entry.peakRssMiB ?? 0, round(entry.throughput.peakRssMiB, 1));
+        }
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await database.drop();
+    }
+  }
+  if (scenarios.has('ingest')) {
+    log(`${kind}: ingest throughput`);
+    out.ingest = await measureIngest(() => createDatabase(kind), Number(args['ingest-files']));
+  }
+}
+
+results.finishedAt = new Date().toISOString();
+mkdirSync('bench/results', { recursive: true });
+writeFileSync(args.out!, `${JSON.stringify(results, null, 2)}\n`);
+process.stdout.write(renderTable(results));
+
+function fmt(l: Latency | undefined): string {
+  return l ? `${round(l.p50, 2)} / ${round(l.p99, 2)}` : '-';
+}
+
+function renderTable(r: typeof results): string {
+  const lines: string[] = [];
+  for (const [kind, out] of Object.entries(r.stores) as [string, any][]) {
+    const [small, large] = [out.scales.small, out.scales.large];
+    lines.push(`\n## ${kind}`);
+    for (const [label, key] of [['in process', 'inProcess'], ['HTTP, AWS SDK', 'http']] as const) {
+      if (!small?.[key] && !large?.[key]) continue;
+      lines.push(`\n${label}: p50 / p99 ms (small = ${scales.small.findings} findings, ${scales.small.units} units; large = ${scales.large.findings} findings, ${scales.large.units} units)`);
+      lines.push('| query | small | large | p99 large/small |', '|---|---|---|---|');
+      for (const q of queries) {
+        const s = small?.[key]?.[q.name];
+        const l = large?.[key]?.[q.name];
+        lines.push(`| ${q.name} | ${fmt(s)} | ${fmt(l)} | ${s && l ? round(l.p99 / s.p99, 2) : '-'} |`);
+      }
+    }
+    const t = (large ?? small)?.throughput;
+    if (t) {
+      lines.push(`\nHTTP throughput, ${args.connections} connections, ${args.seconds} s each, ListImageScanFindingAggregations with no filter (${t.responseBytes} B response):`);
+      lines.push('| server | req/s | p99 ms | errors | of bare |', '|---|---|---|---|---|');
+      for (const [name, v] of [['bare node:http', t.bare], ['imagescope, auth none', t.none], ['imagescope, SigV4', t.sigv4]] as const) {
+        lines.push(`| ${name} | ${round(v.requestsPerSecond, 0)} | ${v.p99Ms} | ${v.errors} | ${round((v.requestsPerSecond / t.bare.requestsPerSecond) * 100, 1)}% |`);
+      }
+    }
+    if (out.ingest) {
+      const i = out.ingest;
+      lines.push(`\nIngest (${i.findings} findings in bulk files of 25 reports x 2,000):`);
+      lines.push('| path | findings/s | of raw |', '|---|---|---|');
+      lines.push(`| raw prepared-statement insert loop | ${round(i.rawInsertRowsPerSecond, 0)} | 100% |`);
+      lines.push(`| Trivy JSON, ingest | ${round(i.trivyFindingsPerSecond, 0)} | ${round((i.trivyFindingsPerSecond / i.rawInsertRowsPerSecond) * 100, 1)}% |`);
+      lines.push(`| Grype JSON, ingest | ${round(i.grypeFindingsPerSecond, 0)} | ${round((i.grypeFindingsPerSecond / i.rawInsertRowsPerSecond) * 100, 1)}% |`);
+    }
+    const peak = large?.peakRssMiB ?? small?.peakRssMiB;
+    if (peak) lines.push(`\nServer peak RSS (VmHWM) at the ${large ? 'large' : 'small'} scale: ${peak} MiB`);
+  }
+  return `${lines.join('\n')}\n`;
+}

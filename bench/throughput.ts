@@ -1,0 +1,64 @@
+// HTTP throughput with many concurrent connections (autocannon), against the bare node:http ceiling
+// answering the same bytes, with SigV4 verification off and on.
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import autocannon from 'autocannon';
+import { newAccessKey } from '../src/protocol/access-keys.ts';
+import type { Store } from '../src/store/store.ts';
+import { benchAccount } from './dataset.ts';
+import { startBareServer, startImagescope } from './processes.ts';
+import type { Query } from './queries.ts';
+
+export interface Throughput {
+  requestsPerSecond: number;
+  p99Ms: number;
+  errors: number;
+}
+
+async function load(url: string, query: Query, headers: Record<string, string>, seconds: number, connections: number): Promise<Throughput> {
+  const result = await autocannon({ url: url + query.path, method: 'POST', headers, body: JSON.stringify(query.body), connections, duration: seconds });
+  return { requestsPerSecond: result.requests.average, p99Ms: result.latency.p99, errors: result.errors + result.non2xx + result.timeouts };
+}
+
+async function signedHeaders(url: string, query: Query, key: { access_key_id: string; secret_access_key: string }): Promise<Record<string, string>> {
+  const target = new URL(url);
+  const service = query.path === '/cluster/get' ? 'inspector2' : 'imagebuilder';
+  const signed = await new SignatureV4({ credentials: { accessKeyId: key.access_key_id, secretAccessKey: key.secret_access_key }, region: 'us-west-2', service, sha256: Sha256 }).sign(
+    new HttpRequest({ method: 'POST', protocol: 'http:', hostname: target.hostname, port: Number(target.port), path: query.path, headers: { host: target.host, 'content-type': 'application/json' }, body: JSON.stringify(query.body) }),
+  );
+  return signed.headers as Record<string, string>;
+}
+
+export async function measureThroughput(store: Store, db: string, query: Query, seconds: number, connections: number) {
+  const key = newAccessKey(benchAccount, 'read', Date.now());
+  await store.createAccessKey(key);
+  const plain = { 'content-type': 'application/json', authorization: `AWS4-HMAC-SHA256 Credential=${benchAccount}/20261121/us-west-2/x/aws4_request, SignedHeaders=host, Signature=0` };
+  const open = await startImagescope(db);
+  let bytes: string;
+  let none: Throughput;
+  let peakRssMiB: number;
+  try {
+    bytes = await (await fetch(open.url + query.path, { method: 'POST', headers: plain, body: JSON.stringify(query.body) })).text();
+    none = await load(open.url, query, plain, seconds, connections);
+    peakRssMiB = open.peakRssMiB();
+  } finally {
+    await open.stop();
+  }
+  const signedServer = await startImagescope(db, ['--auth', 'sigv4']);
+  let sigv4: Throughput;
+  try {
+    sigv4 = await load(signedServer.url, query, await signedHeaders(signedServer.url, query, key), seconds, connections);
+    peakRssMiB = Math.max(peakRssMiB, signedServer.peakRssMiB());
+  } finally {
+    await signedServer.stop();
+  }
+  const bare = await startBareServer(bytes);
+  let ceiling: Throughput;
+  try {
+    ceiling = await load(bare.url, query, plain, seconds, connections);
+  } finally {
+    await bare.stop();
+  }
+  return { bare: ceiling, none, sigv4, responseBytes: bytes.length, peakRssMiB };
+}
