@@ -1,8 +1,7 @@
 // SigV4 verification by re-signing: the request's signed headers, body hash, date, region and service
-// are fed to @smithy/signature-v4 with the stored secret, and the result is compared in constant time
-// with the signature the client sent.
+// are fed to @smithy/signature-v4 with the stored secret (hashing with node:crypto), and the result is
+// compared in constant time with the signature the client sent.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import {
@@ -13,6 +12,7 @@ import {
   signatureMismatchMessage,
 } from './auth-errors.ts';
 import type { AccessKeyRow } from '../store/store.ts';
+import { NodeSha256 } from './node-sha256.ts';
 
 /** AWS accepts signatures up to 15 minutes away from its clock, either way. */
 export const clockSkewMs = 15 * 60 * 1000;
@@ -94,7 +94,7 @@ export async function verifySigV4(
     credentials: { accessKeyId, secretAccessKey: key.secret_access_key },
     region,
     service,
-    sha256: Sha256,
+    sha256: NodeSha256,
     uriEscapePath: true,
   }).sign(
     new HttpRequest({ method: request.method, protocol: 'http:', hostname: headers.host ?? '', path: request.path, query: Object.fromEntries(new URLSearchParams(request.query)), headers, body: request.body }),

@@ -39,7 +39,31 @@ function openSqlite(file: string): { db: Kysely<Database>; database: SqliteDatab
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), database };
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), database };
+}
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running the small reads the AWS
+ * operations make, so prepared statements are kept by their SQL text (a bounded, least recently used
+ * set). better-sqlite3 statements are reusable as long as they are not iterated concurrently, and
+ * Kysely runs each one to completion.
+ */
+function withStatementCache(database: SqliteDatabase.Database, size = 500) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql);
+      } else {
+        statement = database.prepare(sql);
+        if (cache.size >= size) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+  };
 }
 
 function openPostgres(url: string): Kysely<Database> {
