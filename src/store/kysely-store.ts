@@ -3,14 +3,14 @@ import type { RuntimeBatch, RuntimeWriteSummary } from '../ingest/runtime/observ
 import type { FindingsBatch } from '../ingest/findings/findings-report.ts';
 import type { FindingsInserter } from './bulk-insert.ts';
 import { accountsWithFindings, checkRollups, type RollupMismatch } from './consistency.ts';
-import { aggregationPage, currentRollupVersion } from './finding-queries.ts';
+import { aggregationPage } from './finding-queries.ts';
 import { applyFindings, type FindingsWriteSummary } from './findings-writes.ts';
 import { clustersForImage } from './runtime-queries.ts';
 import { PlannerStatistics } from './planner-statistics.ts';
 import { applyRuntime } from './runtime-writes.ts';
 import type { AccessKeyRow, Database } from './schema.ts';
 import type { AggregationRow, AggregationsQuery, ClustersForImageQuery, ClustersPage, Store } from './store.ts';
-import { writeTransaction } from './transactions.ts';
+import { readTransaction, writeTransaction } from './transactions.ts';
 
 export class KyselyStore implements Store {
   /** PostgreSQL only: SQLite's planner does not need statistics to use these indexes. */
@@ -42,12 +42,8 @@ export class KyselyStore implements Store {
     return summary;
   }
 
-  currentRollupVersion(accountId: string): Promise<number> {
-    return currentRollupVersion(this.db, accountId);
-  }
-
-  aggregationPage(query: AggregationsQuery): Promise<AggregationRow[]> {
-    return aggregationPage(this.db, query);
+  aggregationPage(query: AggregationsQuery): Promise<{ version: number; rows: AggregationRow[] }> {
+    return readTransaction(this.db, this.dialect, (trx) => aggregationPage(trx, query));
   }
 
   checkRollups(accountId: string): Promise<RollupMismatch[]> {

@@ -56,8 +56,8 @@ export interface AggregationRow {
 export interface AggregationsQuery {
   accountId: string;
   aggregation: RollupAggregation;
-  /** The rollup version to read as of (see currentRollupVersion). */
-  version: number;
+  /** The rollup version to read as of (a pagination sequence's first page); absent: the current one. */
+  version?: number;
   /** Only these keys (a filter's `values`); absent: every key of the aggregation. */
   keys?: string[];
   /** Keyset cursor: the last row of the previous page. */
@@ -71,9 +71,8 @@ export interface Store {
   clustersForImage(query: ClustersForImageQuery): Promise<ClustersPage>;
   /** Applies findings reports and their rollup changes in one transaction; `now` is epoch ms. */
   applyFindings(accountId: string, batch: FindingsBatch, now: number): Promise<FindingsWriteSummary>;
-  /** The latest rollup version of the account: a pagination sequence reads every page as of it. */
-  currentRollupVersion(accountId: string): Promise<number>;
-  aggregationPage(query: AggregationsQuery): Promise<AggregationRow[]>;
+  /** One page of rollup rows as of `query.version` (default: current), and the version it was read at. */
+  aggregationPage(query: AggregationsQuery): Promise<{ version: number; rows: AggregationRow[] }>;
   /** Rollup rows that differ from what the account's findings imply (empty when consistent). */
   checkRollups(accountId: string): Promise<RollupMismatch[]>;
   accountsWithFindings(): Promise<string[]>;

@@ -32,18 +32,16 @@ const aggregations: Record<RollupAggregation, { member: string; keyMember: strin
 };
 
 interface Position {
-  version: number;
+  version?: number;
   after?: AggregationRow;
 }
 
 async function handle(input: ListImageScanFindingAggregationsRequest, context: OperationContext): Promise<ListImageScanFindingAggregationsResponse> {
   const { aggregation, keys } = resolveFilter(input.filter, context.accountId);
   const binding: TokenBinding = { operation: 'ListImageScanFindingAggregations', accountId: context.accountId, region: context.region, filter: input.filter ?? null };
-  const position: Position = input.nextToken
-    ? openPosition(context.tokens.open(input.nextToken, binding, context.now))
-    : { version: await context.store.currentRollupVersion(context.accountId) };
+  const position: Position = input.nextToken ? openPosition(context.tokens.open(input.nextToken, binding, context.now)) : {};
   const pageSize = context.settings.aggregationPageSize;
-  const rows = await context.store.aggregationPage({ accountId: context.accountId, aggregation, version: position.version, keys, after: position.after, limit: pageSize + 1 });
+  const { version, rows } = await context.store.aggregationPage({ accountId: context.accountId, aggregation, version: position.version, keys, after: position.after, limit: pageSize + 1 });
   const page = rows.slice(0, pageSize);
   // With no filter the answer is always the caller's account, with zero counts if it has no findings.
   if (!input.filter?.name && page.length === 0 && !position.after) page.push({ key: context.accountId, all: 0, critical: 0, high: 0, medium: 0 });
@@ -53,7 +51,7 @@ async function handle(input: ListImageScanFindingAggregationsRequest, context: O
     aggregationType: aggregation,
     responses: page.map((row) => ({ [member]: { [keyMember]: row.key, severityCounts: countsOf(row) } })),
   };
-  if (rows.length > pageSize) response.nextToken = context.tokens.seal(binding, { version: position.version, after: page.at(-1) }, context.now);
+  if (rows.length > pageSize) response.nextToken = context.tokens.seal(binding, { version, after: page.at(-1) }, context.now);
   return response;
 }
 
