@@ -52,7 +52,7 @@ export async function ingestInput(store: Store, input: IngestInput, options: Ing
     skipped: parsed.skipped,
     images: [...new Set(parsed.images.map(resourceIdOf))].sort(),
   };
-  if (parsed.runtime) Object.assign(summary, await store.applyRuntime(options.accountId, parsed.runtime));
+  if (parsed.runtime) Object.assign(summary, await store.applyRuntime(options.accountId, parsed.runtime, now));
   if (parsed.findings) {
     const written = await store.applyFindings(
       options.accountId,

@@ -1,5 +1,6 @@
-// Verifies that the rollups equal what the stored findings imply: recomputes every image's
-// contribution from its findings and compares the sum with the current rollup rows. Used by
+// Verifies that the rollups equal what the stored data implies: recomputes every image's contribution
+// from its findings and compares the sum with the current rollup rows, and recounts the running units
+// of every image usage group. Used by
 // `imagescope check` after a crash or a restore; costs a full read of the account's findings.
 import type { Kysely } from 'kysely';
 import { accumulate, contributionOf, rollupKey, splitRollupKey, type Contribution } from './rollup-counts.ts';
@@ -44,10 +45,37 @@ export async function checkRollups(db: Kysely<Database>, accountId: string): Pro
       mismatches.push({ aggregation, key: k, stored: have, expected: want });
     }
   }
+  return [...mismatches, ...(await checkRunningCounts(db, accountId))];
+}
+
+/** image_usage.running_count against the running units and their images. */
+async function checkRunningCounts(db: Kysely<Database>, accountId: string): Promise<RollupMismatch[]> {
+  const running = await db
+    .selectFrom('runtime_unit_images as i')
+    .innerJoin('runtime_units as u', (join) => join.onRef('u.account_id', '=', 'i.account_id').onRef('u.unit_id', '=', 'i.unit_id'))
+    .select(['i.image_repository', 'i.image_digest', 'u.cluster_arn', 'u.platform', 'u.details_group', 'u.task_definition_arn'])
+    .where('i.account_id', '=', accountId)
+    .where('u.state', '=', 'RUNNING')
+    .execute();
+  const expected = new Map<string, number>();
+  for (const r of running) {
+    const key = [r.image_repository, r.image_digest, r.cluster_arn, r.platform, r.details_group, r.task_definition_arn ?? ''].join(' ');
+    expected.set(key, (expected.get(key) ?? 0) + 1);
+  }
+  const stored = await db.selectFrom('image_usage').selectAll().where('account_id', '=', accountId).execute();
+  const mismatches: RollupMismatch[] = [];
+  const seen = new Set<string>();
+  for (const row of stored) {
+    const key = [row.image_repository, row.image_digest, row.cluster_arn, row.platform, row.details_group, row.task_definition_arn].join(' ');
+    seen.add(key);
+    if (row.running_count !== (expected.get(key) ?? 0)) mismatches.push({ aggregation: 'runningUnits', key, stored: String(row.running_count), expected: String(expected.get(key) ?? 0) });
+  }
+  for (const [key, count] of expected) if (!seen.has(key)) mismatches.push({ aggregation: 'runningUnits', key, stored: 'none', expected: String(count) });
   return mismatches;
 }
 
 export async function accountsWithFindings(db: Kysely<Database>): Promise<string[]> {
-  const rows = await db.selectFrom('rollup_versions').select('account_id').orderBy('account_id').execute();
-  return rows.map((r) => r.account_id);
+  const findings = await db.selectFrom('rollup_versions').select('account_id').execute();
+  const runtime = await db.selectFrom('image_usage').select('account_id').distinct().execute();
+  return [...new Set([...findings, ...runtime].map((r) => r.account_id))].sort();
 }

@@ -24,8 +24,8 @@ export class KyselyStore implements Store {
     if (dialect === 'postgres') this.statistics = new PlannerStatistics(db);
   }
 
-  async applyRuntime(accountId: string, batch: RuntimeBatch): Promise<RuntimeWriteSummary> {
-    const summary = await writeTransaction(this.db, this.dialect, (trx) => applyRuntime(trx, accountId, batch));
+  async applyRuntime(accountId: string, batch: RuntimeBatch, now: number): Promise<RuntimeWriteSummary> {
+    const summary = await writeTransaction(this.db, this.dialect, (trx) => applyRuntime(trx, accountId, batch, now));
     const images = batch.units.reduce((n, u) => n + u.images.length, 0);
     this.statistics?.wrote({ runtime_units: summary.applied, runtime_unit_images: images });
     return summary;

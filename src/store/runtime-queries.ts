@@ -1,5 +1,6 @@
-// GetClustersForImage's reads: a keyset page of cluster ARNs that use the image, then the units of
-// those clusters folded into one details entry per ECS group + task definition or EKS namespace.
+// GetClustersForImage's reads, from the runtime-use rollups kept at ingest (image-usage.ts): a keyset
+// page of cluster ARNs, then the page's details groups, their stops of the last 24 hours and their
+// workloads. The cost follows the clusters and groups on the page, not the units that run the image.
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import type { ClusterUsage, ClustersForImageQuery, ClustersPage, DetailsUsage } from './store.ts';
@@ -8,63 +9,59 @@ const dayMs = 24 * 60 * 60 * 1000;
 /** The model caps clusterDetails and workloadInfoList at 100 entries each. */
 const maxListEntries = 100;
 
-function unitsUsingImage(db: Kysely<Database>, q: ClustersForImageQuery) {
-  let query = db
-    .selectFrom('runtime_unit_images as i')
-    .innerJoin('runtime_units as u', (join) => join.onRef('u.account_id', '=', 'i.account_id').onRef('u.unit_id', '=', 'i.unit_id'))
-    .where('i.account_id', '=', q.accountId)
-    .where('i.image_repository', '=', q.repository)
-    .where((eb) =>
-      eb.or([eb('u.state', '=', 'RUNNING'), eb.and([eb('u.state', '=', 'STOPPED'), eb('u.stopped_at', '>=', q.now - q.retentionMs)])]),
-    );
-  if (q.digest) query = query.where('i.image_digest', '=', q.digest);
+/** Rows of `table` for the image (or every image of the repository) that are in use or retained. */
+function ofImage<T extends 'image_usage' | 'image_workloads' | 'image_stops'>(db: Kysely<Database>, table: T, q: ClustersForImageQuery) {
+  let query = db.selectFrom(table as 'image_usage').where('account_id', '=', q.accountId).where('image_repository', '=', q.repository);
+  if (q.digest) query = query.where('image_digest', '=', q.digest);
   return query;
 }
 
+const inUse = (q: ClustersForImageQuery) => (eb: any) => eb.or([eb('running_count', '>', 0), eb('last_in_use', '>=', q.now - q.retentionMs)]);
+
 export async function clustersForImage(db: Kysely<Database>, q: ClustersForImageQuery): Promise<ClustersPage> {
-  let page = unitsUsingImage(db, q).select('u.cluster_arn').distinct().orderBy('u.cluster_arn').limit(q.limit + 1);
-  if (q.afterClusterArn !== undefined) page = page.where('u.cluster_arn', '>', q.afterClusterArn);
+  let page = ofImage(db, 'image_usage', q).where(inUse(q)).select('cluster_arn').distinct().orderBy('cluster_arn').limit(q.limit + 1);
+  if (q.afterClusterArn !== undefined) page = page.where('cluster_arn', '>', q.afterClusterArn);
   const arns = (await page.execute()).map((r) => r.cluster_arn);
   const more = arns.length > q.limit;
   const pageArns = arns.slice(0, q.limit);
   if (pageArns.length === 0) return { clusters: [], more: false };
-  const units = await unitsUsingImage(db, q)
-    .where('u.cluster_arn', 'in', pageArns)
-    .select([
-      'u.unit_id', 'u.cluster_arn', 'u.platform', 'u.details_group', 'u.task_definition_arn',
-      'u.workload_name', 'u.workload_type', 'u.state', 'u.observed_at', 'u.stopped_at',
-    ])
-    .execute();
-  const byCluster = new Map<string, Map<string, DetailsUsage>>(pageArns.map((arn) => [arn, new Map()]));
-  const counted = new Set<string>();
-  for (const unit of units) {
-    // With a repository-wide resource id a unit running two digests of it still counts once.
-    if (counted.has(unit.unit_id)) continue;
-    counted.add(unit.unit_id);
-    const key = `${unit.platform}\u0000${unit.details_group}\u0000${unit.task_definition_arn ?? ''}`;
-    const details = byCluster.get(unit.cluster_arn)!;
-    let entry = details.get(key);
-    if (!entry) {
-      entry = {
-        platform: unit.platform,
-        detailsGroup: unit.details_group,
-        taskDefinitionArn: unit.task_definition_arn ?? undefined,
-        workloads: [],
-        runningUnitCount: 0,
-        stoppedUnitCount: 0,
-        lastInUse: 0,
-      };
-      details.set(key, entry);
-    }
-    const running = unit.state === 'RUNNING';
-    if (running) entry.runningUnitCount++;
-    else if (unit.stopped_at! >= q.now - dayMs) entry.stoppedUnitCount++;
-    entry.lastInUse = Math.max(entry.lastInUse, running ? unit.observed_at : unit.stopped_at!);
-    if (unit.workload_name && !entry.workloads.some((w) => w.name === unit.workload_name && w.type === unit.workload_type)) {
-      entry.workloads.push({ name: unit.workload_name, type: unit.workload_type! });
-    }
+  const [groups, stops, workloads] = await Promise.all([
+    ofImage(db, 'image_usage', q).where('cluster_arn', 'in', pageArns).where(inUse(q))
+      .select(['cluster_arn', 'platform', 'details_group', 'task_definition_arn', 'running_count', 'last_in_use']).execute(),
+    (ofImage(db, 'image_stops', q) as any).where('cluster_arn', 'in', pageArns).where('stopped_at', '>=', q.now - dayMs)
+      .select(['cluster_arn', 'platform', 'details_group', 'task_definition_arn', 'unit_id']).execute() as Promise<{ cluster_arn: string; platform: string; details_group: string; task_definition_arn: string; unit_id: string }[]>,
+    (ofImage(db, 'image_workloads', q) as any).where('cluster_arn', 'in', pageArns).where(inUse(q))
+      .select(['cluster_arn', 'platform', 'details_group', 'task_definition_arn', 'workload_type', 'workload_name']).execute() as Promise<{ cluster_arn: string; platform: string; details_group: string; task_definition_arn: string; workload_type: string; workload_name: string }[]>,
+  ]);
+  const keyOf = (r: { cluster_arn: string; platform: string; details_group: string; task_definition_arn: string }) => `${r.cluster_arn}\u0000${r.platform}\u0000${r.details_group}\u0000${r.task_definition_arn}`;
+  const details = new Map<string, DetailsUsage & { clusterArn: string }>();
+  for (const g of groups) {
+    // A repository-wide query adds up the groups of every digest of the repository.
+    const key = keyOf(g);
+    const entry = details.get(key) ?? {
+      clusterArn: g.cluster_arn,
+      platform: g.platform,
+      detailsGroup: g.details_group,
+      taskDefinitionArn: g.task_definition_arn || undefined,
+      workloads: [],
+      runningUnitCount: 0,
+      stoppedUnitCount: 0,
+      lastInUse: 0,
+    };
+    entry.runningUnitCount += g.running_count;
+    entry.lastInUse = Math.max(entry.lastInUse, g.last_in_use);
+    details.set(key, entry);
   }
-  const clusters: ClusterUsage[] = pageArns.map((clusterArn) => ({ clusterArn, details: orderDetails([...byCluster.get(clusterArn)!.values()]) }));
+  const stoppedUnits = new Map<string, Set<string>>();
+  for (const s of stops) stoppedUnits.set(keyOf(s), (stoppedUnits.get(keyOf(s)) ?? new Set()).add(s.unit_id));
+  for (const [key, units] of stoppedUnits) if (details.has(key)) details.get(key)!.stoppedUnitCount = units.size;
+  for (const w of workloads) {
+    const entry = details.get(keyOf(w));
+    if (entry && !entry.workloads.some((x) => x.name === w.workload_name && x.type === w.workload_type)) entry.workloads.push({ name: w.workload_name, type: w.workload_type });
+  }
+  const byCluster = new Map<string, DetailsUsage[]>(pageArns.map((arn) => [arn, []]));
+  for (const { clusterArn, ...entry } of details.values()) byCluster.get(clusterArn)!.push(entry);
+  const clusters: ClusterUsage[] = pageArns.map((clusterArn) => ({ clusterArn, details: orderDetails(byCluster.get(clusterArn)!) }));
   return { clusters, more };
 }
 

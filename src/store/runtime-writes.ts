@@ -1,27 +1,43 @@
 // Applies runtime observations. Events arrive at least once and in any order, so a unit's row only
 // moves forward: an observation with a higher version replaces it (with its images); one with the
 // same version may only refresh the time the unit was last seen running; an older one changes nothing.
+// Every change also moves the unit's weight in the per-image usage rollups (image-usage.ts).
 import type { Kysely } from 'kysely';
+import { pruneStops, UsageDelta, unitUses, type UnitUse } from './image-usage.ts';
 import type { RuntimeBatch, RuntimeWriteSummary, SnapshotScope, UnitObservation } from '../ingest/runtime/observations.ts';
 import type { Database, RuntimeUnitRow } from './schema.ts';
 import { chunks } from './transactions.ts';
 
 const rowsPerStatement = 400;
 
-export async function applyRuntime(trx: Kysely<Database>, accountId: string, batch: RuntimeBatch): Promise<RuntimeWriteSummary> {
+export async function applyRuntime(trx: Kysely<Database>, accountId: string, batch: RuntimeBatch, now: number): Promise<RuntimeWriteSummary> {
   const latest = latestPerUnit(batch.units);
   const summary: RuntimeWriteSummary = { applied: 0, unchanged: batch.units.length - latest.length, stoppedBySnapshot: 0 };
+  const usage = new UsageDelta(accountId);
   for (const chunk of chunks(latest, rowsPerStatement)) {
+    const before = await unitUses(trx, accountId, chunk.map((u) => u.unitId));
     const written = await upsertNewer(trx, accountId, chunk);
     summary.applied += written.size;
     await replaceImages(trx, accountId, chunk.filter((u) => written.has(u.unitId)));
-    for (const unit of chunk.filter((u) => !written.has(u.unitId))) {
-      summary.unchanged++;
-      await refreshSeenRunning(trx, accountId, unit);
+    for (const unit of chunk) {
+      const old = before.get(unit.unitId);
+      if (written.has(unit.unitId)) {
+        if (old) usage.remove(old);
+        usage.add(useOf(accountId, unit));
+      } else {
+        summary.unchanged++;
+        if (await refreshSeenRunning(trx, accountId, unit)) usage.seen(useOf(accountId, unit), unit.observedAt);
+      }
     }
   }
-  for (const snapshot of batch.snapshots) summary.stoppedBySnapshot += await stopMissing(trx, accountId, snapshot);
+  for (const snapshot of batch.snapshots) summary.stoppedBySnapshot += await stopMissing(trx, accountId, snapshot, usage);
+  await usage.apply(trx);
+  await pruneStops(trx, accountId, now);
   return summary;
+}
+
+function useOf(accountId: string, unit: UnitObservation): UnitUse {
+  return { ...toRow(accountId, unit), images: unit.images };
 }
 
 /** Within one input the same unit may appear many times (an event stream): keep its newest state. */
@@ -95,10 +111,10 @@ async function replaceImages(trx: Kysely<Database>, accountId: string, units: Un
   }
 }
 
-/** A resync of an unchanged running unit moves its `lastInUse` forward. */
-async function refreshSeenRunning(trx: Kysely<Database>, accountId: string, unit: UnitObservation): Promise<void> {
-  if (unit.state !== 'RUNNING') return;
-  await trx
+/** A resync of an unchanged running unit moves its `lastInUse` forward; true when it did. */
+async function refreshSeenRunning(trx: Kysely<Database>, accountId: string, unit: UnitObservation): Promise<boolean> {
+  if (unit.state !== 'RUNNING') return false;
+  const result = await trx
     .updateTable('runtime_units')
     .set({ observed_at: unit.observedAt })
     .where('account_id', '=', accountId)
@@ -106,11 +122,12 @@ async function refreshSeenRunning(trx: Kysely<Database>, accountId: string, unit
     .where('version', '=', unit.version)
     .where('state', '=', 'RUNNING')
     .where('observed_at', '<', unit.observedAt)
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 /** Running pods of the snapshot's scope that it no longer lists stopped at the snapshot time. */
-async function stopMissing(trx: Kysely<Database>, accountId: string, snapshot: SnapshotScope): Promise<number> {
+async function stopMissing(trx: Kysely<Database>, accountId: string, snapshot: SnapshotScope, usage: UsageDelta): Promise<number> {
   let query = trx
     .selectFrom('runtime_units')
     .select('unit_id')
@@ -123,6 +140,10 @@ async function stopMissing(trx: Kysely<Database>, accountId: string, snapshot: S
   const listed = new Set(snapshot.unitIds);
   const missing = (await query.execute()).map((r) => r.unit_id).filter((id) => !listed.has(id));
   for (const chunk of chunks(missing, rowsPerStatement)) {
+    for (const old of (await unitUses(trx, accountId, chunk)).values()) {
+      usage.remove(old);
+      usage.add({ ...old, state: 'STOPPED', stopped_at: snapshot.at });
+    }
     await trx
       .updateTable('runtime_units')
       .set({ state: 'STOPPED', stopped_at: snapshot.at })

@@ -109,8 +109,41 @@ export interface AccessKeyRow {
   revoked_at: number | null;
 }
 
+/** The details group of GetClustersForImage an image's use is counted in. */
+export interface ImageGroupKey {
+  account_id: string;
+  image_repository: string;
+  image_digest: string;
+  cluster_arn: string;
+  platform: 'ECS' | 'EKS';
+  details_group: string;
+  /** '' for EKS namespaces. */
+  task_definition_arn: string;
+}
+
+export interface ImageUsageRow extends ImageGroupKey {
+  running_count: number;
+  /** Epoch ms: latest observation of a running unit or stop of a unit in the group. */
+  last_in_use: number;
+}
+
+export interface ImageStopRow extends ImageGroupKey {
+  stopped_at: number;
+  unit_id: string;
+}
+
+export interface ImageWorkloadRow extends ImageGroupKey {
+  workload_type: string;
+  workload_name: string;
+  running_count: number;
+  last_in_use: number;
+}
+
 export interface Database {
   access_keys: AccessKeyRow;
+  image_usage: ImageUsageRow;
+  image_stops: ImageStopRow;
+  image_workloads: ImageWorkloadRow;
   runtime_units: RuntimeUnitRow;
   runtime_unit_images: RuntimeUnitImageRow;
   service_secrets: ServiceSecretRow;

@@ -67,7 +67,8 @@ export interface AggregationsQuery {
 
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
-  applyRuntime(accountId: string, batch: RuntimeBatch): Promise<RuntimeWriteSummary>;
+  /** Applies runtime observations; `now` (epoch ms) is the ingest time. */
+  applyRuntime(accountId: string, batch: RuntimeBatch, now: number): Promise<RuntimeWriteSummary>;
   clustersForImage(query: ClustersForImageQuery): Promise<ClustersPage>;
   /** Applies findings reports and their rollup changes in one transaction; `now` is epoch ms. */
   applyFindings(accountId: string, batch: FindingsBatch, now: number): Promise<FindingsWriteSummary>;
