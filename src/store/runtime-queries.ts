@@ -1,7 +1,7 @@
 // GetClustersForImage's reads, from the runtime-use rollups kept at ingest (image-usage.ts): a keyset
 // page of cluster ARNs, then the page's details groups, their stops of the last 24 hours and their
 // workloads. The cost follows the clusters and groups on the page, not the units that run the image.
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import type { ClusterUsage, ClustersForImageQuery, ClustersPage, DetailsUsage } from './store.ts';
 
@@ -9,29 +9,35 @@ const dayMs = 24 * 60 * 60 * 1000;
 /** The model caps clusterDetails and workloadInfoList at 100 entries each. */
 const maxListEntries = 100;
 
-/** Rows of `table` for the image (or every image of the repository) that are in use or retained. */
-function ofImage<T extends 'image_usage' | 'image_workloads' | 'image_stops'>(db: Kysely<Database>, table: T, q: ClustersForImageQuery) {
-  let query = db.selectFrom(table as 'image_usage').where('account_id', '=', q.accountId).where('image_repository', '=', q.repository);
-  if (q.digest) query = query.where('image_digest', '=', q.digest);
-  return query;
+/** Rows of the image (or of every image of the repository), optionally in some clusters only. */
+function ofImage(q: ClustersForImageQuery, clusterArns?: string[]) {
+  return (eb: ExpressionBuilder<Database, 'image_usage' | 'image_stops' | 'image_workloads'>) =>
+    eb.and([
+      eb('account_id', '=', q.accountId),
+      eb('image_repository', '=', q.repository),
+      ...(q.digest ? [eb('image_digest', '=', q.digest)] : []),
+      ...(clusterArns ? [eb('cluster_arn', 'in', clusterArns)] : []),
+    ]);
 }
 
-const inUse = (q: ClustersForImageQuery) => (eb: any) => eb.or([eb('running_count', '>', 0), eb('last_in_use', '>=', q.now - q.retentionMs)]);
+/** Groups and workloads with running units, or used within the retention window. */
+function inUse(q: ClustersForImageQuery) {
+  return (eb: ExpressionBuilder<Database, 'image_usage' | 'image_workloads'>) =>
+    eb.or([eb('running_count', '>', 0), eb('last_in_use', '>=', q.now - q.retentionMs)]);
+}
 
 export async function clustersForImage(db: Kysely<Database>, q: ClustersForImageQuery): Promise<ClustersPage> {
-  let page = ofImage(db, 'image_usage', q).where(inUse(q)).select('cluster_arn').distinct().orderBy('cluster_arn').limit(q.limit + 1);
+  let page = db.selectFrom('image_usage').where(ofImage(q)).where(inUse(q)).select('cluster_arn').distinct().orderBy('cluster_arn').limit(q.limit + 1);
   if (q.afterClusterArn !== undefined) page = page.where('cluster_arn', '>', q.afterClusterArn);
   const arns = (await page.execute()).map((r) => r.cluster_arn);
   const more = arns.length > q.limit;
   const pageArns = arns.slice(0, q.limit);
   if (pageArns.length === 0) return { clusters: [], more: false };
+  const groupColumns = ['cluster_arn', 'platform', 'details_group', 'task_definition_arn'] as const;
   const [groups, stops, workloads] = await Promise.all([
-    ofImage(db, 'image_usage', q).where('cluster_arn', 'in', pageArns).where(inUse(q))
-      .select(['cluster_arn', 'platform', 'details_group', 'task_definition_arn', 'running_count', 'last_in_use']).execute(),
-    (ofImage(db, 'image_stops', q) as any).where('cluster_arn', 'in', pageArns).where('stopped_at', '>=', q.now - dayMs)
-      .select(['cluster_arn', 'platform', 'details_group', 'task_definition_arn', 'unit_id']).execute() as Promise<{ cluster_arn: string; platform: string; details_group: string; task_definition_arn: string; unit_id: string }[]>,
-    (ofImage(db, 'image_workloads', q) as any).where('cluster_arn', 'in', pageArns).where(inUse(q))
-      .select(['cluster_arn', 'platform', 'details_group', 'task_definition_arn', 'workload_type', 'workload_name']).execute() as Promise<{ cluster_arn: string; platform: string; details_group: string; task_definition_arn: string; workload_type: string; workload_name: string }[]>,
+    db.selectFrom('image_usage').select([...groupColumns, 'running_count', 'last_in_use']).where(ofImage(q, pageArns)).where(inUse(q)).execute(),
+    db.selectFrom('image_stops').select([...groupColumns, 'unit_id']).where(ofImage(q, pageArns)).where('stopped_at', '>=', q.now - dayMs).execute(),
+    db.selectFrom('image_workloads').select([...groupColumns, 'workload_type', 'workload_name']).where(ofImage(q, pageArns)).where(inUse(q)).execute(),
   ]);
   const keyOf = (r: { cluster_arn: string; platform: string; details_group: string; task_definition_arn: string }) => `${r.cluster_arn}\u0000${r.platform}\u0000${r.details_group}\u0000${r.task_definition_arn}`;
   const details = new Map<string, DetailsUsage & { clusterArn: string }>();
