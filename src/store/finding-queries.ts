@@ -3,69 +3,102 @@
 // the account has not changed since a sequence began (always, for its first page), the page is one
 // range read of the current-rows index: its cost does not depend on how many findings, keys or
 // history rows are stored. Only a sequence that outlives an ingest reads history rows, as of its
-// version.
+// version. Every query is prepared once per shape (prepared-query.ts).
 import type { Kysely } from 'kysely';
+import { placeholder, PreparedQueries, PreparedQuery } from './prepared-query.ts';
 import type { Database, RollupAggregation } from './schema.ts';
+import type { RunRead, SnapshotReads } from './snapshot-reads.ts';
 import type { AggregationRow, AggregationsQuery } from './store.ts';
 
-export async function currentRollupVersion(db: Kysely<Database>, accountId: string): Promise<number> {
-  const row = await db.selectFrom('rollup_versions').select('version').where('account_id', '=', accountId).executeTakeFirst();
-  return row?.version ?? 0;
+/** A filter names at most 10 values (the model's limit). */
+interface RowsShape {
+  /** How many keys a filter names; absent: every key, paged. */
+  keys?: number;
+  /** Read as of an older version (history rows) rather than the current rows. */
+  asOf: boolean;
+  /** Continue after a keyset cursor. */
+  after: boolean;
 }
+
+type Parameters = Record<string, unknown>;
+type RollupRow = { aggregation_key: string; count_all: number; count_critical: number; count_high: number; count_medium: number };
 
 const worstFirst = (a: AggregationRow, b: AggregationRow) =>
   b.critical - a.critical || b.high - a.high || b.medium - a.medium || b.all - a.all || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
-/** Call inside a read transaction, so that the version and the rows come from one snapshot. */
-export async function aggregationPage(db: Kysely<Database>, q: AggregationsQuery): Promise<{ version: number; rows: AggregationRow[] }> {
-  const current = await currentRollupVersion(db, q.accountId);
-  const version = q.version ?? current;
-  // Unchanged since `version`: the current rows are exactly the rows as of it.
-  const asOf = version === current ? undefined : version;
-  // A filter's values (at most 10) are read by primary key and ordered here: going through the
-  // worst-first index would read every key of the aggregation to find them.
-  if (q.keys) return { version, rows: (await rowsOf(db, q, asOf)).sort(worstFirst).filter((row) => !q.after || worstFirst(q.after, row) < 0).slice(0, q.limit) };
-  return { version, rows: await rowsOf(db, q, asOf, true) };
+export class AggregationQueries {
+  private readonly version: PreparedQuery<{ accountId: string }>;
+  private readonly rows: PreparedQueries<RowsShape, Parameters>;
+
+  constructor(db: Kysely<Database>) {
+    this.version = new PreparedQuery(db, (db) => db.selectFrom('rollup_versions').select('version').where('account_id', '=', placeholder<string>('accountId')));
+    this.rows = new PreparedQueries(db, rowsQuery);
+  }
+
+  async currentVersion(read: RunRead, accountId: string): Promise<number> {
+    const [row] = await read<{ version: number }>(this.version.with({ accountId }));
+    return row?.version ?? 0;
+  }
+
+  /** Reads on one snapshot, so that the version and the rows agree. */
+  page(reads: SnapshotReads, q: AggregationsQuery): Promise<{ version: number; rows: AggregationRow[] }> {
+    return reads.snapshot(async (read) => {
+      const current = await this.currentVersion(read, q.accountId);
+      const version = q.version ?? current;
+      // Unchanged since `version`: the current rows are exactly the rows as of it.
+      const asOf = version === current ? undefined : version;
+      const parameters: Parameters = { accountId: q.accountId, aggregation: q.aggregation, asOf, limit: q.limit };
+      // A filter's values are read by primary key and ordered here: going through the worst-first
+      // index would read every key of the aggregation to find them.
+      if (q.keys) {
+        const keys = q.keys.length > 0 ? q.keys : [''];
+        keys.forEach((key, i) => (parameters[`key${i}`] = key));
+        const rows = (await read<RollupRow>(this.rows.with({ keys: keys.length, asOf: asOf !== undefined, after: false }, parameters))).map(toAggregationRow);
+        return { version, rows: rows.sort(worstFirst).filter((row) => !q.after || worstFirst(q.after, row) < 0).slice(0, q.limit) };
+      }
+      if (q.after) Object.assign(parameters, { afterKey: q.after.key, afterAll: q.after.all, afterCritical: q.after.critical, afterHigh: q.after.high, afterMedium: q.after.medium });
+      const rows = await read<RollupRow>(this.rows.with({ asOf: asOf !== undefined, after: q.after !== undefined }, parameters));
+      return { version, rows: rows.map(toAggregationRow) };
+    });
+  }
 }
 
-async function rowsOf(db: Kysely<Database>, q: AggregationsQuery, asOf: number | undefined, paged = false): Promise<AggregationRow[]> {
+function rowsQuery(db: Kysely<Database>, shape: RowsShape) {
+  const asOf = placeholder<number>('asOf');
   let query = db
     .selectFrom('finding_rollups')
     .select(['aggregation_key', 'count_all', 'count_critical', 'count_high', 'count_medium'])
-    .where('account_id', '=', q.accountId)
-    .where('aggregation', '=', q.aggregation satisfies RollupAggregation);
-  query = asOf === undefined
-    ? query.where('version_to', 'is', null)
-    : query.where('version_from', '<=', asOf).where((eb) => eb.or([eb('version_to', 'is', null), eb('version_to', '>', asOf)]));
-  if (q.keys) query = query.where('aggregation_key', 'in', q.keys.length > 0 ? q.keys : ['']);
-  const after = q.after;
-  if (!paged) return (await query.execute()).map(toAggregationRow);
-  if (after) {
+    .where('account_id', '=', placeholder<string>('accountId'))
+    .where('aggregation', '=', placeholder<RollupAggregation>('aggregation'));
+  query = shape.asOf
+    ? query.where('version_from', '<=', asOf).where((eb) => eb.or([eb('version_to', 'is', null), eb('version_to', '>', asOf)]))
+    : query.where('version_to', 'is', null);
+  if (shape.keys !== undefined) return query.where('aggregation_key', 'in', Array.from({ length: shape.keys }, (_, i) => placeholder<string>(`key${i}`)));
+  if (shape.after) {
+    const [critical, high, medium, all] = ['afterCritical', 'afterHigh', 'afterMedium', 'afterAll'].map((name) => placeholder<number>(name));
     query = query.where((eb) => {
-      const c = eb('count_critical', '=', after.critical);
-      const h = eb('count_high', '=', after.high);
-      const m = eb('count_medium', '=', after.medium);
-      const a = eb('count_all', '=', after.all);
+      const c = eb('count_critical', '=', critical);
+      const h = eb('count_high', '=', high);
+      const m = eb('count_medium', '=', medium);
+      const a = eb('count_all', '=', all);
       return eb.or([
-        eb('count_critical', '<', after.critical),
-        eb.and([c, eb('count_high', '<', after.high)]),
-        eb.and([c, h, eb('count_medium', '<', after.medium)]),
-        eb.and([c, h, m, eb('count_all', '<', after.all)]),
-        eb.and([c, h, m, a, eb('aggregation_key', '>', after.key)]),
+        eb('count_critical', '<', critical),
+        eb.and([c, eb('count_high', '<', high)]),
+        eb.and([c, h, eb('count_medium', '<', medium)]),
+        eb.and([c, h, m, eb('count_all', '<', all)]),
+        eb.and([c, h, m, a, eb('aggregation_key', '>', placeholder<string>('afterKey'))]),
       ]);
     });
   }
-  const rows = await query
+  return query
     .orderBy('count_critical', 'desc')
     .orderBy('count_high', 'desc')
     .orderBy('count_medium', 'desc')
     .orderBy('count_all', 'desc')
     .orderBy('aggregation_key', 'asc')
-    .limit(q.limit)
-    .execute();
-  return rows.map(toAggregationRow);
+    .limit(placeholder<number>('limit'));
 }
 
-function toAggregationRow(r: { aggregation_key: string; count_all: number; count_critical: number; count_high: number; count_medium: number }): AggregationRow {
+function toAggregationRow(r: RollupRow): AggregationRow {
   return { key: r.aggregation_key, all: r.count_all, critical: r.count_critical, high: r.count_high, medium: r.count_medium };
 }

@@ -3,25 +3,33 @@ import type { RuntimeBatch, RuntimeWriteSummary } from '../ingest/runtime/observ
 import type { FindingsBatch } from '../ingest/findings/findings-report.ts';
 import type { FindingsInserter } from './bulk-insert.ts';
 import { accountsWithFindings, checkRollups, type RollupMismatch } from './consistency.ts';
-import { aggregationPage } from './finding-queries.ts';
+import { AggregationQueries } from './finding-queries.ts';
 import { applyFindings, type FindingsWriteSummary } from './findings-writes.ts';
 import { clustersForImage } from './runtime-queries.ts';
 import { PlannerStatistics } from './planner-statistics.ts';
 import { applyRuntime } from './runtime-writes.ts';
 import type { AccessKeyRow, Database } from './schema.ts';
 import type { AggregationRow, AggregationsQuery, ClustersForImageQuery, ClustersPage, Store } from './store.ts';
-import { readTransaction, writeTransaction } from './transactions.ts';
+import { placeholder, PreparedQuery } from './prepared-query.ts';
+import type { SnapshotReads } from './snapshot-reads.ts';
+import { writeTransaction } from './transactions.ts';
 
 export class KyselyStore implements Store {
   /** PostgreSQL only: SQLite's planner does not need statistics to use these indexes. */
   private readonly statistics?: PlannerStatistics;
+  private readonly aggregations: AggregationQueries;
+  private readonly accessKey: PreparedQuery<{ accessKeyId: string }>;
 
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: 'sqlite' | 'postgres',
     private readonly insertFindings: FindingsInserter,
+    /** The reads every AWS request makes: prepared, and on SQLite on a connection of their own. */
+    private readonly reads: SnapshotReads,
   ) {
     if (dialect === 'postgres') this.statistics = new PlannerStatistics(db);
+    this.aggregations = new AggregationQueries(db);
+    this.accessKey = new PreparedQuery(db, (db) => db.selectFrom('access_keys').selectAll().where('access_key_id', '=', placeholder<string>('accessKeyId')));
   }
 
   async applyRuntime(accountId: string, batch: RuntimeBatch, now: number): Promise<RuntimeWriteSummary> {
@@ -43,7 +51,7 @@ export class KyselyStore implements Store {
   }
 
   aggregationPage(query: AggregationsQuery): Promise<{ version: number; rows: AggregationRow[] }> {
-    return readTransaction(this.db, this.dialect, (trx) => aggregationPage(trx, query));
+    return this.aggregations.page(this.reads, query);
   }
 
   checkRollups(accountId: string): Promise<RollupMismatch[]> {
@@ -58,8 +66,9 @@ export class KyselyStore implements Store {
     await this.db.insertInto('access_keys').values(key).execute();
   }
 
-  findAccessKey(accessKeyId: string): Promise<AccessKeyRow | undefined> {
-    return this.db.selectFrom('access_keys').selectAll().where('access_key_id', '=', accessKeyId).executeTakeFirst();
+  async findAccessKey(accessKeyId: string): Promise<AccessKeyRow | undefined> {
+    const [key] = await this.reads.read<AccessKeyRow>(this.accessKey.with({ accessKeyId }));
+    return key;
   }
 
   listAccessKeys(accountId?: string): Promise<AccessKeyRow[]> {
@@ -83,7 +92,10 @@ export class KyselyStore implements Store {
 
   /** Idempotent: the server's shutdown and a failing start-up may both close the store. */
   close(): Promise<void> {
-    this.closing ??= (this.statistics?.settled() ?? Promise.resolve()).then(() => this.db.destroy());
+    this.closing ??= (this.statistics?.settled() ?? Promise.resolve()).then(() => {
+      this.reads.close();
+      return this.db.destroy();
+    });
     return this.closing;
   }
 }

@@ -9,6 +9,8 @@ import { postgresFindingsInserter, sqliteFindingsInserter } from './bulk-insert.
 import { migrationProvider } from './migrations/index.ts';
 import { KyselyStore } from './kysely-store.ts';
 import type { Database } from './schema.ts';
+import { KyselySnapshotReads, SqliteSnapshotReads } from './snapshot-reads.ts';
+import { withStatementCache } from './sqlite-statement-cache.ts';
 import type { Store } from './store.ts';
 
 export const defaultDatabaseFile = 'imagescope.sqlite';
@@ -26,44 +28,23 @@ export async function openStore(location: string): Promise<Store> {
     await db.destroy();
     throw new Error(`database migration failed: ${result.error instanceof Error ? result.error.message : String(result.error)}`);
   }
-  return sqlite ? new KyselyStore(db, 'sqlite', sqliteFindingsInserter(sqlite.database)) : new KyselyStore(db, 'postgres', postgresFindingsInserter);
+  if (!sqlite) return new KyselyStore(db, 'postgres', postgresFindingsInserter, new KyselySnapshotReads(db));
+  // Opened after the migrations, so that it finds the file in WAL mode with every table in place.
+  return new KyselyStore(db, 'sqlite', sqliteFindingsInserter(sqlite.database), new SqliteSnapshotReads(sqlite.path, sqlite.busyTimeoutMs));
 }
 
-function openSqlite(file: string): { db: Kysely<Database>; database: SqliteDatabase.Database } {
+function openSqlite(file: string): { db: Kysely<Database>; database: SqliteDatabase.Database; path: string; busyTimeoutMs: number } {
   const path = resolve(file);
+  const busyTimeoutMs = Number(process.env.IMAGESCOPE_SQLITE_BUSY_TIMEOUT_MS ?? 15_000);
   mkdirSync(dirname(path), { recursive: true });
   // A CLI ingest may write while the server runs: WAL lets readers go on, and the busy timeout lets
   // one writer wait for the other instead of failing. synchronous=FULL makes every acknowledged
   // commit durable across power loss, not only across a process crash.
-  const database = new SqliteDatabase(path, { timeout: Number(process.env.IMAGESCOPE_SQLITE_BUSY_TIMEOUT_MS ?? 15_000) });
+  const database = new SqliteDatabase(path, { timeout: busyTimeoutMs });
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), database };
-}
-
-/**
- * Kysely prepares every query anew; preparing costs more than running the small reads the AWS
- * operations make, so prepared statements are kept by their SQL text (a bounded, least recently used
- * set). better-sqlite3 statements are reusable as long as they are not iterated concurrently, and
- * Kysely runs each one to completion.
- */
-function withStatementCache(database: SqliteDatabase.Database, size = 500) {
-  const cache = new Map<string, SqliteDatabase.Statement>();
-  return {
-    close: () => database.close(),
-    prepare(sql: string) {
-      let statement = cache.get(sql);
-      if (statement) {
-        cache.delete(sql);
-      } else {
-        statement = database.prepare(sql);
-        if (cache.size >= size) cache.delete(cache.keys().next().value!);
-      }
-      cache.set(sql, statement);
-      return statement;
-    },
-  };
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), database, path, busyTimeoutMs };
 }
 
 function openPostgres(url: string): Kysely<Database> {

@@ -25,22 +25,6 @@ export async function writeTransaction<T>(
   });
 }
 
-/**
- * Runs `work` on one consistent snapshot: several reads that must agree (a version number and the
- * rows as of it). SQLite's WAL gives every read transaction a snapshot; PostgreSQL needs REPEATABLE READ.
- */
-export async function readTransaction<T>(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-  if (dialect === 'postgres') return db.transaction().setIsolationLevel('repeatable read').execute(work);
-  return db.connection().execute(async (connection) => {
-    await sql`begin`.execute(connection);
-    try {
-      return await work(connection);
-    } finally {
-      await sql`commit`.execute(connection);
-    }
-  });
-}
-
 export function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
