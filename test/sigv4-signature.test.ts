@@ -11,7 +11,16 @@ import { expectedSignature } from '../src/protocol/sigv4-signature.ts';
 
 const credentials = { accessKeyId: 'AKIAIMAGESCOPETEST01', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
 
-const requests = [
+interface SignedCase {
+  service: string;
+  region: string;
+  path: string;
+  query: Record<string, string | string[]>;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const requests: SignedCase[] = [
   { service: 'imagebuilder', region: 'us-west-2', path: '/ListImageScanFindingAggregations', query: {}, headers: {}, body: '{}' },
   { service: 'inspector2', region: 'eu-central-1', path: '/cluster/get', query: {}, headers: { 'x-amz-user-agent': 'aws-sdk-js/3  test   agent' }, body: '{"filter":{"resourceId":"x"}}' },
   { service: 'imagescope', region: 'ap-southeast-2', path: '/_imagescope/ingest', query: { format: 'trivy', name: 'a b&c=d/é', accountId: '111122223333' }, headers: {}, body: 'report' },

@@ -7,7 +7,7 @@
 import type { Kysely } from 'kysely';
 import { placeholder, PreparedQueries, PreparedQuery } from './prepared-query.ts';
 import type { Database, RollupAggregation } from './schema.ts';
-import type { RunRead, SnapshotReads } from './snapshot-reads.ts';
+import type { RunRead } from './store-reads.ts';
 import type { AggregationRow, AggregationsQuery } from './store.ts';
 
 /** A filter names at most 10 values (the model's limit). */
@@ -21,7 +21,7 @@ interface RowsShape {
 }
 
 type Parameters = Record<string, unknown>;
-type RollupRow = { aggregation_key: string; count_all: number; count_critical: number; count_high: number; count_medium: number };
+type RollupRow = { current_version: number | null; aggregation_key: string; count_all: number; count_critical: number; count_high: number; count_medium: number };
 
 const worstFirst = (a: AggregationRow, b: AggregationRow) =>
   b.critical - a.critical || b.high - a.high || b.medium - a.medium || b.all - a.all || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
@@ -40,27 +40,32 @@ export class AggregationQueries {
     return row?.version ?? 0;
   }
 
-  /** Reads on one snapshot, so that the version and the rows agree. */
-  page(reads: SnapshotReads, q: AggregationsQuery): Promise<{ version: number; rows: AggregationRow[] }> {
-    return reads.snapshot(async (read) => {
-      const current = await this.currentVersion(read, q.accountId);
-      const version = q.version ?? current;
-      // Unchanged since `version`: the current rows are exactly the rows as of it.
-      const asOf = version === current ? undefined : version;
-      const parameters: Parameters = { accountId: q.accountId, aggregation: q.aggregation, asOf, limit: q.limit };
-      // A filter's values are read by primary key and ordered here: going through the worst-first
-      // index would read every key of the aggregation to find them.
-      if (q.keys) {
-        const keys = q.keys.length > 0 ? q.keys : [''];
-        keys.forEach((key, i) => (parameters[`key${i}`] = key));
-        const rows = (await read<RollupRow>(this.rows.with({ keys: keys.length, asOf: asOf !== undefined, after: false }, parameters))).map(toAggregationRow);
-        return { version, rows: rows.sort(worstFirst).filter((row) => !q.after || worstFirst(q.after, row) < 0).slice(0, q.limit) };
-      }
-      if (q.after) Object.assign(parameters, { afterKey: q.after.key, afterAll: q.after.all, afterCritical: q.after.critical, afterHigh: q.after.high, afterMedium: q.after.medium });
-      const rows = await read<RollupRow>(this.rows.with({ asOf: asOf !== undefined, after: q.after !== undefined }, parameters));
-      return { version, rows: rows.map(toAggregationRow) };
-    });
+  /**
+   * One statement reads the current rows together with the version they are current at (a statement
+   * is one snapshot on both databases). A sequence whose account has changed since it began reads its
+   * version's rows instead: rows of a past version never change, so that read needs no snapshot.
+   */
+  async page(read: RunRead, q: AggregationsQuery): Promise<{ version: number; rows: AggregationRow[] }> {
+    const parameters: Parameters = { accountId: q.accountId, aggregation: q.aggregation, asOf: q.version, limit: q.limit };
+    const keys = q.keys && (q.keys.length > 0 ? q.keys : ['']);
+    keys?.forEach((key, i) => (parameters[`key${i}`] = key));
+    const after = q.after !== undefined && keys === undefined;
+    if (after) Object.assign(parameters, { afterKey: q.after!.key, afterAll: q.after!.all, afterCritical: q.after!.critical, afterHigh: q.after!.high, afterMedium: q.after!.medium });
+    const current = await read<RollupRow>(this.rows.with({ keys: keys?.length, asOf: false, after }, parameters));
+    // No rows, no version with them: versions only grow, so if it is the sequence's version now, it
+    // was when the rows were read.
+    const version = current[0]?.current_version ?? (await this.currentVersion(read, q.accountId));
+    const rows = q.version === undefined || q.version === version ? current : await read<RollupRow>(this.rows.with({ keys: keys?.length, asOf: true, after }, parameters));
+    return { version: q.version ?? version, rows: keys ? ordered(rows.map(toAggregationRow), q) : rows.map(toAggregationRow) };
   }
+}
+
+/**
+ * A filter's values are read by primary key and ordered here: going through the worst-first index
+ * would read every key of the aggregation to find them.
+ */
+function ordered(rows: AggregationRow[], q: AggregationsQuery): AggregationRow[] {
+  return rows.sort(worstFirst).filter((row) => !q.after || worstFirst(q.after, row) < 0).slice(0, q.limit);
 }
 
 function rowsQuery(db: Kysely<Database>, shape: RowsShape) {
@@ -68,6 +73,7 @@ function rowsQuery(db: Kysely<Database>, shape: RowsShape) {
   let query = db
     .selectFrom('finding_rollups')
     .select(['aggregation_key', 'count_all', 'count_critical', 'count_high', 'count_medium'])
+    .select((eb) => eb.selectFrom('rollup_versions').select('version').where('account_id', '=', placeholder<string>('accountId')).as('current_version'))
     .where('account_id', '=', placeholder<string>('accountId'))
     .where('aggregation', '=', placeholder<RollupAggregation>('aggregation'));
   query = shape.asOf

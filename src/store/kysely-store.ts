@@ -11,7 +11,7 @@ import { applyRuntime } from './runtime-writes.ts';
 import type { AccessKeyRow, Database } from './schema.ts';
 import type { AggregationRow, AggregationsQuery, ClustersForImageQuery, ClustersPage, Store } from './store.ts';
 import { placeholder, PreparedQuery } from './prepared-query.ts';
-import type { SnapshotReads } from './snapshot-reads.ts';
+import type { StoreReads } from './store-reads.ts';
 import { writeTransaction } from './transactions.ts';
 
 export class KyselyStore implements Store {
@@ -25,7 +25,7 @@ export class KyselyStore implements Store {
     readonly dialect: 'sqlite' | 'postgres',
     private readonly insertFindings: FindingsInserter,
     /** The reads every AWS request makes: prepared, and on SQLite on a connection of their own. */
-    private readonly reads: SnapshotReads,
+    private readonly reads: StoreReads,
   ) {
     if (dialect === 'postgres') this.statistics = new PlannerStatistics(db);
     this.aggregations = new AggregationQueries(db);
@@ -51,7 +51,7 @@ export class KyselyStore implements Store {
   }
 
   aggregationPage(query: AggregationsQuery): Promise<{ version: number; rows: AggregationRow[] }> {
-    return this.aggregations.page(this.reads, query);
+    return this.aggregations.page(this.reads.read, query);
   }
 
   checkRollups(accountId: string): Promise<RollupMismatch[]> {

@@ -9,7 +9,7 @@ import { postgresFindingsInserter, sqliteFindingsInserter } from './bulk-insert.
 import { migrationProvider } from './migrations/index.ts';
 import { KyselyStore } from './kysely-store.ts';
 import type { Database } from './schema.ts';
-import { KyselySnapshotReads, SqliteSnapshotReads } from './snapshot-reads.ts';
+import { KyselyReads, SqliteReads } from './store-reads.ts';
 import { withStatementCache } from './sqlite-statement-cache.ts';
 import type { Store } from './store.ts';
 
@@ -28,9 +28,9 @@ export async function openStore(location: string): Promise<Store> {
     await db.destroy();
     throw new Error(`database migration failed: ${result.error instanceof Error ? result.error.message : String(result.error)}`);
   }
-  if (!sqlite) return new KyselyStore(db, 'postgres', postgresFindingsInserter, new KyselySnapshotReads(db));
+  if (!sqlite) return new KyselyStore(db, 'postgres', postgresFindingsInserter, new KyselyReads(db));
   // Opened after the migrations, so that it finds the file in WAL mode with every table in place.
-  return new KyselyStore(db, 'sqlite', sqliteFindingsInserter(sqlite.database), new SqliteSnapshotReads(sqlite.path, sqlite.busyTimeoutMs));
+  return new KyselyStore(db, 'sqlite', sqliteFindingsInserter(sqlite.database), new SqliteReads(sqlite.path, sqlite.busyTimeoutMs));
 }
 
 function openSqlite(file: string): { db: Kysely<Database>; database: SqliteDatabase.Database; path: string; busyTimeoutMs: number } {
