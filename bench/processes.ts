@@ -44,6 +44,6 @@ export function startImagescope(db: string, extraArgs: string[] = []): Promise<C
   });
 }
 
-export function startBareServer(body: string): Promise<Child> {
-  return start(['--import', 'tsx', 'bench/bare-server.ts', body], {});
+export function startBareServer(body: string, workers = 1): Promise<Child> {
+  return start(['--import', 'tsx', 'bench/bare-server.ts', body, String(workers)], {});
 }

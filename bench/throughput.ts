@@ -7,7 +7,7 @@ import autocannon from 'autocannon';
 import { newAccessKey } from '../src/protocol/access-keys.ts';
 import type { Store } from '../src/store/store.ts';
 import { benchAccount } from './dataset.ts';
-import { startBareServer, startImagescope } from './processes.ts';
+import { startBareServer, startImagescope, type Child } from './processes.ts';
 import type { Query } from './queries.ts';
 
 export interface Throughput {
@@ -30,35 +30,33 @@ async function signedHeaders(url: string, query: Query, key: { access_key_id: st
   return signed.headers as Record<string, string>;
 }
 
-export async function measureThroughput(store: Store, db: string, query: Query, seconds: number, connections: number) {
+/** Runs the load against one server process tree, then stops it. */
+async function against(server: Child, query: Query, headers: Record<string, string>, seconds: number, connections: number): Promise<Throughput & { peakRssMiB: number }> {
+  try {
+    const result = await load(server.url, query, headers, seconds, connections);
+    return { ...result, peakRssMiB: server.peakRssMiB() };
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
+ * imagescope with authentication off and on, in one process and in `workers` processes, against
+ * bare node:http answering the same bytes from one process and from `workers` processes.
+ */
+export async function measureThroughput(store: Store, db: string, query: Query, seconds: number, connections: number, workers: number) {
   const key = newAccessKey(benchAccount, 'read', Date.now());
   await store.createAccessKey(key);
   const plain = { 'content-type': 'application/json', authorization: `AWS4-HMAC-SHA256 Credential=${benchAccount}/20261121/us-west-2/x/aws4_request, SignedHeaders=host, Signature=0` };
   const open = await startImagescope(db);
-  let bytes: string;
-  let none: Throughput;
-  let peakRssMiB: number;
-  try {
-    bytes = await (await fetch(open.url + query.path, { method: 'POST', headers: plain, body: JSON.stringify(query.body) })).text();
-    none = await load(open.url, query, plain, seconds, connections);
-    peakRssMiB = open.peakRssMiB();
-  } finally {
-    await open.stop();
-  }
+  const bytes = await (await fetch(open.url + query.path, { method: 'POST', headers: plain, body: JSON.stringify(query.body) })).text();
+  const none = await against(open, query, plain, seconds, connections);
   const signedServer = await startImagescope(db, ['--auth', 'sigv4']);
-  let sigv4: Throughput;
-  try {
-    sigv4 = await load(signedServer.url, query, await signedHeaders(signedServer.url, query, key), seconds, connections);
-    peakRssMiB = Math.max(peakRssMiB, signedServer.peakRssMiB());
-  } finally {
-    await signedServer.stop();
-  }
-  const bare = await startBareServer(bytes);
-  let ceiling: Throughput;
-  try {
-    ceiling = await load(bare.url, query, plain, seconds, connections);
-  } finally {
-    await bare.stop();
-  }
-  return { bare: ceiling, none, sigv4, responseBytes: bytes.length, peakRssMiB };
+  const signed = await signedHeaders(signedServer.url, query, key);
+  const sigv4 = await against(signedServer, query, signed, seconds, connections);
+  const sigv4Workers = await against(await startImagescope(db, ['--auth', 'sigv4', '--workers', String(workers)]), query, signed, seconds, connections);
+  const bare = await against(await startBareServer(bytes), query, plain, seconds, connections);
+  const bareWorkers = await against(await startBareServer(bytes, workers), query, plain, seconds, connections);
+  // Peak memory of the single-process servers (a worker's own is about the same).
+  return { bare, bareWorkers, none, sigv4, sigv4Workers, workers, responseBytes: bytes.length, peakRssMiB: Math.max(none.peakRssMiB, sigv4.peakRssMiB) };
 }

@@ -1,4 +1,5 @@
 // Server configuration from flags and environment variables (flags win). Documented in the README.
+import { availableParallelism } from 'node:os';
 import { defaultDatabaseFile } from '../store/open-store.ts';
 import type { AuthMode } from '../protocol/authenticate.ts';
 import type { ServerSettings } from '../protocol/operation.ts';
@@ -23,6 +24,8 @@ export interface ServerConfig {
     requestTimeoutMs: number;
   };
   settings: ServerSettings;
+  /** Server processes sharing the port (node:cluster); 1 serves from this process. */
+  workers: number;
 }
 
 export const defaultPort = 4599;
@@ -36,6 +39,7 @@ export interface ServeFlags {
   db?: string;
   auth?: string;
   allowUnauthenticated?: boolean;
+  workers?: string;
 }
 
 export function isLoopback(host: string): boolean {
@@ -65,9 +69,13 @@ export function serverConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process
   if (auth === 'none' && !isLoopback(host) && !allowUnauthenticated) {
     throw new Error(`refusing to serve ${host} without authentication: use --auth sigv4, or --allow-unauthenticated if a proxy in front authenticates`);
   }
+  const workersValue = flags.workers ?? env.IMAGESCOPE_WORKERS ?? '1';
+  const workers = workersValue === 'auto' ? availableParallelism() : Number(workersValue);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new Error(`workers '${workersValue}' must be 1-256 or auto`);
   return {
     host,
     port,
+    workers,
     auth,
     throttle: {
       ratePerSecond: positiveNumber(env, 'IMAGESCOPE_THROTTLE_RATE', 200),
