@@ -9,7 +9,7 @@ import { postgresFindingsInserter, sqliteFindingsInserter } from './bulk-insert.
 import { migrationProvider } from './migrations/index.ts';
 import { KyselyStore } from './kysely-store.ts';
 import type { Database } from './schema.ts';
-import { KyselyReads, SqliteReads } from './store-reads.ts';
+import { PostgresReads, SqliteReads } from './store-reads.ts';
 import { withStatementCache } from './sqlite-statement-cache.ts';
 import type { Store } from './store.ts';
 
@@ -22,13 +22,14 @@ export function isPostgresLocation(location: string): boolean {
 export async function openStore(location: string): Promise<Store> {
   const postgres = isPostgresLocation(location);
   const sqlite = postgres ? undefined : openSqlite(location);
-  const db = sqlite?.db ?? openPostgres(location);
+  const postgresPool = postgres ? openPostgresPool(location) : undefined;
+  const db = sqlite?.db ?? new Kysely<Database>({ dialect: new PostgresDialect({ pool: postgresPool! }) });
   const result = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
   if (result.error) {
     await db.destroy();
     throw new Error(`database migration failed: ${result.error instanceof Error ? result.error.message : String(result.error)}`);
   }
-  if (!sqlite) return new KyselyStore(db, 'postgres', postgresFindingsInserter, new KyselyReads(db));
+  if (!sqlite) return new KyselyStore(db, 'postgres', postgresFindingsInserter, new PostgresReads(postgresPool!));
   // Opened after the migrations, so that it finds the file in WAL mode with every table in place.
   return new KyselyStore(db, 'sqlite', sqliteFindingsInserter(sqlite.database), new SqliteReads(sqlite.path, sqlite.busyTimeoutMs));
 }
@@ -47,7 +48,7 @@ function openSqlite(file: string): { db: Kysely<Database>; database: SqliteDatab
   return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), database, path, busyTimeoutMs };
 }
 
-function openPostgres(url: string): Kysely<Database> {
+function openPostgresPool(url: string): pg.Pool {
   // pg returns int8 (bigint, COUNT) as strings; every int8 here is an epoch-ms time, a version or a
   // count, all well inside Number's safe range.
   const types = {
@@ -59,5 +60,5 @@ function openPostgres(url: string): Kysely<Database> {
   // An idle connection that the server drops (restart, failover) emits 'error' on the pool; unhandled,
   // that would crash the process. The pool discards the connection and the next query opens another.
   pool.on('error', () => undefined);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return pool;
 }

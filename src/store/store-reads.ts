@@ -5,9 +5,8 @@
 // waits behind an ingest's write transaction (WAL lets readers go on), never sees into one, and calls
 // better-sqlite3 directly instead of going through Kysely's asynchronous driver.
 import SqliteDatabase from 'better-sqlite3';
-import { CompiledQuery, type Kysely } from 'kysely';
+import type pg from 'pg';
 import type { CompiledRead } from './prepared-query.ts';
-import type { Database } from './schema.ts';
 import { withStatementCache, type CachedSqliteDatabase } from './sqlite-statement-cache.ts';
 
 export type RunRead = <R>(query: CompiledRead) => Promise<R[]>;
@@ -33,11 +32,23 @@ export class SqliteReads implements StoreReads {
   }
 }
 
-/** PostgreSQL: through the pool. */
-export class KyselyReads implements StoreReads {
-  constructor(private readonly db: Kysely<Database>) {}
+/**
+ * PostgreSQL: straight through the pool, as named statements, so that each connection parses and
+ * plans a query once rather than on every request.
+ */
+export class PostgresReads implements StoreReads {
+  private readonly names = new Map<string, string>();
 
-  read: RunRead = async <R>(query: CompiledRead) => (await this.db.executeQuery<R>(CompiledQuery.raw(query.sql, [...query.parameters]))).rows;
+  constructor(private readonly pool: pg.Pool) {}
+
+  read: RunRead = async <R>(query: CompiledRead) => {
+    let name = this.names.get(query.sql);
+    if (!name) {
+      name = `imagescope_read_${this.names.size}`;
+      this.names.set(query.sql, name);
+    }
+    return (await this.pool.query({ name, text: query.sql, values: [...query.parameters] })).rows as R[];
+  };
 
   close(): void {}
 }
