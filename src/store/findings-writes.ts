@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Finding, FindingsBatch, FindingsReport } from '../ingest/findings/findings-report.ts';
 import type { FindingsInserter } from './bulk-insert.ts';
 import { accumulate, contributionOf, type Contribution, type ImageTags } from './rollup-counts.ts';
-import { applyRollupDelta, nextRollupVersion, pruneClosedRollups } from './rollup-writes.ts';
+import { applyRollupDelta, nextRollupVersion, pruneClosedRollups, type RollupChangeWriter } from './rollup-writes.ts';
 import type { Database, ImageFindingRow, ScannedImageRow } from './schema.ts';
 import { chunks } from './transactions.ts';
 
@@ -24,14 +24,20 @@ export interface FindingsWriteSummary {
 }
 
 export type FindingRow = Omit<ImageFindingRow, 'account_id' | 'image_id'>;
+
+/** The two hot writes of an ingest, in the dialect's fastest form. */
+export interface FindingsWriters {
+  insertFindings: FindingsInserter;
+  writeRollupChanges: RollupChangeWriter;
+}
 const findingKey = (r: Pick<FindingRow, 'vulnerability_id' | 'package_name' | 'package_version'>) => `${r.vulnerability_id}\u0000${r.package_name}\u0000${r.package_version}`;
 
-export async function applyFindings(trx: Kysely<Database>, accountId: string, batch: FindingsBatch, now: number, insertRows: FindingsInserter): Promise<FindingsWriteSummary> {
+export async function applyFindings(trx: Kysely<Database>, accountId: string, batch: FindingsBatch, now: number, writers: FindingsWriters): Promise<FindingsWriteSummary> {
   const summary: FindingsWriteSummary = { reportsApplied: 0, reportsUnchanged: 0, findingsStored: 0 };
   // Taking the account's next rollup version first locks its row: concurrent ingests of one account
   // (several replicas on PostgreSQL) then run one after the other, each reading what the previous one
   // committed, so no image's before/after contribution is computed from stale findings.
-  const version = await nextRollupVersion(trx, accountId);
+  const at = await nextRollupVersion(trx, accountId);
   const images = new ImageIds(trx, accountId);
   const delta: Contribution = new Map();
   for (const report of batch.reports) {
@@ -46,7 +52,7 @@ export async function applyFindings(trx: Kysely<Database>, accountId: string, ba
     const imageId = image?.image_id ?? (await images.allocate());
     const before = image ? await imageFindings(trx, accountId, imageId) : [];
     const target = { account_id: accountId, image_id: imageId };
-    const after = report.mode === 'snapshot' ? await replaceSnapshot(trx, target, report, before, now, insertRows) : await applyIncremental(trx, target, report, before, now);
+    const after = report.mode === 'snapshot' ? await replaceSnapshot(trx, target, report, before, now, writers.insertFindings) : await applyIncremental(trx, target, report, before, now);
     if (!after && !retagged) {
       summary.reportsUnchanged++;
       continue;
@@ -58,8 +64,8 @@ export async function applyFindings(trx: Kysely<Database>, accountId: string, ba
     accumulate(delta, after ? contributionOf(tagsAfter, after.rows, after.findings) : contributionOf(tagsAfter, before, []), 1);
   }
   if (summary.reportsApplied > 0) {
-    await applyRollupDelta(trx, accountId, delta, version, now);
-    if (version % pruneEvery === 0) await pruneClosedRollups(trx, accountId, now);
+    await applyRollupDelta(trx, accountId, delta, at, now, writers.writeRollupChanges);
+    if (at.version % pruneEvery === 0) await pruneClosedRollups(trx, accountId, now);
   }
   return summary;
 }

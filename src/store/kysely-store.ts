@@ -1,10 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { RuntimeBatch, RuntimeWriteSummary } from '../ingest/runtime/observations.ts';
 import type { FindingsBatch } from '../ingest/findings/findings-report.ts';
-import type { FindingsInserter } from './bulk-insert.ts';
 import { accountsWithFindings, checkRollups, type RollupMismatch } from './consistency.ts';
 import { AggregationQueries } from './finding-queries.ts';
-import { applyFindings, type FindingsWriteSummary } from './findings-writes.ts';
+import { applyFindings, type FindingsWriters, type FindingsWriteSummary } from './findings-writes.ts';
 import { clustersForImage } from './runtime-queries.ts';
 import { PlannerStatistics } from './planner-statistics.ts';
 import { applyRuntime } from './runtime-writes.ts';
@@ -12,6 +11,7 @@ import type { AccessKeyRow, Database } from './schema.ts';
 import type { AggregationRow, AggregationsQuery, ClustersForImageQuery, ClustersPage, Store } from './store.ts';
 import { placeholder, PreparedQuery } from './prepared-query.ts';
 import type { StoreReads } from './store-reads.ts';
+import { pinRollupVersion } from './rollup-writes.ts';
 import { writeTransaction } from './transactions.ts';
 
 export class KyselyStore implements Store {
@@ -23,7 +23,7 @@ export class KyselyStore implements Store {
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: 'sqlite' | 'postgres',
-    private readonly insertFindings: FindingsInserter,
+    private readonly writers: FindingsWriters,
     /** The reads every AWS request makes: prepared, and on SQLite on a connection of their own. */
     private readonly reads: StoreReads,
   ) {
@@ -44,7 +44,7 @@ export class KyselyStore implements Store {
   }
 
   async applyFindings(accountId: string, batch: FindingsBatch, now: number): Promise<FindingsWriteSummary> {
-    const summary = await writeTransaction(this.db, this.dialect, (trx) => applyFindings(trx, accountId, batch, now, this.insertFindings));
+    const summary = await writeTransaction(this.db, this.dialect, (trx) => applyFindings(trx, accountId, batch, now, this.writers));
     // Every applied finding also touches about one rollup row per aggregation it counts in.
     this.statistics?.wrote({ image_findings: summary.findingsStored, finding_rollups: summary.findingsStored });
     return summary;
@@ -52,6 +52,10 @@ export class KyselyStore implements Store {
 
   aggregationPage(query: AggregationsQuery): Promise<{ version: number; rows: AggregationRow[] }> {
     return this.aggregations.page(this.reads.read, query);
+  }
+
+  pinRollupVersion(accountId: string): Promise<number | undefined> {
+    return pinRollupVersion(this.db, accountId);
   }
 
   checkRollups(accountId: string): Promise<RollupMismatch[]> {

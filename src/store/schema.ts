@@ -1,5 +1,6 @@
 // Row types of the tables (kept apart from the AWS API shapes). Times are epoch milliseconds.
 // Every primary key starts with account_id so the schema can later be distributed by account.
+import type { Generated } from 'kysely';
 
 export interface RuntimeUnitRow {
   account_id: string;
@@ -92,6 +93,8 @@ export type RollupAggregation = 'accountId' | 'imagePipelineArn' | 'imageBuildVe
 export interface RollupVersionRow {
   account_id: string;
   version: number;
+  /** The highest version a multi-page aggregation listing has begun at (0: none). */
+  pinned_version: Generated<number>;
 }
 
 export type AccessRole = 'read' | 'ingest' | 'admin';

@@ -74,6 +74,11 @@ export interface Store {
   applyFindings(accountId: string, batch: FindingsBatch, now: number): Promise<FindingsWriteSummary>;
   /** One page of rollup rows as of `query.version` (default: current), and the version it was read at. */
   aggregationPage(query: AggregationsQuery): Promise<{ version: number; rows: AggregationRow[] }>;
+  /**
+   * Pins the account's current rollup version for a multi-page listing that begins now, and returns
+   * it (undefined: the account has no findings): ingests keep the rows as of a pinned version.
+   */
+  pinRollupVersion(accountId: string): Promise<number | undefined>;
   /** Rollup rows that differ from what the account's findings imply (empty when consistent). */
   checkRollups(accountId: string): Promise<RollupMismatch[]>;
   accountsWithFindings(): Promise<string[]>;

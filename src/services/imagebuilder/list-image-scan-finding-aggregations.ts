@@ -41,7 +41,14 @@ async function handle(input: ListImageScanFindingAggregationsRequest, context: O
   const binding: TokenBinding = { operation: 'ListImageScanFindingAggregations', accountId: context.accountId, region: context.region, filter: input.filter ?? null };
   const position: Position = input.nextToken ? openPosition(context.tokens.open(input.nextToken, binding, context.now)) : {};
   const pageSize = context.settings.aggregationPageSize;
-  const { version, rows } = await context.store.aggregationPage({ accountId: context.accountId, aggregation, version: position.version, keys, after: position.after, limit: pageSize + 1 });
+  const query = { accountId: context.accountId, aggregation, version: position.version, keys, after: position.after, limit: pageSize + 1 };
+  let { version, rows } = await context.store.aggregationPage(query);
+  if (position.version === undefined && rows.length > pageSize) {
+    // A sequence begins: pin its version so that ingests keep the rows its later pages read. An
+    // ingest that committed since this page was read may have changed them in place: read again.
+    const pinned = await context.store.pinRollupVersion(context.accountId);
+    if (pinned !== undefined && pinned !== version) ({ version, rows } = await context.store.aggregationPage({ ...query, version: pinned }));
+  }
   const page = rows.slice(0, pageSize);
   // With no filter the answer is always the caller's account, with zero counts if it has no findings.
   if (!input.filter?.name && page.length === 0 && !position.after) page.push({ key: context.accountId, all: 0, critical: 0, high: 0, medium: 0 });

@@ -4,12 +4,14 @@ import * as m0001 from './0001-runtime.ts';
 import * as m0002 from './0002-findings.ts';
 import * as m0003 from './0003-access-keys.ts';
 import * as m0004 from './0004-image-usage.ts';
+import * as m0005 from './0005-pinned-rollup-versions.ts';
 
 const migrations: Record<string, Migration> = {
   '0001-runtime': m0001,
   '0002-findings': m0002,
   '0003-access-keys': m0003,
   '0004-image-usage': m0004,
+  '0005-pinned-rollup-versions': m0005,
 };
 
 export const migrationProvider: MigrationProvider = {
