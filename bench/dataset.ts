@@ -43,6 +43,13 @@ export const cveId = (n: number) => `CVE-${2000 + (n % 25)}-${String(n).padStart
 /** The image most units run: the target of the GetClustersForImage benchmarks. */
 export const popularImage = `arn:aws:ecr:us-west-2:${benchAccount}:repository/app-0/${digest(1)}`;
 export const popularRepository = `arn:aws:ecr:us-west-2:${benchAccount}:repository/app-0`;
+/**
+ * An image deployed the same way at every scale (one service of a few tasks in one cluster): its
+ * GetClustersForImage answer is the same size at every scale, so its latency shows what the stored
+ * data alone costs, apart from answer size.
+ */
+const steadyDigest = digest(1_000_000);
+export const steadyImage = `arn:aws:ecr:us-west-2:${benchAccount}:repository/steady/${steadyDigest}`;
 
 /** A Trivy report for image `i`: its CVEs drawn with a power law, so a few CVEs are everywhere. */
 export function trivyReport(i: number, findings = findingsPerImage): object {
@@ -110,6 +117,14 @@ export async function loadUnits(store: Store, scale: Scale): Promise<void> {
     }
     await ingest(store, events.join('\n'), {});
   }
+  await ingest(store, Array.from({ length: 4 }, (_, t) => JSON.stringify({
+    'detail-type': 'ECS Task State Change', source: 'aws.ecs', time: '2026-11-21T11:00:00Z', region: 'us-west-2',
+    detail: {
+      clusterArn: `arn:aws:ecs:us-west-2:${benchAccount}:cluster/ecs-0`, taskArn: `arn:aws:ecs:us-west-2:${benchAccount}:task/ecs-0/steady-${t}`,
+      taskDefinitionArn: `arn:aws:ecs:us-west-2:${benchAccount}:task-definition/steady:1`, group: 'service:steady', lastStatus: 'RUNNING', version: 1,
+      containers: [{ name: 'steady', image: `${registry}/steady:1`, imageDigest: steadyDigest }],
+    },
+  })).join('\n'), {});
   const podUnits = scale.units - ecsUnits;
   const podsPerCluster = Math.ceil(podUnits / (clusters / 2));
   for (let c = 0; c < clusters / 2; c++) {

@@ -8,7 +8,7 @@ import { handleAwsRequest, type PipelineDependencies } from '../src/protocol/pip
 import { Throttle } from '../src/protocol/throttle.ts';
 import { serverConfig } from '../src/server/config.ts';
 import type { Store } from '../src/store/store.ts';
-import { benchAccount, buildArn, cveId, pipelineArn, popularImage, popularRepository } from './dataset.ts';
+import { benchAccount, buildArn, cveId, pipelineArn, popularImage, popularRepository, steadyImage } from './dataset.ts';
 import { measureLatency, type Latency } from './stats.ts';
 
 export interface Query {
@@ -20,6 +20,7 @@ export interface Query {
 export const queries: Query[] = [
   { name: 'GetClustersForImage (image)', path: '/cluster/get', body: { filter: { resourceId: popularImage } } },
   { name: 'GetClustersForImage (repository)', path: '/cluster/get', body: { filter: { resourceId: popularRepository }, maxResults: 100 } },
+  { name: 'GetClustersForImage (same answer)', path: '/cluster/get', body: { filter: { resourceId: steadyImage } } },
   { name: 'Aggregations: no filter', path: '/ListImageScanFindingAggregations', body: {} },
   { name: 'Aggregations: accountId', path: '/ListImageScanFindingAggregations', body: { filter: { name: 'accountId', values: [benchAccount] } } },
   { name: 'Aggregations: imagePipelineArn', path: '/ListImageScanFindingAggregations', body: { filter: { name: 'imagePipelineArn', values: [pipelineArn(0), pipelineArn(1)] } } },

@@ -4,7 +4,7 @@ import type { FindingsBatch } from '../ingest/findings/findings-report.ts';
 import { accountsWithFindings, checkRollups, type RollupMismatch } from './consistency.ts';
 import { AggregationQueries } from './finding-queries.ts';
 import { applyFindings, type FindingsWriters, type FindingsWriteSummary } from './findings-writes.ts';
-import { clustersForImage } from './runtime-queries.ts';
+import { RuntimeQueries } from './runtime-queries.ts';
 import { PlannerStatistics } from './planner-statistics.ts';
 import { applyRuntime } from './runtime-writes.ts';
 import type { AccessKeyRow, Database } from './schema.ts';
@@ -18,6 +18,7 @@ export class KyselyStore implements Store {
   /** PostgreSQL only: SQLite's planner does not need statistics to use these indexes. */
   private readonly statistics?: PlannerStatistics;
   private readonly aggregations: AggregationQueries;
+  private readonly runtime: RuntimeQueries;
   private readonly accessKey: PreparedQuery<{ accessKeyId: string }>;
 
   constructor(
@@ -29,6 +30,7 @@ export class KyselyStore implements Store {
   ) {
     if (dialect === 'postgres') this.statistics = new PlannerStatistics(db);
     this.aggregations = new AggregationQueries(db);
+    this.runtime = new RuntimeQueries(db);
     this.accessKey = new PreparedQuery(db, (db) => db.selectFrom('access_keys').selectAll().where('access_key_id', '=', placeholder<string>('accessKeyId')));
   }
 
@@ -40,7 +42,7 @@ export class KyselyStore implements Store {
   }
 
   clustersForImage(query: ClustersForImageQuery): Promise<ClustersPage> {
-    return clustersForImage(this.db, query);
+    return this.runtime.page(this.reads.read, query);
   }
 
   async applyFindings(accountId: string, batch: FindingsBatch, now: number): Promise<FindingsWriteSummary> {
