@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Finding, FindingsBatch, FindingsReport } from '../ingest/findings/findings-report.ts';
 import type { FindingsInserter } from './bulk-insert.ts';
 import { accumulate, contributionOf, type Contribution, type ImageTags } from './rollup-counts.ts';
-import { applyRollupDelta, nextRollupVersion, pruneClosedRollups, type RollupChangeWriter } from './rollup-writes.ts';
+import { applyRollupDelta, nextRollupVersion, pruneClosedRollups, type RollupDeltaWriter } from './rollup-writes.ts';
 import type { Database, ImageFindingRow, ScannedImageRow } from './schema.ts';
 import { chunks } from './transactions.ts';
 
@@ -28,7 +28,7 @@ export type FindingRow = Omit<ImageFindingRow, 'account_id' | 'image_id'>;
 /** The two hot writes of an ingest, in the dialect's fastest form. */
 export interface FindingsWriters {
   insertFindings: FindingsInserter;
-  writeRollupChanges: RollupChangeWriter;
+  writeRollupDeltas: RollupDeltaWriter;
 }
 const findingKey = (r: Pick<FindingRow, 'vulnerability_id' | 'package_name' | 'package_version'>) => `${r.vulnerability_id}\u0000${r.package_name}\u0000${r.package_version}`;
 
@@ -64,7 +64,7 @@ export async function applyFindings(trx: Kysely<Database>, accountId: string, ba
     accumulate(delta, after ? contributionOf(tagsAfter, after.rows, after.findings) : contributionOf(tagsAfter, before, []), 1);
   }
   if (summary.reportsApplied > 0) {
-    await applyRollupDelta(trx, accountId, delta, at, now, writers.writeRollupChanges);
+    await applyRollupDelta(trx, accountId, delta, at, now, writers.writeRollupDeltas);
     if (at.version % pruneEvery === 0) await pruneClosedRollups(trx, accountId, now);
   }
   return summary;

@@ -6,7 +6,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { postgresFindingsInserter, sqliteFindingsInserter } from './bulk-insert.ts';
-import { postgresRollupChangeWriter, sqliteRollupChangeWriter } from './rollup-change-writers.ts';
+import { postgresRollupDeltaWriter, sqliteRollupDeltaWriter } from './rollup-delta-writers.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { KyselyStore } from './kysely-store.ts';
 import type { Database } from './schema.ts';
@@ -30,9 +30,9 @@ export async function openStore(location: string): Promise<Store> {
     await db.destroy();
     throw new Error(`database migration failed: ${result.error instanceof Error ? result.error.message : String(result.error)}`);
   }
-  if (!sqlite) return new KyselyStore(db, 'postgres', { insertFindings: postgresFindingsInserter, writeRollupChanges: postgresRollupChangeWriter }, new PostgresReads(postgresPool!));
+  if (!sqlite) return new KyselyStore(db, 'postgres', { insertFindings: postgresFindingsInserter, writeRollupDeltas: postgresRollupDeltaWriter }, new PostgresReads(postgresPool!));
   // Opened after the migrations, so that it finds the file in WAL mode with every table in place.
-  return new KyselyStore(db, 'sqlite', { insertFindings: sqliteFindingsInserter(sqlite.database), writeRollupChanges: sqliteRollupChangeWriter(sqlite.database) }, new SqliteReads(sqlite.path, sqlite.busyTimeoutMs));
+  return new KyselyStore(db, 'sqlite', { insertFindings: sqliteFindingsInserter(sqlite.database), writeRollupDeltas: sqliteRollupDeltaWriter(sqlite.database) }, new SqliteReads(sqlite.path, sqlite.busyTimeoutMs));
 }
 
 function openSqlite(file: string): { db: Kysely<Database>; database: SqliteDatabase.Database; path: string; busyTimeoutMs: number } {

@@ -6,9 +6,6 @@ import type { Kysely } from 'kysely';
 import { tokenLifetimeMs } from '../protocol/pagination-token.ts';
 import { isZero, splitRollupKey, type Contribution, type SeverityCounts } from './rollup-counts.ts';
 import type { Database, FindingRollupRow, RollupAggregation } from './schema.ts';
-import { chunks } from './transactions.ts';
-
-const keysPerStatement = 400;
 
 export interface RollupVersion {
   /** The version this ingest writes. */
@@ -17,21 +14,34 @@ export interface RollupVersion {
   pinned: number;
 }
 
-/** What an ingest does to the rollup rows of one aggregation. */
-export interface RollupChanges {
-  aggregation: RollupAggregation;
-  /** Current rows no sequence can see, with their new counts. */
-  updated: FindingRollupRow[];
-  /** Current rows no sequence can see whose counts fell to zero. */
-  deleted: FindingRollupRow[];
-  /** Current rows a sequence may see: closed at this version. */
-  closed: FindingRollupRow[];
-  /** New current rows, opened at this version. */
-  opened: FindingRollupRow[];
-}
+/**
+ * Applies the deltas of one aggregation's keys (counts to add) with the dialect's fastest statements
+ * (rollup-delta-writers.ts), each key as `rollupChange` decides.
+ */
+export type RollupDeltaWriter = (trx: Kysely<Database>, accountId: string, aggregation: RollupAggregation, deltas: Map<string, SeverityCounts>, at: RollupVersion, now: number) => Promise<void>;
 
-/** Writes the changes with the dialect's fastest statements (rollup-change-writers.ts). */
-export type RollupChangeWriter = (trx: Kysely<Database>, accountId: string, changes: RollupChanges, version: number, now: number) => Promise<void>;
+export type RollupCounts = Pick<FindingRollupRow, 'count_all' | 'count_critical' | 'count_high' | 'count_medium'>;
+
+/** What one key's change does to its rows, given its current row (if any). */
+export type RollupChange =
+  | { kind: 'update'; counts: RollupCounts } // in place: no sequence can see the current row
+  | { kind: 'delete' } // in place, and the count fell to zero
+  | { kind: 'reopen'; counts: RollupCounts } // close the current row (a sequence may see it), open a new one
+  | { kind: 'close' } // close it, and the count fell to zero
+  | { kind: 'open'; counts: RollupCounts }; // the key has no current row yet
+
+export function rollupChange(before: (RollupCounts & { version_from: number }) | undefined, d: SeverityCounts, at: RollupVersion): RollupChange {
+  const counts: RollupCounts = {
+    count_all: (before?.count_all ?? 0) + d.all,
+    count_critical: (before?.count_critical ?? 0) + d.critical,
+    count_high: (before?.count_high ?? 0) + d.high,
+    count_medium: (before?.count_medium ?? 0) + d.medium,
+  };
+  const empty = counts.count_all <= 0;
+  if (!before) return { kind: 'open', counts };
+  if (before.version_from > at.pinned) return empty ? { kind: 'delete' } : { kind: 'update', counts };
+  return empty ? { kind: 'close' } : { kind: 'reopen', counts };
+}
 
 export async function nextRollupVersion(trx: Kysely<Database>, accountId: string): Promise<RollupVersion> {
   const row = await trx
@@ -43,7 +53,7 @@ export async function nextRollupVersion(trx: Kysely<Database>, accountId: string
   return { version: row.version, pinned: row.pinned_version };
 }
 
-export async function applyRollupDelta(trx: Kysely<Database>, accountId: string, delta: Contribution, at: RollupVersion, now: number, write: RollupChangeWriter): Promise<void> {
+export async function applyRollupDelta(trx: Kysely<Database>, accountId: string, delta: Contribution, at: RollupVersion, now: number, write: RollupDeltaWriter): Promise<void> {
   const byAggregation = new Map<RollupAggregation, Map<string, SeverityCounts>>();
   for (const [rollup, counts] of delta) {
     if (isZero(counts)) continue;
@@ -51,42 +61,7 @@ export async function applyRollupDelta(trx: Kysely<Database>, accountId: string,
     if (!byAggregation.has(aggregation)) byAggregation.set(aggregation, new Map());
     byAggregation.get(aggregation)!.set(key, counts);
   }
-  for (const [aggregation, deltas] of byAggregation) {
-    for (const keys of chunks([...deltas.keys()], keysPerStatement)) {
-      const current = await trx
-        .selectFrom('finding_rollups')
-        .selectAll()
-        .where('account_id', '=', accountId)
-        .where('aggregation', '=', aggregation)
-        .where('aggregation_key', 'in', keys)
-        .where('version_to', 'is', null)
-        .execute();
-      const currentByKey = new Map(current.map((row) => [row.aggregation_key, row]));
-      await write(trx, accountId, changesOf(aggregation, keys, deltas, currentByKey, at, accountId), at.version, now);
-    }
-  }
-}
-
-function changesOf(aggregation: RollupAggregation, keys: string[], deltas: Map<string, SeverityCounts>, current: Map<string, FindingRollupRow>, at: RollupVersion, accountId: string): RollupChanges {
-  const changes: RollupChanges = { aggregation, updated: [], deleted: [], closed: [], opened: [] };
-  for (const key of keys) {
-    const before = current.get(key);
-    const d = deltas.get(key)!;
-    const counts = {
-      count_all: (before?.count_all ?? 0) + d.all,
-      count_critical: (before?.count_critical ?? 0) + d.critical,
-      count_high: (before?.count_high ?? 0) + d.high,
-      count_medium: (before?.count_medium ?? 0) + d.medium,
-    };
-    if (before && before.version_from > at.pinned) {
-      if (counts.count_all > 0) changes.updated.push({ ...before, ...counts });
-      else changes.deleted.push(before);
-      continue;
-    }
-    if (before) changes.closed.push(before);
-    if (counts.count_all > 0) changes.opened.push({ account_id: accountId, aggregation, aggregation_key: key, version_from: at.version, version_to: null, closed_at: null, ...counts });
-  }
-  return changes;
+  for (const [aggregation, deltas] of byAggregation) await write(trx, accountId, aggregation, deltas, at, now);
 }
 
 /**
