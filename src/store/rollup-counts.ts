@@ -55,23 +55,29 @@ export function contributionOf(tags: ImageTags, rows: StoredFinding[], findings:
     active.push(...effective.values());
   }
   const contribution: Contribution = new Map();
+  // Every active finding counts once for its vulnerability id, and the image's totals count for its
+  // account, pipeline and build version.
+  const image = zeroCounts();
   for (const finding of active) {
-    add(contribution, rollupKey('accountId', tags.accountId), finding.severity);
-    add(contribution, rollupKey('vulnerabilityId', finding.vulnerabilityId), finding.severity);
-    if (tags.imagePipelineArn) add(contribution, rollupKey('imagePipelineArn', tags.imagePipelineArn), finding.severity);
-    if (tags.imageBuildVersionArn) add(contribution, rollupKey('imageBuildVersionArn', tags.imageBuildVersionArn), finding.severity);
+    const key = rollupKey('vulnerabilityId', finding.vulnerabilityId);
+    let counts = contribution.get(key);
+    if (!counts) contribution.set(key, (counts = zeroCounts()));
+    count(counts, finding.severity);
+    count(image, finding.severity);
   }
+  if (image.all === 0) return contribution;
+  contribution.set(rollupKey('accountId', tags.accountId), image);
+  if (tags.imagePipelineArn) contribution.set(rollupKey('imagePipelineArn', tags.imagePipelineArn), { ...image });
+  if (tags.imageBuildVersionArn) contribution.set(rollupKey('imageBuildVersionArn', tags.imageBuildVersionArn), { ...image });
   return contribution;
 }
 
-function add(contribution: Contribution, key: string, severity: Severity): void {
-  const counts = contribution.get(key) ?? zeroCounts();
+function count(counts: SeverityCounts, severity: Severity): void {
   counts.all++;
   const rank = severityRank(severity);
   if (rank === 0) counts.critical++;
   else if (rank === 1) counts.high++;
   else if (rank === 2) counts.medium++;
-  contribution.set(key, counts);
 }
 
 /** Adds `sign` x `contribution` into `total`. */
