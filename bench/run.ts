@@ -4,7 +4,7 @@
 // ingest throughput against a raw insert loop, and the server's peak memory; prints a table with the
 // ratios and the targets, and writes the same as JSON (bench/results/latest.json).
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { openStore } from '../src/store/open-store.ts';
 import { createDatabase, postgresAdminUrl } from './databases.ts';
@@ -35,7 +35,7 @@ const iterations = Number(args.iterations);
 const results: Record<string, any> = { machine: machine(), startedAt: new Date().toISOString(), args, stores: {} };
 
 function machine() {
-  return { node: process.version, cpus: (globalThis as any).navigator?.hardwareConcurrency, platform: process.platform };
+  return { node: process.version, cpus: availableParallelism(), memoryGiB: Math.round(totalmem() / 2 ** 30), platform: process.platform };
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
