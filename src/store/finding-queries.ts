@@ -35,7 +35,7 @@ export class AggregationQueries {
     this.rows = new PreparedQueries(db, rowsQuery);
   }
 
-  async currentVersion(read: RunRead, accountId: string): Promise<number> {
+  private async currentVersion(read: RunRead, accountId: string): Promise<number> {
     const [row] = await read<{ version: number }>(this.version.with({ accountId }));
     return row?.version ?? 0;
   }
@@ -43,7 +43,8 @@ export class AggregationQueries {
   /**
    * One statement reads the current rows together with the version they are current at (a statement
    * is one snapshot on both databases). A sequence whose account has changed since it began reads its
-   * version's rows instead: rows of a past version never change, so that read needs no snapshot.
+   * version's rows instead: the rows a pinned version sees never change, so that read needs no
+   * snapshot.
    */
   async page(read: RunRead, q: AggregationsQuery): Promise<{ version: number; rows: AggregationRow[] }> {
     const parameters: Parameters = { accountId: q.accountId, aggregation: q.aggregation, asOf: q.version, limit: q.limit };
