@@ -11,7 +11,13 @@ export interface Child {
   process: ChildProcess;
   /** Peak resident memory so far (VmHWM), MiB. */
   peakRssMiB(): number;
+  /** Resident memory now (VmRSS), MiB. */
+  rssMiB(): number;
   stop(): Promise<void>;
+}
+
+function statusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 }
 
 function start(args: string[], env: Record<string, string>): Promise<Child> {
@@ -27,7 +33,8 @@ function start(args: string[], env: Record<string, string>): Promise<Child> {
         resolve({
           url,
           process: child,
-          peakRssMiB: () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024,
+          peakRssMiB: () => statusMiB(child.pid!, 'VmHWM'),
+          rssMiB: () => statusMiB(child.pid!, 'VmRSS'),
           stop: () => new Promise((done) => (child.exitCode !== null ? done() : (child.once('exit', () => done()), child.kill('SIGTERM')))),
         });
       }
@@ -36,9 +43,9 @@ function start(args: string[], env: Record<string, string>): Promise<Child> {
   });
 }
 
-/** The server as `npm start` runs it (see the README on the V8 flag). */
-export function startImagescope(db: string, extraArgs: string[] = []): Promise<Child> {
-  return start(['--max-semi-space-size=4', 'bin/imagescope.js', 'serve', '--port', '0', '--db', db, ...extraArgs], {
+/** The server as `npm start` runs it (see the README on the V8 flag); `cli`: another version's entry. */
+export function startImagescope(db: string, extraArgs: string[] = [], cli = 'bin/imagescope.js'): Promise<Child> {
+  return start(['--max-semi-space-size=4', cli, 'serve', '--port', '0', '--db', db, ...extraArgs], {
     IMAGESCOPE_LOG_LEVEL: 'warn',
     IMAGESCOPE_THROTTLE_RATE: '1000000000',
     IMAGESCOPE_THROTTLE_BURST: '1000000000',

@@ -1,9 +1,10 @@
-// `npm run bench [-- --scales small,large --stores sqlite,postgres --scenarios latency,http,throughput,ingest]`
-// Loads a dataset through the real ingest path at each scale, measures every query in process and
+// `npm run bench [-- --scales small,large --stores sqlite,postgres --scenarios startup,latency,http,throughput,ingest]`
+// Measures start-up (`--version` wall time, idle server memory), then loads a dataset through the real ingest path at each scale, measures every query in process and
 // over HTTP with the real SDK, HTTP throughput against a bare node:http ceiling (SigV4 off and on),
 // ingest throughput against a raw insert loop, and the server's peak memory; prints a table with the
 // ratios and the targets, and writes the same as JSON (bench/results/latest.json).
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { availableParallelism, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { openStore } from '../src/store/open-store.ts';
@@ -13,13 +14,18 @@ import { measureIngest } from './ingest-throughput.ts';
 import { startImagescope } from './processes.ts';
 import { inProcessLatencies, queries, sdkLatencies } from './queries.ts';
 import { round, type Latency } from './stats.ts';
+import { measureStartup } from './startup.ts';
 import { measureThroughput } from './throughput.ts';
 
 const { values: args } = parseArgs({
   options: {
     scales: { type: 'string', default: 'small,large' },
     stores: { type: 'string', default: postgresAdminUrl ? 'sqlite,postgres' : 'sqlite' },
-    scenarios: { type: 'string', default: 'latency,http,throughput,ingest' },
+    scenarios: { type: 'string', default: 'startup,latency,http,throughput,ingest' },
+    // Another version's checkout (with its node_modules), measured in the same run: start-up, and the
+    // busy server's peak memory under the throughput load.
+    baseline: { type: 'string' },
+    'startup-runs': { type: 'string', default: '20' },
     iterations: { type: 'string', default: '300' },
     seconds: { type: 'string', default: '8' },
     connections: { type: 'string', default: '64' },
@@ -39,6 +45,12 @@ function machine() {
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+const baselineCli = args.baseline ? resolve(args.baseline, 'bin/imagescope.js') : undefined;
+
+if (scenarios.has('startup')) {
+  log('start-up');
+  results.startup = await measureStartup({ current: 'bin/imagescope.js', ...(baselineCli && { baseline: baselineCli }) }, Number(args['startup-runs']));
+}
 
 for (const kind of args.stores!.split(',') as ('sqlite' | 'postgres')[]) {
   const out: Record<string, any> = { scales: {} };
@@ -69,7 +81,7 @@ for (const kind of args.stores!.split(',') as ('sqlite' | 'postgres')[]) {
           }
         }
         if (scenarios.has('throughput') && scaleName === args.scales!.split(',').at(-1)) {
-          entry.throughput = await measureThroughput(store, database.location, throughputQuery, Number(args.seconds), Number(args.connections), Number(args.workers));
+          entry.throughput = await measureThroughput(store, database.location, throughputQuery, Number(args.seconds), Number(args.connections), Number(args.workers), baselineCli);
           entry.peakRssMiB = Math.max(entry.peakRssMiB ?? 0, round(entry.throughput.peakRssMiB, 1));
         }
       } finally {
@@ -96,6 +108,10 @@ function fmt(l: Latency | undefined): string {
 
 function renderTable(r: typeof results): string {
   const lines: string[] = [];
+  if (r.startup) {
+    lines.push('\n## start-up', '| version | `--version` p50 / p90 ms | idle server RSS MiB |', '|---|---|---|');
+    for (const [label, s] of Object.entries(r.startup) as [string, any][]) lines.push(`| ${label} | ${s.versionMs.p50} / ${s.versionMs.p90} | ${s.idleRssMiB} |`);
+  }
   for (const [kind, out] of Object.entries(r.stores) as [string, any][]) {
     const [small, large] = [out.scales.small, out.scales.large];
     lines.push(`\n## ${kind}`);
@@ -122,6 +138,7 @@ function renderTable(r: typeof results): string {
         ['imagescope, auth none, 1 process', t.none],
         ['imagescope, SigV4, 1 process', t.sigv4],
         [`imagescope, SigV4, --workers ${t.workers}`, t.sigv4Workers],
+        ...(t.noneBaseline ? [['baseline imagescope, auth none, 1 process', t.noneBaseline] as const] : []),
       ] as const;
       for (const [name, v] of rows) {
         lines.push(`| ${name} | ${round(v.requestsPerSecond, 0)} | ${v.p99Ms} | ${v.errors} | ${round((v.requestsPerSecond / ceiling) * 100, 1)}% |`);
@@ -137,6 +154,7 @@ function renderTable(r: typeof results): string {
     }
     const peak = large?.peakRssMiB ?? small?.peakRssMiB;
     if (peak) lines.push(`\nServer peak RSS (VmHWM) at the ${large ? 'large' : 'small'} scale: ${peak} MiB`);
+    if (t?.noneBaseline) lines.push(`Busy server peak RSS under the throughput load, auth none, 1 process: ${round(t.none.peakRssMiB, 1)} MiB; baseline ${round(t.noneBaseline.peakRssMiB, 1)} MiB`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -44,7 +44,7 @@ async function against(server: Child, query: Query, headers: Record<string, stri
  * imagescope with authentication off and on, in one process and in `workers` processes, against
  * bare node:http answering the same bytes from one process and from `workers` processes.
  */
-export async function measureThroughput(store: Store, db: string, query: Query, seconds: number, connections: number, workers: number) {
+export async function measureThroughput(store: Store, db: string, query: Query, seconds: number, connections: number, workers: number, baselineCli?: string) {
   const key = newAccessKey(benchAccount, 'read', Date.now());
   await store.createAccessKey(key);
   const plain = { 'content-type': 'application/json', authorization: `AWS4-HMAC-SHA256 Credential=${benchAccount}/20261121/us-west-2/x/aws4_request, SignedHeaders=host, Signature=0` };
@@ -57,6 +57,8 @@ export async function measureThroughput(store: Store, db: string, query: Query, 
   const sigv4Workers = await against(await startImagescope(db, ['--auth', 'sigv4', '--workers', String(workers)]), query, signed, seconds, connections);
   const bare = await against(await startBareServer(bytes), query, plain, seconds, connections);
   const bareWorkers = await against(await startBareServer(bytes, workers), query, plain, seconds, connections);
+  // Another version under the same load, for its busy server's peak memory.
+  const noneBaseline = baselineCli ? await against(await startImagescope(db, [], baselineCli), query, plain, seconds, connections) : undefined;
   // Peak memory of the single-process servers (a worker's own is about the same).
-  return { bare, bareWorkers, none, sigv4, sigv4Workers, workers, responseBytes: bytes.length, peakRssMiB: Math.max(none.peakRssMiB, sigv4.peakRssMiB) };
+  return { bare, bareWorkers, none, sigv4, sigv4Workers, noneBaseline, workers, responseBytes: bytes.length, peakRssMiB: Math.max(none.peakRssMiB, sigv4.peakRssMiB) };
 }

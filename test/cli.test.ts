@@ -142,7 +142,7 @@ for (const kind of databaseKinds) {
       for (const [args, message] of [
         [['--account-id', '12'], /account id '12' must be 12 digits/],
         [['--cluster-arn', 'arn:aws:eks:us-west-2:111122223333:nodegroup/x'], /cluster ARN .* must look like/],
-        [['--format', 'xml'], /unknown format 'xml'/],
+        [['--format', 'xml'], /argument 'xml' is invalid\. Allowed choices are auto, ecs, kubernetes/],
         [['--region', 'Mars'], /region 'Mars' is not an AWS region name/],
         [['--image-pipeline-arn', 'arn:aws:imagebuilder:us-west-2:111122223333:pipeline/x'], /image pipeline ARN .* must look like/],
         [['--image-build-version-arn', 'web-1.0'], /image build version ARN 'web-1\.0' must look like/],
@@ -190,5 +190,48 @@ describe('imagescope serve', () => {
       await exitOf(served.child);
       await dir.remove();
     }
+  });
+});
+
+describe('imagescope introduces itself', () => {
+  const commands = [['serve'], ['ingest'], ['keys'], ['keys', 'create'], ['keys', 'list'], ['keys', 'revoke'], ['check']];
+
+  it('prints its version', async () => {
+    const { version } = JSON.parse(readFixture(new URL('../package.json', import.meta.url).pathname)) as { version: string };
+    for (const flag of ['--version', '-V']) assert.deepEqual(await runCli([flag]), { code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('lists every command, and every command its flags with defaults and an example, through help and --help', async () => {
+    const top = await runCli(['help']);
+    assert.equal(top.code, 0);
+    for (const name of ['serve', 'ingest', 'keys', 'check']) assert.match(top.stdout, new RegExp(`^  ${name} `, 'm'));
+    for (const command of commands) {
+      const viaFlag = await runCli([...command, '--help']);
+      const viaHelp = await runCli(['help', ...command]);
+      assert.equal(viaFlag.code, 0);
+      assert.equal(viaHelp.stdout, viaFlag.stdout, `help ${command.join(' ')} is --help`);
+      assert.match(viaFlag.stdout, new RegExp(`^Usage: imagescope ${command.join(' ')} `));
+      assert.match(viaFlag.stdout, /\nExamples?:\n {2}\$ (imagescope|kubectl) /);
+    }
+    const serve = (await runCli(['serve', '--help'])).stdout;
+    assert.match(serve, /--port <port> +port, 0 for any free one \(default: "4599", env:\s+IMAGESCOPE_PORT\)/);
+    assert.match(serve, /--db <path\|url> .*\(default:\s+"\.\/imagescope\.sqlite", env: IMAGESCOPE_DB\)/s);
+  });
+
+  it('answers an unknown command or flag with one line naming the closest valid one, and exit code 2', async () => {
+    const cases: [string[], string][] = [
+      [['serv'], "imagescope: unknown command 'serv'; did you mean serve?\n"],
+      [['serve', '--prot', '1'], "imagescope serve: unknown option '--prot'; did you mean --port?\n"],
+      [['ingest', '--formta', 'trivy', 'x.json'], "imagescope ingest: unknown option '--formta'; did you mean --format?\n"],
+      [['keys', 'revok'], "imagescope keys: unknown command 'revok'; did you mean revoke?\n"],
+      [['--verison'], "imagescope: unknown option '--verison'; did you mean --version?\n"],
+    ];
+    for (const [args, stderr] of cases) assert.deepEqual(await runCli(args), { code: 2, stdout: '', stderr }, args.join(' '));
+    const missing = await runCli(['ingest']);
+    assert.equal(missing.code, 2);
+    assert.equal(missing.stderr, "imagescope ingest: missing required argument 'files' (see `imagescope ingest --help`)\n");
+    const badChoice = await runCli(['serve', '--auth', 'basic']);
+    assert.equal(badChoice.code, 2);
+    assert.match(badChoice.stderr, /^imagescope serve: option '--auth <mode>' argument 'basic' is invalid\. Allowed choices are none, sigv4\. \(see `imagescope serve --help`\)\n$/);
   });
 });

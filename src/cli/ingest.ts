@@ -1,20 +1,9 @@
-// `imagescope ingest`: thin wrapper that reads files and hands them to the library (straight into the
-// store with --db) or to a running server's ingest endpoint (--endpoint).
-import { readFile } from 'node:fs/promises';
-import { Command } from 'commander';
-import { SingleBar } from 'cli-progress';
-import { ingestInput, type IngestSummary } from '../ingest/ingest-input.ts';
-import { checkIngestOptions, type IngestOptions } from '../ingest/ingest-options.ts';
-import { IngestRejection } from '../ingest/ingest-rejection.ts';
-import { decodeUtf8 } from '../ingest/utf8.ts';
-import { defaultAccountId } from '../server/config.ts';
-import { defaultDatabaseFile, openStore } from '../store/open-store.ts';
-import type { Store } from '../store/store.ts';
-import { postToEndpoint } from './ingest-endpoint-client.ts';
-import { printSummary } from './ingest-report.ts';
+// `imagescope ingest`: its flags; ingest-files.ts reads the files and hands them on.
+import { Command, Option } from 'commander';
+import { dbOption, withExamples } from './options.ts';
 
-interface IngestFlags {
-  db?: string;
+export interface IngestFlags {
+  db: string;
   endpoint?: string;
   format: string;
   clusterArn?: string;
@@ -28,106 +17,27 @@ interface IngestFlags {
 }
 
 export function ingestCommand(): Command {
-  return new Command('ingest')
+  const command = new Command('ingest')
     .description('store runtime events (ECS tasks, Kubernetes pods) or scanner findings (Trivy, Grype, CycloneDX, SARIF, Inspector2) from files or stdin (-)')
     .argument('<files...>', 'input files; - reads standard input')
-    .option('--db <path|url>', 'write straight into this store (IMAGESCOPE_DB, default ./imagescope.sqlite)')
-    .option('--endpoint <url>', 'send to a running server instead, e.g. http://127.0.0.1:4599')
-    .option('--format <format>', 'auto, ecs, kubernetes, trivy, grype, cyclonedx, sarif or inspector2', 'auto')
+    .addOption(dbOption())
+    .option('--endpoint <url>', 'send to a running server instead of writing to --db, e.g. http://127.0.0.1:4599')
+    .addOption(new Option('--format <format>', 'input format; auto recognises it by its content').choices(['auto', 'ecs', 'kubernetes', 'trivy', 'grype', 'cyclonedx', 'sarif', 'inspector2']).default('auto'))
     .option('--cluster-arn <arn>', 'cluster the Kubernetes objects come from (arn:aws:eks:<region>:<account>:cluster/<name>)')
-    .option('--namespace <ns>', 'the Kubernetes list is a complete snapshot of this namespace only')
-    .option('--account-id <id>', 'tenant account that owns the data (IMAGESCOPE_DEFAULT_ACCOUNT_ID, default 000000000000)')
+    .option('--namespace <ns>', 'the Kubernetes list is a complete snapshot of this namespace only (default: of the cluster)')
+    .option('--account-id <id>', 'tenant account that owns the data (default: IMAGESCOPE_DEFAULT_ACCOUNT_ID, else 000000000000)')
     .option('--region <region>', 'region for images of non-ECR registries (default: from the input, else us-east-1)')
     .option('--image <ref>', 'the image a report is about when it names no digest: <repository>[:tag]@sha256:<digest>')
     .option('--image-build-version-arn <arn>', 'tag the reports\' images with this Image Builder image build version')
     .option('--image-pipeline-arn <arn>', 'tag the reports\' images with this Image Builder image pipeline')
     .option('--json', 'print the summaries as JSON')
     .action(async (files: string[], flags: IngestFlags) => {
+      const { runIngest } = await import('./ingest-files.ts');
       process.exitCode = await runIngest(files, flags);
     });
-}
-
-async function runIngest(files: string[], flags: IngestFlags): Promise<number> {
-  let options: IngestOptions;
-  try {
-    options = checkIngestOptions({
-      format: flags.format as IngestOptions['format'],
-      accountId: flags.accountId ?? process.env.IMAGESCOPE_DEFAULT_ACCOUNT_ID ?? defaultAccountId,
-      region: flags.region,
-      clusterArn: flags.clusterArn,
-      namespace: flags.namespace,
-      image: flags.image,
-      imageBuildVersionArn: flags.imageBuildVersionArn,
-      imagePipelineArn: flags.imagePipelineArn,
-    });
-  } catch (error) {
-    process.stderr.write(`imagescope ingest: ${(error as Error).message}\n`);
-    return 2;
-  }
-  // Against a server with --auth sigv4 the key decides the account; send one only when asked to.
-  const explicitAccount = flags.accountId !== undefined || process.env.IMAGESCOPE_DEFAULT_ACCOUNT_ID !== undefined;
-  const store: Store | undefined = flags.endpoint ? undefined : await openStore(flags.db ?? process.env.IMAGESCOPE_DB ?? defaultDatabaseFile);
-  const progress = startProgress(files.length);
-  const summaries: IngestSummary[] = [];
-  let rejected = 0;
-  try {
-    for (const file of files) {
-      try {
-        const text = await readInput(file);
-        summaries.push(store ? await ingestInput(store, { name: file, text }, options, Date.now()) : await postToEndpoint(flags.endpoint!, file, text, options, explicitAccount));
-      } catch (error) {
-        if (!(error instanceof IngestRejection)) throw error;
-        rejected++;
-        progress.interrupt(`rejected ${error.message} (nothing of it was stored)`);
-      }
-      progress.advance();
-    }
-  } finally {
-    progress.stop();
-    await store?.close();
-  }
-  if (flags.json) process.stdout.write(`${JSON.stringify(summaries, null, 2)}\n`);
-  else summaries.forEach(printSummary);
-  return rejected > 0 ? 1 : 0;
-}
-
-async function readInput(file: string): Promise<string> {
-  const bytes = file === '-' ? await readStdin() : await readFile(file).catch((error: NodeJS.ErrnoException) => {
-    throw new IngestRejection('$', `cannot read the file (${error.code ?? error.message})`, file);
-  });
-  const text = decodeUtf8(bytes);
-  if (text === undefined) throw new IngestRejection('$', 'not valid UTF-8', file);
-  return text;
-}
-
-async function readStdin(): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of process.stdin) parts.push(part as Buffer);
-  return Buffer.concat(parts);
-}
-
-/** A progress bar on a terminal, shown only once an ingest has taken more than a moment. */
-function startProgress(total: number) {
-  let bar: SingleBar | undefined;
-  let done = 0;
-  const timer = process.stderr.isTTY
-    ? setTimeout(() => {
-        bar = new SingleBar({ format: 'ingesting [{bar}] {value}/{total} inputs', stream: process.stderr });
-        bar.start(total, done);
-      }, 500)
-    : undefined;
-  return {
-    advance() {
-      done++;
-      bar?.update(done);
-    },
-    interrupt(message: string) {
-      if (bar) process.stderr.write('\n');
-      process.stderr.write(`${message}\n`);
-    },
-    stop() {
-      clearTimeout(timer);
-      bar?.stop();
-    },
-  };
+  return withExamples(
+    command,
+    'imagescope ingest --image-pipeline-arn arn:aws:imagebuilder:us-west-2:111122223333:image-pipeline/web web-trivy.json',
+    'kubectl get pods -A -o json | imagescope ingest --cluster-arn arn:aws:eks:us-west-2:111122223333:cluster/apps -',
+  );
 }

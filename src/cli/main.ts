@@ -1,14 +1,32 @@
+// The `imagescope` command. Each command module declares its flags and loads what it runs only when it
+// runs, so `--version` and `--help` start in a fraction of the time a server does.
+import { existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { checkCommand } from './check.ts';
 import { ingestCommand } from './ingest.ts';
 import { keysCommand } from './keys.ts';
 import { serveCommand } from './serve.ts';
+import { reportUsageErrors } from './usage-errors.ts';
+
+/** The version in package.json, found upwards from this file (src/cli/ in a clone, dist/ when built). */
+function packageVersion(): string {
+  for (let dir = new URL('.', import.meta.url); dir.pathname !== '/'; dir = new URL('..', dir)) {
+    const file = new URL('package.json', dir);
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
+}
 
 const program = new Command('imagescope')
   .description('Where each container image runs, and how vulnerable the images you build are, over the AWS wire protocol')
-  .showHelpAfterError();
-program.addCommand(serveCommand());
-program.addCommand(ingestCommand());
-program.addCommand(keysCommand());
-program.addCommand(checkCommand());
-await program.parseAsync(process.argv);
+  .version(packageVersion(), '-V, --version', 'print the version')
+  .addCommand(serveCommand())
+  .addCommand(ingestCommand())
+  .addCommand(keysCommand())
+  .addCommand(checkCommand())
+  .addHelpText('after', '\nRun `imagescope help <command>` for its flags, defaults and an example.');
+reportUsageErrors(program);
+// `imagescope help keys create` is `imagescope keys create --help` (commander's help command reaches
+// only one level down).
+const [node, script, first, ...rest] = process.argv;
+await program.parseAsync(first === 'help' && rest.length ? [node, script, ...rest, '--help'] : process.argv);

@@ -10,7 +10,10 @@ import {
   signatureMismatchMessage,
 } from './auth-errors.ts';
 import type { AccessKeyRow } from '../store/store.ts';
-import { expectedSignature } from './sigv4-signature.ts';
+
+// Loaded on the first signed request: a server with --auth none never needs @smithy's signer, which
+// would otherwise be a sixth of an idle server's memory.
+let signatureModule: Promise<typeof import('./sigv4-signature.ts')> | undefined;
 
 /** AWS accepts signatures up to 15 minutes away from its clock, either way. */
 export const clockSkewMs = 15 * 60 * 1000;
@@ -98,6 +101,7 @@ export async function verifySigV4(
     if (value === undefined) throw new InvalidSignatureException(signatureMismatchMessage);
     headers[name] = value;
   }
+  const { expectedSignature } = await (signatureModule ??= import('./sigv4-signature.ts'));
   const expected = await expectedSignature({
     method: request.method,
     path: request.path,

@@ -10,6 +10,7 @@ import { Throttle } from '../protocol/throttle.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import type { ServerConfig } from './config.ts';
+import { healthRoutes } from './health-routes.ts';
 import { handleIngest, ingestPath } from './ingest-route.ts';
 
 export interface RunningServer {
@@ -87,6 +88,7 @@ function buildApp(deps: PipelineDependencies, config: ServerConfig, logger: Logg
     if (result.retryAfterSeconds) reply.header('retry-after', String(result.retryAfterSeconds));
     return reply.code(result.statusCode).send(result.body);
   });
+  void app.register(healthRoutes(deps.store));
   app.all('/*', async (request, reply) => {
     const response = await handleAwsRequest(wireRequest(request), deps);
     return reply.code(response.statusCode).headers(response.headers).send(response.body);

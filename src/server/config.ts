@@ -1,6 +1,6 @@
 // Server configuration from flags and environment variables (flags win). Documented in the README.
 import { availableParallelism } from 'node:os';
-import { defaultDatabaseFile } from '../store/open-store.ts';
+import { defaultDatabaseFile } from '../store/locations.ts';
 import type { AuthMode } from '../protocol/authenticate.ts';
 import type { ServerSettings } from '../protocol/operation.ts';
 import type { ThrottleSettings } from '../protocol/throttle.ts';

@@ -12,6 +12,7 @@ import type { AggregationRow, AggregationsQuery, ClustersForImageQuery, Clusters
 import { placeholder, PreparedQuery } from './prepared-query.ts';
 import type { StoreReads } from './store-reads.ts';
 import { pinRollupVersion } from './rollup-writes.ts';
+import type { Readiness } from './readiness.ts';
 import { writeTransaction } from './transactions.ts';
 
 export class KyselyStore implements Store {
@@ -27,6 +28,7 @@ export class KyselyStore implements Store {
     private readonly writers: FindingsWriters,
     /** The reads every AWS request makes: prepared, and on SQLite on a connection of their own. */
     private readonly reads: StoreReads,
+    private readonly readiness: Readiness,
   ) {
     if (dialect === 'postgres') this.statistics = new PlannerStatistics(db);
     this.aggregations = new AggregationQueries(db);
@@ -35,10 +37,26 @@ export class KyselyStore implements Store {
   }
 
   async applyRuntime(accountId: string, batch: RuntimeBatch, now: number): Promise<RuntimeWriteSummary> {
-    const summary = await writeTransaction(this.db, this.dialect, (trx) => applyRuntime(trx, accountId, batch, now));
+    const summary = await this.write((trx) => applyRuntime(trx, accountId, batch, now));
     const images = batch.units.reduce((n, u) => n + u.images.length, 0);
     this.statistics?.wrote({ runtime_units: summary.applied, runtime_unit_images: images });
     return summary;
+  }
+
+  /** One write transaction, whose outcome tells readiness whether the write lock timed out. */
+  private async write<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    try {
+      const result = await writeTransaction(this.db, this.dialect, work);
+      this.readiness.wrote();
+      return result;
+    } catch (error) {
+      this.readiness.wrote(error);
+      throw error;
+    }
+  }
+
+  notReadyReason(): Promise<string | undefined> {
+    return this.readiness.check();
   }
 
   clustersForImage(query: ClustersForImageQuery): Promise<ClustersPage> {
@@ -46,7 +64,7 @@ export class KyselyStore implements Store {
   }
 
   async applyFindings(accountId: string, batch: FindingsBatch, now: number): Promise<FindingsWriteSummary> {
-    const summary = await writeTransaction(this.db, this.dialect, (trx) => applyFindings(trx, accountId, batch, now, this.writers));
+    const summary = await this.write((trx) => applyFindings(trx, accountId, batch, now, this.writers));
     // Every applied finding also touches about one rollup row per aggregation it counts in.
     this.statistics?.wrote({ image_findings: summary.findingsStored, finding_rollups: summary.findingsStored });
     return summary;
@@ -100,6 +118,7 @@ export class KyselyStore implements Store {
   close(): Promise<void> {
     this.closing ??= (this.statistics?.settled() ?? Promise.resolve()).then(() => {
       this.reads.close();
+      this.readiness.close();
       return this.db.destroy();
     });
     return this.closing;

@@ -4,35 +4,31 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { postgresFindingsInserter, sqliteFindingsInserter } from './bulk-insert.ts';
 import { postgresRollupDeltaWriter, sqliteRollupDeltaWriter } from './rollup-delta-writers.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { KyselyStore } from './kysely-store.ts';
+import { isPostgresLocation } from './locations.ts';
+import { postgresReadiness, sqliteReadiness } from './readiness.ts';
 import type { Database } from './schema.ts';
 import { PostgresReads, SqliteReads } from './store-reads.ts';
 import { withStatementCache } from './sqlite-statement-cache.ts';
 import type { Store } from './store.ts';
 
-export const defaultDatabaseFile = 'imagescope.sqlite';
-
-export function isPostgresLocation(location: string): boolean {
-  return /^postgres(ql)?:\/\//.test(location);
-}
-
 export async function openStore(location: string): Promise<Store> {
   const postgres = isPostgresLocation(location);
   const sqlite = postgres ? undefined : openSqlite(location);
-  const postgresPool = postgres ? openPostgresPool(location) : undefined;
+  const postgresPool = postgres ? await openPostgresPool(location) : undefined;
   const db = sqlite?.db ?? new Kysely<Database>({ dialect: new PostgresDialect({ pool: postgresPool! }) });
   const result = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
   if (result.error) {
     await db.destroy();
     throw new Error(`database migration failed: ${result.error instanceof Error ? result.error.message : String(result.error)}`);
   }
-  if (!sqlite) return new KyselyStore(db, 'postgres', { insertFindings: postgresFindingsInserter, writeRollupDeltas: postgresRollupDeltaWriter }, new PostgresReads(postgresPool!));
+  if (!sqlite) return new KyselyStore(db, 'postgres', { insertFindings: postgresFindingsInserter, writeRollupDeltas: postgresRollupDeltaWriter }, new PostgresReads(postgresPool!), postgresReadiness(postgresPool!));
   // Opened after the migrations, so that it finds the file in WAL mode with every table in place.
-  return new KyselyStore(db, 'sqlite', { insertFindings: sqliteFindingsInserter(sqlite.database), writeRollupDeltas: sqliteRollupDeltaWriter(sqlite.database) }, new SqliteReads(sqlite.path, sqlite.busyTimeoutMs));
+  return new KyselyStore(db, 'sqlite', { insertFindings: sqliteFindingsInserter(sqlite.database), writeRollupDeltas: sqliteRollupDeltaWriter(sqlite.database) }, new SqliteReads(sqlite.path, sqlite.busyTimeoutMs), sqliteReadiness(sqlite.path, sqlite.busyTimeoutMs));
 }
 
 function openSqlite(file: string): { db: Kysely<Database>; database: SqliteDatabase.Database; path: string; busyTimeoutMs: number } {
@@ -49,7 +45,9 @@ function openSqlite(file: string): { db: Kysely<Database>; database: SqliteDatab
   return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), database, path, busyTimeoutMs };
 }
 
-function openPostgresPool(url: string): pg.Pool {
+/** The pg driver is loaded only for a PostgreSQL store: a SQLite server does not carry it. */
+async function openPostgresPool(url: string): Promise<pg.Pool> {
+  const { default: pg } = await import('pg');
   // pg returns int8 (bigint, COUNT) as strings; every int8 here is an epoch-ms time, a version or a
   // count, all well inside Number's safe range.
   const types = {

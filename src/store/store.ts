@@ -90,5 +90,10 @@ export interface Store {
   revokeAccessKey(accessKeyId: string, now: number): Promise<boolean>;
   /** A server-wide secret, created once by whichever replica asks first. */
   secret(name: string, create: () => string): Promise<string>;
+  /**
+   * Why the store cannot serve now (unreachable, locked past its busy timeout, migrations missing),
+   * or undefined when it answered a query within a second.
+   */
+  notReadyReason(): Promise<string | undefined>;
   close(): Promise<void>;
 }

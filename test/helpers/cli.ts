@@ -4,15 +4,19 @@ import { fileURLToPath } from 'node:url';
 
 export const cliPath = fileURLToPath(new URL('../../bin/imagescope.js', import.meta.url));
 
+/** How to run imagescope: the clone's compiled CLI by default, or an installed `imagescope` executable. */
+export const cloneCli = [process.execPath, cliPath];
+
 export interface CliResult {
   code: number | null;
   stdout: string;
   stderr: string;
 }
 
-export function runCli(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { stdin?: string; env?: Record<string, string>; cli?: string[] } = {}): Promise<CliResult> {
+  const [executable, ...prefix] = options.cli ?? cloneCli;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(executable, [...prefix, ...args], { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -24,9 +28,10 @@ export function runCli(args: string[], options: { stdin?: string; env?: Record<s
 }
 
 /** Starts `imagescope serve` and resolves with its URL once it prints that it listens. */
-export function startServeProcess(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+export function startServeProcess(args: string[], env: Record<string, string> = {}, cli = cloneCli): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+  const [executable, ...prefix] = cli;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, 'serve', ...args], { env: { ...process.env, IMAGESCOPE_LOG_LEVEL: 'warn', ...env } });
+    const child = spawn(executable, [...prefix, 'serve', ...args], { env: { ...process.env, IMAGESCOPE_LOG_LEVEL: 'warn', ...env } });
     let stdout = '';
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));

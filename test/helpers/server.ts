@@ -65,3 +65,9 @@ export async function ingestViaEndpoint(url: string, text: string, params: Recor
   const response = await fetch(`${url}/_imagescope/ingest?${query}`, { method: 'POST', body: text });
   return { status: response.status, body: (await response.json()) as any };
 }
+
+/** GET /_imagescope/health/ready: its status and JSON body. */
+export async function readiness(url: string): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${url}/_imagescope/health/ready`);
+  return { status: response.status, body: await response.json() };
+}

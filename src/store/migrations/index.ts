@@ -14,6 +14,9 @@ const migrations: Record<string, Migration> = {
   '0005-pinned-rollup-versions': m0005,
 };
 
+/** Every migration this version applies, in order: a database missing one is not ready to serve. */
+export const migrationNames = Object.keys(migrations);
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,
 };
