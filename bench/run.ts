@@ -109,8 +109,8 @@ function fmt(l: Latency | undefined): string {
 function renderTable(r: typeof results): string {
   const lines: string[] = [];
   if (r.startup) {
-    lines.push('\n## start-up', '| version | `--version` p50 / p90 ms | idle server RSS MiB |', '|---|---|---|');
-    for (const [label, s] of Object.entries(r.startup) as [string, any][]) lines.push(`| ${label} | ${s.versionMs.p50} / ${s.versionMs.p90} | ${s.idleRssMiB} |`);
+    lines.push('\n## start-up', '| version | `imagescope --version` p50 / p90 ms | idle server RSS MiB |', '|---|---|---|');
+    for (const [label, s] of Object.entries(r.startup) as [string, any][]) lines.push(`| ${label} | ${s.versionMs.p50} / ${s.versionMs.p90}${s.flag === '--version' ? '' : ` (${s.flag})`} | ${s.idleRssMiB} |`);
   }
   for (const [kind, out] of Object.entries(r.stores) as [string, any][]) {
     const [small, large] = [out.scales.small, out.scales.large];
