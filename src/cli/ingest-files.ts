@@ -10,7 +10,7 @@ import { defaultAccountId } from '../server/config.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import type { IngestFlags } from './ingest.ts';
-import { postToEndpoint } from './ingest-endpoint-client.ts';
+import { postToEndpoint } from '../ingest/ingest-endpoint-client.ts';
 import { printSummary } from './ingest-report.ts';
 
 export async function runIngest(files: string[], flags: IngestFlags): Promise<number> {

@@ -4,9 +4,9 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { IngestSummary } from '../ingest/ingest-input.ts';
-import type { IngestOptions } from '../ingest/ingest-options.ts';
-import { IngestRejection } from '../ingest/ingest-rejection.ts';
+import type { IngestSummary } from './ingest-input.ts';
+import type { IngestOptions } from './ingest-options.ts';
+import { IngestRejection } from './ingest-rejection.ts';
 import { ingestTokenHeader } from '../protocol/access-keys.ts';
 import { ingestPath, ingestSigningService, optionalParameters } from '../server/ingest-route.ts';
 
