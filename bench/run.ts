@@ -14,6 +14,7 @@ import { measureIngest } from './ingest-throughput.ts';
 import { startImagescope } from './processes.ts';
 import { inProcessLatencies, queries, sdkLatencies } from './queries.ts';
 import { round, type Latency } from './stats.ts';
+import { measureEcsFeed, measureKubernetesFeed } from './feeds.ts';
 import { measureStartup } from './startup.ts';
 import { measureThroughput } from './throughput.ts';
 
@@ -21,7 +22,7 @@ const { values: args } = parseArgs({
   options: {
     scales: { type: 'string', default: 'small,large' },
     stores: { type: 'string', default: postgresAdminUrl ? 'sqlite,postgres' : 'sqlite' },
-    scenarios: { type: 'string', default: 'startup,latency,http,throughput,ingest' },
+    scenarios: { type: 'string', default: 'startup,feeds,latency,http,throughput,ingest' },
     // Another version's checkout (with its node_modules), measured in the same run: start-up, and the
     // busy server's peak memory under the throughput load.
     baseline: { type: 'string' },
@@ -51,8 +52,14 @@ if (scenarios.has('startup')) {
   log('start-up');
   results.startup = await measureStartup({ current: 'bin/imagescope.js', ...(baselineCli && { baseline: baselineCli }) }, Number(args['startup-runs']));
 }
+if (scenarios.has('feeds')) {
+  log('live feeds: 50,000 pods, 5,000 ECS tasks');
+  results.feeds = { kubernetes: await measureKubernetesFeed(), kubernetesViaEndpoint: await measureKubernetesFeed(50_000, 10, 'endpoint'), ecs: await measureEcsFeed() };
+}
 
-for (const kind of args.stores!.split(',') as ('sqlite' | 'postgres')[]) {
+// The scenarios that need a loaded dataset per store and scale (start-up and the feeds bring their own).
+const storeScenarios = ['latency', 'http', 'throughput', 'ingest'].filter((name) => scenarios.has(name));
+for (const kind of (storeScenarios.length ? args.stores!.split(',') : []) as ('sqlite' | 'postgres')[]) {
   const out: Record<string, any> = { scales: {} };
   results.stores[kind] = out;
   for (const scaleName of args.scales!.split(',')) {
@@ -108,6 +115,15 @@ function fmt(l: Latency | undefined): string {
 
 function renderTable(r: typeof results): string {
   const lines: string[] = [];
+  if (r.feeds) {
+    const { kubernetes: k, kubernetesViaEndpoint: ke, ecs: e } = r.feeds;
+    lines.push('\n## live feeds (SQLite)', '| measure | --db | --endpoint | target |', '|---|---|---|---|');
+    lines.push(`| first list of ${k.pods} pods in ${k.namespaces} namespaces, stored | ${k.firstListStoredMs} ms | ${ke.firstListStoredMs} ms | - |`);
+    lines.push(`| resync relist of the same pods, stored | ${k.resyncListStoredMs} ms | ${ke.resyncListStoredMs} ms | <= 10,000 ms |`);
+    lines.push(`| Kubernetes watcher peak RSS | ${k.watcherPeakRssMiB} MiB | ${ke.watcherPeakRssMiB} MiB (server ${ke.serverPeakRssMiB} MiB) | <= 150 MiB |`);
+    lines.push(`| ECS poll of ${e.tasks} tasks, stored | ${e.pollStoredMs} ms | - | <= 10,000 ms |`);
+    lines.push(`| ECS watcher peak RSS | ${e.watcherPeakRssMiB} MiB | - | - |`);
+  }
   if (r.startup) {
     lines.push('\n## start-up', '| version | `imagescope --version` p50 / p90 ms | idle server RSS MiB |', '|---|---|---|');
     for (const [label, s] of Object.entries(r.startup) as [string, any][]) lines.push(`| ${label} | ${s.versionMs.p50} / ${s.versionMs.p90}${s.flag === '--version' ? '' : ` (${s.flag})`} | ${s.idleRssMiB} |`);

@@ -6,6 +6,7 @@ import { checkCommand } from './check.ts';
 import { ingestCommand } from './ingest.ts';
 import { keysCommand } from './keys.ts';
 import { serveCommand } from './serve.ts';
+import { watchCommand } from './watch.ts';
 import { reportUsageErrors } from './usage-errors.ts';
 
 /** The version in package.json, found upwards from this file (src/cli/ in a clone, dist/ when built). */
@@ -23,6 +24,7 @@ const program = new Command('imagescope')
   .addCommand(serveCommand())
   .addCommand(ingestCommand())
   .addCommand(keysCommand())
+  .addCommand(watchCommand())
   .addCommand(checkCommand())
   .addHelpText('after', '\nRun `imagescope help <command>` for its flags, defaults and an example.');
 reportUsageErrors(program);

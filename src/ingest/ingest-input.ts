@@ -5,8 +5,9 @@ import { formats, type InputFormat } from './formats.ts';
 import { resourceIdOf } from './images.ts';
 import { IngestRejection } from './ingest-rejection.ts';
 import type { IngestOptions } from './ingest-options.ts';
-import { readJsonDocuments } from './json-documents.ts';
+import { readJsonDocuments, type JsonDocument } from './json-documents.ts';
 import type { ParseResult, Skipped } from './parse-result.ts';
+import { parseKubernetesListTexts, type KubernetesListTexts } from './runtime/kubernetes-pods.ts';
 import type { Store } from '../store/store.ts';
 
 export interface IngestInput {
@@ -31,20 +32,38 @@ export interface IngestSummary {
   images: string[];
 }
 
-export async function ingestInput(store: Store, input: IngestInput, options: IngestOptions, now: number): Promise<IngestSummary> {
-  let format: InputFormat;
+export function ingestInput(store: Store, input: IngestInput, options: IngestOptions, now: number): Promise<IngestSummary> {
+  return applyParsed(store, input.name, options, now, () => parseDocuments(readJsonDocuments(input.text), options, now));
+}
+
+/** The same, from JSON documents already in memory (the live feeds build them). */
+export function ingestDocuments(store: Store, name: string, documents: JsonDocument[], options: IngestOptions, now: number): Promise<IngestSummary> {
+  return applyParsed(store, name, options, now, () => parseDocuments(documents, options, now));
+}
+
+function parseDocuments(documents: JsonDocument[], options: IngestOptions, now: number): { format: string; parsed: ParseResult } {
+  const format = chooseFormat(options.format, documents[0]?.value);
+  return { format: format.name, parsed: format.parse(documents, { ...options, now }) };
+}
+
+/** A Kubernetes List given item by item (a live feed's snapshot), read one item at a time. */
+export function ingestKubernetesList(store: Store, name: string, list: KubernetesListTexts, options: IngestOptions, now: number): Promise<IngestSummary> {
+  return applyParsed(store, name, options, now, () => ({ format: 'kubernetes', parsed: parseKubernetesListTexts(list, { ...options, now }) }));
+}
+
+/** Parses (a rejection names the input, and nothing is written) and writes the result. */
+async function applyParsed(store: Store, name: string, options: IngestOptions, now: number, parse: () => { format: string; parsed: ParseResult }): Promise<IngestSummary> {
+  let format: string;
   let parsed: ParseResult;
   try {
-    const documents = readJsonDocuments(input.text);
-    format = chooseFormat(options.format, documents[0]?.value);
-    parsed = format.parse(documents, { ...options, now });
+    ({ format, parsed } = parse());
   } catch (error) {
-    if (error instanceof IngestRejection) throw error.inFile(input.name);
+    if (error instanceof IngestRejection) throw error.inFile(name);
     throw error;
   }
   const summary: IngestSummary = {
-    file: input.name,
-    format: format.name,
+    file: name,
+    format,
     applied: 0,
     unchanged: 0,
     stoppedBySnapshot: 0,

@@ -126,14 +126,14 @@ async function refreshSeenRunning(trx: Kysely<Database>, accountId: string, unit
   return Number(result.numUpdatedRows) > 0;
 }
 
-/** Running pods of the snapshot's scope that it no longer lists stopped at the snapshot time. */
+/** Running units of the snapshot's scope that it no longer lists stopped at the snapshot time. */
 async function stopMissing(trx: Kysely<Database>, accountId: string, snapshot: SnapshotScope, usage: UsageDelta): Promise<number> {
   let query = trx
     .selectFrom('runtime_units')
     .select('unit_id')
     .where('account_id', '=', accountId)
     .where('cluster_arn', '=', snapshot.clusterArn)
-    .where('platform', '=', 'EKS')
+    .where('platform', '=', snapshot.platform)
     .where('state', '=', 'RUNNING')
     .where('observed_at', '<=', snapshot.at);
   if (snapshot.namespace) query = query.where('details_group', '=', snapshot.namespace);

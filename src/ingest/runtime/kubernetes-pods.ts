@@ -1,6 +1,8 @@
 // Kubernetes Pods -> unit observations. Accepts a `kubectl get pods -A -o json` List (a complete
 // snapshot of the cluster, or of one namespace with --namespace), a single Pod, or watch events
 // `{"type", "object"}` one per line. Pods do not name their cluster, so the ingest names it.
+// ReplicaSets and Jobs in the same input (List items, or watch events of `kubectl get
+// pods,replicasets,jobs -w`) tell the pods' top-level workloads.
 import { imageKeyOf, parseImageReference, resourceIdOf, type ImageKey, type ImageScope } from '../images.ts';
 import type { JsonDocument } from '../json-documents.ts';
 import { JsonReader } from '../json-reader.ts';
@@ -19,34 +21,53 @@ export function isKubernetesDocument(value: unknown): boolean {
   return (v.kind === 'Pod' || v.kind === 'PodList' || v.kind === 'List') && typeof v.apiVersion === 'string';
 }
 
-export function parseKubernetesPods(documents: JsonDocument[], context: ParseContext): ParseResult {
-  const clusterArn = context.clusterArn;
-  const units: UnitObservation[] = [];
-  const snapshots: SnapshotScope[] = [];
-  const skipped: Skipped[] = [];
-  const images = new Map<string, ImageKey>();
-  const scope: ImageScope = { accountId: context.accountId, region: context.region ?? regionOf(clusterArn) };
-  const read = (pod: JsonReader, owners: OwnerIndex, deleted: boolean) => {
-    const unit = observePod(pod, { clusterArn: clusterArn!, scope, owners, deleted, now: context.now, skipped });
-    if (context.namespace && unit.detailsGroup !== context.namespace) {
-      pod.fail(`pod is in namespace '${unit.detailsGroup}' but the ingest is limited to --namespace '${context.namespace}'`, 'metadata');
+/** Pods read one at a time into units, with the images they name and what was skipped. */
+class PodReader {
+  readonly units: UnitObservation[] = [];
+  readonly snapshots: SnapshotScope[] = [];
+  readonly skipped: Skipped[] = [];
+  private readonly images = new Map<string, ImageKey>();
+  private readonly scope: ImageScope;
+
+  constructor(private readonly context: ParseContext) {
+    this.scope = { accountId: context.accountId, region: context.region ?? regionOf(context.clusterArn) };
+  }
+
+  read(pod: JsonReader, owners: OwnerIndex, deleted: boolean): UnitObservation {
+    if (!this.context.clusterArn) pod.fail(missingClusterReason);
+    const unit = observePod(pod, { clusterArn: this.context.clusterArn!, scope: this.scope, owners, deleted, now: this.context.now, skipped: this.skipped });
+    if (this.context.namespace && unit.detailsGroup !== this.context.namespace) {
+      pod.fail(`pod is in namespace '${unit.detailsGroup}' but the ingest is limited to --namespace '${this.context.namespace}'`, 'metadata');
     }
-    unit.images.forEach((key) => images.set(resourceIdOf(key), key));
-    units.push(unit);
+    unit.images.forEach((key) => this.images.set(resourceIdOf(key), key));
+    this.units.push(unit);
     return unit;
-  };
+  }
+
+  /** A complete list of the ingest's scope (the cluster, or --namespace), at the ingest time. */
+  snapshot(unitIds: string[]): void {
+    this.snapshots.push({ platform: 'EKS', clusterArn: this.context.clusterArn!, namespace: this.context.namespace, at: this.context.now, unitIds });
+  }
+
+  result(): ParseResult {
+    return { runtime: { units: this.units, snapshots: this.snapshots }, skipped: this.skipped, images: [...this.images.values()] };
+  }
+}
+
+export function parseKubernetesPods(documents: JsonDocument[], context: ParseContext): ParseResult {
+  const pods = new PodReader(context);
+  const eventOwners = indexOwners(ownerEventObjects(documents));
   for (const doc of documents) {
     const root = JsonReader.of(doc.value, doc.path).object();
-    if (!clusterArn) root.fail(missingClusterReason);
+    if (!context.clusterArn) root.fail(missingClusterReason);
     const kind = root.raw('kind');
     if (kind === 'PodList' || kind === 'List') {
       const items = root.array('items');
       const owners = indexOwners(items);
       const listed = items.filter((item) => item.object().raw('kind') === 'Pod' || (kind === 'PodList' && item.raw('kind') === undefined));
-      const unitIds = listed.map((pod) => read(pod, owners, false).unitId);
-      snapshots.push({ clusterArn: clusterArn!, namespace: context.namespace, at: context.now, unitIds });
+      pods.snapshot(listed.map((pod) => pods.read(pod, owners, false).unitId));
     } else if (kind === 'Pod') {
-      read(root, new Map(), false);
+      pods.read(root, new Map(), false);
     } else {
       const type = root.string('type');
       if (!watchTypes.has(type)) root.fail(`unknown watch event type '${type}'`, 'type');
@@ -54,14 +75,50 @@ export function parseKubernetesPods(documents: JsonDocument[], context: ParseCon
       if (type === 'ERROR') root.fail('the watch stream reported an error; re-list the pods and ingest the list');
       const object = root.child('object').object();
       const objectKind = object.raw('kind');
+      if (objectKind === 'ReplicaSet' || objectKind === 'Job') continue; // owners, indexed above
       if (objectKind !== undefined && objectKind !== 'Pod') {
-        skipped.push({ path: object.path, reason: `watch event for a ${String(objectKind)}, not a Pod` });
+        pods.skipped.push({ path: object.path, reason: `watch event for a ${String(objectKind)}, not a Pod` });
         continue;
       }
-      read(object, new Map(), type === 'DELETED');
+      pods.read(object, eventOwners, type === 'DELETED');
     }
   }
-  return { runtime: { units, snapshots }, skipped, images: [...images.values()] };
+  return pods.result();
+}
+
+/** A List given as the JSON text of each item, owners (ReplicaSets, Jobs) apart from pods. */
+export interface KubernetesListTexts {
+  owners: string[];
+  pods: string[];
+}
+
+/**
+ * The same as ingesting `{"kind": "List", "items": [...owners, ...pods]}`, read one item at a time so
+ * that the whole list never exists as objects at once: how a live feed's snapshots of large clusters
+ * are read.
+ */
+export function parseKubernetesListTexts(list: KubernetesListTexts, context: ParseContext): ParseResult {
+  const pods = new PodReader(context);
+  const owners = indexOwners(list.owners.map((text, i) => JsonReader.of(JSON.parse(text), `$.items[${i}]`)));
+  const unitIds = list.pods.map((text, i) => pods.read(JsonReader.of(JSON.parse(text), `$.items[${list.owners.length + i}]`).object(), owners, false).unitId);
+  pods.snapshot(unitIds);
+  return pods.result();
+}
+
+/** That List as one JSON text, for a server's ingest endpoint. */
+export function kubernetesListText(list: KubernetesListTexts): string {
+  return `{"kind":"List","apiVersion":"v1","items":[${[...list.owners, ...list.pods].join(',')}]}`;
+}
+
+/** The ReplicaSets and Jobs that watch events of the input carry (not deleted ones: they own nothing now). */
+function ownerEventObjects(documents: JsonDocument[]): JsonReader[] {
+  const owners: JsonReader[] = [];
+  for (const doc of documents) {
+    const event = doc.value as { type?: unknown; object?: { kind?: unknown } } | null;
+    if (typeof event !== 'object' || event === null || event.type === 'DELETED' || typeof event.object !== 'object' || event.object === null) continue;
+    if (event.object.kind === 'ReplicaSet' || event.object.kind === 'Job') owners.push(JsonReader.of(event.object, `${doc.path}.object`));
+  }
+  return owners;
 }
 
 interface PodContext {

@@ -21,11 +21,13 @@ export interface UnitObservation {
 }
 
 /**
- * A complete listing of one cluster's pods (or one namespace's): running pods of that scope that it
- * does not contain have stopped by `at`.
+ * A complete listing of one cluster's pods (or one namespace's), or of one ECS cluster's tasks:
+ * running units of that scope that it does not contain have stopped by `at`.
  */
 export interface SnapshotScope {
+  platform: 'ECS' | 'EKS';
   clusterArn: string;
+  /** EKS only: the listing covers this namespace alone. */
   namespace?: string;
   at: number;
   unitIds: string[];

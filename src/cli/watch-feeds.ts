@@ -1,0 +1,115 @@
+// Runs a live feed until SIGTERM or SIGINT: checks the flags (exit code 2 with a message when they are
+// wrong), opens the sink (a store or a server), serves health if asked, logs JSON to stderr, and on a
+// signal stops watching, writes what is pending and exits 0.
+import ms from 'ms';
+import pino, { type Logger } from 'pino';
+import { EcsPoller } from '../feeds/ecs/ecs-poller.ts';
+import { FeedHealth, serveFeedHealth } from '../feeds/feed-health.ts';
+import { openSink, type IngestSink } from '../feeds/ingest-sink.ts';
+import { ClusterFeed } from '../feeds/kubernetes/cluster-feed.ts';
+import { clusterTargets, TargetError, type TargetFlags } from '../feeds/kubernetes/targets.ts';
+import { defaultAccountId } from '../server/config.ts';
+
+interface SinkFlags {
+  db: string;
+  endpoint?: string;
+  accountId?: string;
+  healthPort?: string;
+}
+
+class UsageError extends Error {}
+
+function duration(flag: string, value: string): number {
+  const parsed = ms(value as ms.StringValue);
+  if (!(parsed > 0)) throw new UsageError(`${flag} '${value}' must be a duration such as 30s, 5m or 1h`);
+  return parsed;
+}
+
+function accountOf(flags: SinkFlags): string {
+  const account = flags.accountId ?? process.env.IMAGESCOPE_DEFAULT_ACCOUNT_ID ?? defaultAccountId;
+  if (!/^\d{12}$/.test(account)) throw new UsageError(`account id '${account}' must be 12 digits`);
+  return account;
+}
+
+function healthPortOf(flags: SinkFlags): number | undefined {
+  if (flags.healthPort === undefined) return undefined;
+  const port = Number(flags.healthPort);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--health-port '${flags.healthPort}' must be 0-65535`);
+  return port;
+}
+
+const envNumber = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+export async function watchKubernetes(flags: TargetFlags & SinkFlags & { namespace: string[]; resync: string }): Promise<void> {
+  await runFeed('kubernetes', flags, () => {
+    const resyncMs = duration('--resync', flags.resync);
+    const targets = clusterTargets(flags);
+    return {
+      intervalMs: resyncMs,
+      start: (sink, health, log) =>
+        targets.map((target) =>
+          new ClusterFeed(target, sink, {
+            namespaces: flags.namespace,
+            resyncMs,
+            accountId: accountOf(flags),
+            flushMs: envNumber('IMAGESCOPE_FEED_FLUSH_MS', 1_000),
+            pageSize: envNumber('IMAGESCOPE_KUBERNETES_PAGE_SIZE', 500),
+            watchTimeoutSeconds: envNumber('IMAGESCOPE_WATCH_TIMEOUT_SECONDS', 300),
+            requestTimeoutMs: envNumber('IMAGESCOPE_FEED_REQUEST_TIMEOUT_MS', 60_000),
+          }, health, log),
+        ),
+    };
+  });
+}
+
+export async function watchEcs(flags: SinkFlags & { region: string[]; cluster: string[]; interval: string }): Promise<void> {
+  await runFeed('ecs', flags, () => {
+    const intervalMs = duration('--interval', flags.interval);
+    const settings = { regions: flags.region, clusters: flags.cluster, intervalMs, accountId: accountOf(flags) };
+    return { intervalMs, start: (sink, health, log) => [new EcsPoller(sink, settings, health, log)] };
+  });
+}
+
+interface Feed {
+  run(signal: AbortSignal): Promise<void>;
+}
+
+interface FeedPlan {
+  intervalMs: number;
+  start(sink: IngestSink, health: FeedHealth, log: Logger): Feed[];
+}
+
+async function runFeed(name: string, flags: SinkFlags, plan: () => FeedPlan): Promise<void> {
+  let planned: FeedPlan;
+  let healthPort: number | undefined;
+  try {
+    accountOf(flags);
+    healthPort = healthPortOf(flags);
+    planned = plan();
+  } catch (error) {
+    if (!(error instanceof UsageError || error instanceof TargetError)) throw error;
+    process.stderr.write(`imagescope watch ${name}: ${error.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const log = pino({ level: process.env.IMAGESCOPE_LOG_LEVEL ?? 'info', base: { feed: name } }, pino.destination(2));
+  const explicitAccount = flags.accountId !== undefined || process.env.IMAGESCOPE_DEFAULT_ACCOUNT_ID !== undefined;
+  const sink = await openSink({ db: flags.db, endpoint: flags.endpoint, sendAccount: explicitAccount });
+  const health = new FeedHealth(planned.intervalMs);
+  const healthServer = healthPort === undefined ? undefined : await serveFeedHealth(health, healthPort);
+  if (healthServer) log.info({ port: (healthServer.address() as { port: number }).port }, 'serving /live and /ready');
+  const stop = new AbortController();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, 'stopping: writing what is pending');
+      stop.abort();
+    });
+  }
+  await Promise.all(planned.start(sink, health, log).map((feed) => feed.run(stop.signal)));
+  await sink.close();
+  healthServer?.close();
+  log.info('stopped');
+  log.flush();
+  // Whatever sockets the clients keep alive, the work is done and written.
+  process.exit(0);
+}

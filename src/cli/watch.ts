@@ -1,0 +1,44 @@
+// `imagescope watch kubernetes|ecs`: their flags; watch-feeds.ts runs them.
+import { Command, Option } from 'commander';
+import { dbOption, withExamples } from './options.ts';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function sinkAndHealthOptions(command: Command): Command {
+  return command
+    .addOption(dbOption())
+    .option('--endpoint <url>', 'send to a running server instead of writing to --db (signed with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or IMAGESCOPE_INGEST_TOKEN)')
+    .option('--account-id <id>', 'tenant account that owns the data (default: IMAGESCOPE_DEFAULT_ACCOUNT_ID, else 000000000000)')
+    .option('--health-port <port>', 'serve /live and /ready on this port (default: none)');
+}
+
+export function watchCommand(): Command {
+  const watch = new Command('watch').description('keep where images run current by themselves: watch Kubernetes clusters, poll ECS');
+  const kubernetes = sinkAndHealthOptions(
+    watch
+      .command('kubernetes')
+      .description('list and watch pods (and their ReplicaSets and Jobs) of one or more Kubernetes clusters')
+      .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, else ~/.kube/config)')
+      .option('--context <name>', 'a context to watch, repeatable (default: the current context)', collect, [])
+      .option('--all-contexts', 'watch every context of the kubeconfig')
+      .option('--in-cluster', "use the pod's service account (needs --cluster-arn ARN)")
+      .option('--cluster-arn <arn|context=arn>', "the EKS cluster ARN of a context whose name is not one, repeatable", collect, [])
+      .option('--namespace <ns>', 'watch only this namespace, repeatable (default: every namespace)', collect, [])
+      .addOption(new Option('--resync <duration>', 'relist this often, refreshing lastInUse of running pods').default('5m')),
+  ).action(async (flags) => (await import('./watch-feeds.ts')).watchKubernetes(flags));
+  withExamples(
+    kubernetes,
+    'imagescope watch kubernetes --all-contexts --db ./imagescope.sqlite',
+    'imagescope watch kubernetes --in-cluster --cluster-arn arn:aws:eks:us-west-2:111122223333:cluster/apps --endpoint http://imagescope:4599 --health-port 8080',
+  );
+  const ecs = sinkAndHealthOptions(
+    watch
+      .command('ecs')
+      .description('poll the tasks of ECS clusters with the AWS SDK (default credentials, region and endpoint chains)')
+      .option('--region <region>', 'a region to poll, repeatable (default: the SDK\'s region)', collect, [])
+      .option('--cluster <name|arn>', 'a cluster to poll, repeatable (default: every cluster ListClusters returns)', collect, [])
+      .addOption(new Option('--interval <duration>', 'time between polls').default('60s')),
+  ).action(async (flags) => (await import('./watch-feeds.ts')).watchEcs(flags));
+  withExamples(ecs, 'imagescope watch ecs --region us-west-2 --region eu-west-1 --db ./imagescope.sqlite');
+  return withExamples(watch, 'imagescope watch kubernetes --context prod --cluster-arn prod=arn:aws:eks:us-west-2:111122223333:cluster/prod');
+}

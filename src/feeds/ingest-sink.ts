@@ -1,0 +1,42 @@
+// Where a live feed's observations go: straight into a store (--db) or to a running server's ingest
+// endpoint (--endpoint). Both go through the ingestion entry point with the same formats a person
+// would ingest by hand, so what a watcher writes is indistinguishable from a hand-run ingest.
+import { ingestDocuments, ingestKubernetesList, type IngestSummary } from '../ingest/ingest-input.ts';
+import type { IngestOptions } from '../ingest/ingest-options.ts';
+import { postToEndpoint } from '../ingest/ingest-endpoint-client.ts';
+import { kubernetesListText, type KubernetesListTexts } from '../ingest/runtime/kubernetes-pods.ts';
+import { openStore } from '../store/open-store.ts';
+
+export interface IngestSink {
+  /** Ingests one input of JSON documents, given as their texts (a JSON Lines file); rejects as a hand ingest would. */
+  ingest(name: string, documents: string[], options: IngestOptions): Promise<IngestSummary>;
+  /** Ingests a Kubernetes List (a snapshot) given as the texts of its items. */
+  ingestKubernetesList(name: string, list: KubernetesListTexts, options: IngestOptions): Promise<IngestSummary>;
+  close(): Promise<void>;
+}
+
+export interface SinkTarget {
+  db: string;
+  endpoint?: string;
+  /** Send the account id to the endpoint (a SigV4 key decides it otherwise). */
+  sendAccount: boolean;
+}
+
+export async function openSink(target: SinkTarget): Promise<IngestSink> {
+  if (target.endpoint) {
+    const endpoint = target.endpoint;
+    return {
+      // One document per line: the endpoint reads JSON Lines exactly as a file.
+      ingest: (name, documents, options) => postToEndpoint(endpoint, name, documents.join('\n'), options, target.sendAccount),
+      ingestKubernetesList: (name, list, options) => postToEndpoint(endpoint, name, kubernetesListText(list), options, target.sendAccount),
+      close: async () => undefined,
+    };
+  }
+  const store = await openStore(target.db);
+  return {
+    ingest: (name, documents, options) =>
+      ingestDocuments(store, name, documents.map((text, i) => ({ value: JSON.parse(text), path: documents.length > 1 ? `line ${i + 1}: $` : '$' })), options, Date.now()),
+    ingestKubernetesList: (name, list, options) => ingestKubernetesList(store, name, list, options, Date.now()),
+    close: () => store.close(),
+  };
+}

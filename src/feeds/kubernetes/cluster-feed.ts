@@ -1,0 +1,177 @@
+// Keeps one Kubernetes cluster's pods current in the store: reflectors list and watch pods (and the
+// ReplicaSets and Jobs that tell a pod's top-level workload) in each scope, and this turns what they
+// see into ordinary Kubernetes ingest inputs. A complete pod list becomes a List (a snapshot: pods
+// missing from it stop at the list time); watch events are coalesced per pod and written at most about
+// once per flush interval as one input of watch events. Every write is one transaction.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { IngestSummary } from '../../ingest/ingest-input.ts';
+import { IngestRejection } from '../../ingest/ingest-rejection.ts';
+import type { IngestOptions } from '../../ingest/ingest-options.ts';
+import { Backoff, sleep } from '../backoff.ts';
+import type { FeedHealth } from '../feed-health.ts';
+import type { IngestSink } from '../ingest-sink.ts';
+import { Reflector, type ReflectorSettings } from './reflector.ts';
+import { jobs, pods, replicaSets, type KubernetesResource } from './resources.ts';
+
+type Json = Record<string, any>;
+
+export interface ClusterTarget {
+  context: string;
+  clusterArn: string;
+  kc: KubeConfig;
+}
+
+export interface ClusterFeedSettings extends Omit<ReflectorSettings, 'resyncMs'> {
+  /** Empty: the whole cluster. */
+  namespaces: string[];
+  resyncMs: number;
+  flushMs: number;
+  accountId: string;
+}
+
+const ownerKey = (namespace: string, kind: string, name: string) => `${namespace}/${kind}/${name}`;
+
+export class ClusterFeed {
+  /** Slim ReplicaSets and Jobs (JSON text) by namespace/kind/name. */
+  private readonly owners = new Map<string, string>();
+  /** The newest watch event of each pod not yet written, by uid. */
+  private pending = new Map<string, { type: string; object: Json }>();
+  private flushTimer?: NodeJS.Timeout;
+  private writes: Promise<void> = Promise.resolve();
+  private readonly listedScopes = new Set<string | undefined>();
+  private readonly log: Logger;
+  private readonly backoff = new Backoff();
+  private stopped?: AbortSignal;
+
+  constructor(
+    private readonly target: ClusterTarget,
+    private readonly sink: IngestSink,
+    private readonly settings: ClusterFeedSettings,
+    private readonly health: FeedHealth,
+    log: Logger,
+  ) {
+    this.log = log.child({ cluster: target.clusterArn, context: target.context });
+    health.track(target.clusterArn);
+  }
+
+  /** Watches until `signal` aborts, then writes what is pending. */
+  async run(signal: AbortSignal): Promise<void> {
+    this.stopped = signal;
+    const scopes = this.settings.namespaces.length ? this.settings.namespaces : [undefined];
+    this.log.info({ namespaces: this.settings.namespaces.length ? this.settings.namespaces : 'all' }, 'connecting');
+    const reflectors = scopes.flatMap((namespace) => [
+      this.reflector(replicaSets, namespace, 0),
+      this.reflector(jobs, namespace, 0),
+      this.reflector(pods, namespace, this.settings.resyncMs),
+    ]);
+    await Promise.all(reflectors.map((r) => r.run(signal)));
+    clearTimeout(this.flushTimer);
+    await this.enqueue(() => this.writeEvents());
+  }
+
+  private reflector(resource: KubernetesResource, namespace: string | undefined, resyncMs: number): Reflector {
+    const handler = resource === pods ? this.podHandler(namespace) : this.ownerHandler(resource, namespace);
+    return new Reflector(this.target.kc, resource, namespace, handler, { ...this.settings, resyncMs }, this.log);
+  }
+
+  private ownerHandler(resource: KubernetesResource, namespace: string | undefined) {
+    const kind = resource === replicaSets ? 'ReplicaSet' : 'Job';
+    return {
+      replace: async (items: string[]) => {
+        for (const key of this.owners.keys()) if (key.startsWith(namespace ? `${namespace}/${kind}/` : '') && key.split('/')[1] === kind) this.owners.delete(key);
+        for (const text of items) {
+          const { metadata } = JSON.parse(text) as Json;
+          this.owners.set(ownerKey(metadata.namespace, kind, metadata.name), text);
+        }
+      },
+      event: (type: string, object: object) => {
+        const { metadata } = object as Json;
+        if (type === 'DELETED') this.owners.delete(ownerKey(metadata.namespace, kind, metadata.name));
+        else this.owners.set(ownerKey(metadata.namespace, kind, metadata.name), JSON.stringify(object));
+      },
+      failed: (error: string) => this.health.failed(this.target.clusterArn, error),
+    };
+  }
+
+  private podHandler(namespace: string | undefined) {
+    return {
+      replace: (items: string[], listedAt: number) => this.enqueue(() => this.writeList(items, namespace, listedAt)),
+      event: (type: string, object: object) => {
+        const pod = object as Json;
+        const key = pod.metadata.uid ?? `${pod.metadata.namespace}/${pod.metadata.name}`;
+        const seen = this.pending.get(key);
+        if (!seen || Number(pod.metadata.resourceVersion) >= Number(seen.object.metadata.resourceVersion)) this.pending.set(key, { type, object: pod });
+        this.flushTimer ??= setTimeout(() => {
+          this.flushTimer = undefined;
+          void this.enqueue(() => this.writeEvents());
+        }, this.settings.flushMs);
+      },
+      failed: (error: string) => this.health.failed(this.target.clusterArn, error),
+    };
+  }
+
+  /** Runs writes one at a time, in the order they were asked for. */
+  private enqueue(write: () => Promise<void>): Promise<void> {
+    this.writes = this.writes.then(write);
+    return this.writes;
+  }
+
+  private async writeList(pods: string[], namespace: string | undefined, listedAt: number): Promise<void> {
+    // Events seen before this list are older than it: write them first, so that the list has the last word.
+    await this.writeEvents();
+    // Every owner of the scope: cheaper than reading 50,000 pods again to pick the ones they name.
+    const owners = [...this.owners].filter(([key]) => !namespace || key.startsWith(`${namespace}/`)).map(([, text]) => text);
+    const name = `${this.target.context} pods${namespace ? ` in ${namespace}` : ''} (list)`;
+    const written = await this.write(name, namespace, (options) => this.sink.ingestKubernetesList(name, { owners, pods }, options));
+    if (!written) return;
+    this.log.info({ namespace, pods: pods.length, stopped: written.stoppedBySnapshot, listAgeMs: Date.now() - listedAt }, 'stored a complete list');
+    this.listedScopes.add(namespace);
+    if (this.listedScopes.size === Math.max(1, this.settings.namespaces.length) && this.health.synced(this.target.clusterArn)) this.log.info('recovered');
+  }
+
+  private async writeEvents(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const events = [...this.pending.values()];
+    this.pending = new Map();
+    const owners = this.ownersOf(events.map((e) => e.object)).map((text) => `{"type":"ADDED","object":${text}}`);
+    const name = `${this.target.context} pod events`;
+    const written = await this.write(name, undefined, (options) => this.sink.ingest(name, [...owners, ...events.map((e) => JSON.stringify(e))], options));
+    if (written) this.log.debug({ events: events.length, applied: written.applied }, 'stored watch events');
+  }
+
+  /** The ReplicaSets and Jobs that own these pods, so that the ingest finds their workloads. */
+  private ownersOf(podList: Json[]): string[] {
+    const found = new Map<string, string>();
+    for (const pod of podList) {
+      for (const ref of pod.metadata.ownerReferences ?? []) {
+        const key = ownerKey(pod.metadata.namespace, ref.kind, ref.name);
+        const owner = this.owners.get(key);
+        if (owner) found.set(key, owner);
+      }
+    }
+    return [...found.values()];
+  }
+
+  /** Writes one input, retrying while the store or server is unavailable; undefined if it was rejected or the feed stopped. */
+  private async write(name: string, namespace: string | undefined, ingest: (options: IngestOptions) => Promise<IngestSummary>) {
+    const options: IngestOptions = { format: 'kubernetes', accountId: this.settings.accountId, clusterArn: this.target.clusterArn, ...(namespace && { namespace }) };
+    for (;;) {
+      try {
+        const summary = await ingest(options);
+        this.backoff.reset();
+        return summary;
+      } catch (error) {
+        if (error instanceof IngestRejection) {
+          this.log.error({ input: name, error: error.message }, 'the ingest rejected a batch: skipped');
+          return undefined;
+        }
+        const wait = this.backoff.next();
+        this.health.failed(this.target.clusterArn, `writing: ${(error as Error).message}`);
+        this.log.warn({ input: name, error: (error as Error).message, retryInMs: Math.round(wait) }, 'write failed: retrying');
+        if (this.stopped?.aborted) return undefined;
+        await sleep(wait, this.stopped ?? new AbortController().signal);
+      }
+    }
+  }
+}

@@ -1,0 +1,147 @@
+// The list/watch loop for one kind of object in one scope (the cluster, or one namespace), after
+// client-go's reflector: list in pages, hand the complete list on, watch from the list's
+// resourceVersion (with bookmarks and a server-side timeout), and start over with a new list when the
+// resourceVersion has expired (410) or a resync is due. It only lists and watches; what the objects
+// mean is its handler's business. Faults never end it: it waits (jittered backoff, Retry-After, slowly
+// for a missing permission) and lists again, so nothing that changed meanwhile is missed.
+import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { Backoff, sleep } from '../backoff.ts';
+import { listPage } from './list-page.ts';
+import type { KubernetesResource } from './resources.ts';
+import { watchOnce, type WatchEnd } from './watch-once.ts';
+
+export interface ReflectorHandler {
+  /**
+   * A complete list of the scope (every page), taken at `listedAt` (epoch ms): the JSON text of each
+   * object as `slim` keeps it (text takes a fraction of the memory of the objects).
+   */
+  replace(items: string[], listedAt: number): Promise<void>;
+  event(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: object): void;
+  /** A list or watch failed (it will be retried). */
+  failed(error: string): void;
+}
+
+export interface ReflectorSettings {
+  pageSize: number;
+  watchTimeoutSeconds: number;
+  /** Relist this often (0: only when the watch needs it). */
+  resyncMs: number;
+  /** A list that takes longer than this is abandoned and retried. */
+  requestTimeoutMs: number;
+}
+
+export class Reflector {
+  private readonly backoff = new Backoff();
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly resource: KubernetesResource,
+    private readonly namespace: string | undefined,
+    private readonly handler: ReflectorHandler,
+    private readonly settings: ReflectorSettings,
+    private readonly log: Logger,
+  ) {}
+
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        const { resourceVersion, listedAt } = await this.list(signal).catch((error) => Promise.reject(withVerb(error, 'list')));
+        if (signal.aborted) return;
+        this.backoff.reset();
+        await this.watchUntilRelist(resourceVersion, listedAt, signal).catch((error) => Promise.reject(withVerb(error, 'watch')));
+      } catch (error) {
+        if (signal.aborted) return;
+        await sleep(this.waitAfter(error), signal);
+      }
+    }
+  }
+
+  /** Every page of one consistent list; the handler gets them all at once. */
+  private async list(signal: AbortSignal): Promise<{ resourceVersion: string; listedAt: number }> {
+    const listedAt = Date.now();
+    const items: string[] = [];
+    let cont: string | undefined;
+    let resourceVersion = '';
+    do {
+      const page = await listPage(this.kc, this.resource.path(this.namespace), this.settings.pageSize, cont, this.settings.requestTimeoutMs);
+      for (const item of page.items) items.push(JSON.stringify(this.resource.slim(item)));
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+      cont = page.metadata?.continue || undefined;
+    } while (cont && !signal.aborted);
+    if (signal.aborted) return { resourceVersion, listedAt };
+    await this.handler.replace(items, listedAt);
+    this.log.info({ resource: this.resource.name, namespace: this.namespace, items: items.length, resourceVersion }, 'listed');
+    return { resourceVersion, listedAt };
+  }
+
+  private async watchUntilRelist(resourceVersion: string, listedAt: number, signal: AbortSignal): Promise<void> {
+    let version = resourceVersion;
+    const resyncAt = this.settings.resyncMs > 0 ? listedAt + this.settings.resyncMs : Infinity;
+    const watch = new Watch(this.kc);
+    for (;;) {
+      const started = Date.now();
+      const end: WatchEnd = await watchOnce(watch, this.resource.path(this.namespace), version, {
+        timeoutSeconds: this.settings.watchTimeoutSeconds,
+        until: resyncAt,
+        signal,
+        onEvent: (type, object) => this.handler.event(type, this.resource.slim(object)),
+      });
+      version = end.resourceVersion;
+      if (end.reason === 'stopped') return;
+      if (end.reason === 'expired') return this.log.info({ resource: this.resource.name, namespace: this.namespace, resourceVersion: version }, 'resourceVersion expired: relisting');
+      if (end.reason === 'resync') return this.log.debug({ resource: this.resource.name, namespace: this.namespace }, 'resync: relisting');
+      // A clean close (the server's timeout, or a connection that ended): watch again from where it
+      // was. One that ends at once with nothing to say is not a timeout: wait a little before the next.
+      if (end.events > 0 || Date.now() - started >= 1_000) this.backoff.reset();
+      else await sleep(this.backoff.next(), signal);
+      this.log.debug({ resource: this.resource.name, namespace: this.namespace, resourceVersion: version }, 'watch closed: reconnecting');
+    }
+  }
+
+  /** How long to wait after a failure, and what to say about it. */
+  private waitAfter(error: unknown): number {
+    const status = statusOf(error);
+    const context = { resource: this.resource.name, namespace: this.namespace, status };
+    if (status === 410) {
+      this.log.info(context, (error as { verb?: string }).verb === 'watch' ? 'resourceVersion expired: relisting' : 'list continue token expired: relisting');
+      return 0;
+    }
+    const message = describe(error);
+    this.handler.failed(message);
+    if (status === 403) {
+      const verb = /cannot (\w+) resource/.exec(message)?.[1] ?? (error as { verb?: string }).verb;
+      this.log.error({ ...context, missing: { verb, resource: this.resource.name, apiGroup: this.resource.apiGroup, namespace: this.namespace ?? 'all namespaces' } }, `permission missing: ${verb} ${this.resource.name}${this.resource.apiGroup ? `.${this.resource.apiGroup}` : ''} (${message})`);
+      return this.backoff.slowest();
+    }
+    const retryAfter = retryAfterMs(error);
+    const wait = Math.max(retryAfter ?? 0, this.backoff.next());
+    this.log.warn({ ...context, error: message, retryInMs: Math.round(wait) }, 'list or watch failed: retrying');
+    return wait;
+  }
+}
+
+/** Which request failed (a watch's error says no more than its HTTP status). */
+function withVerb(error: unknown, verb: 'list' | 'watch'): unknown {
+  if (typeof error === 'object' && error !== null && !('verb' in error)) Object.assign(error, { verb });
+  return error;
+}
+
+function statusOf(error: unknown): number | undefined {
+  const e = error as { code?: unknown; statusCode?: unknown };
+  if (typeof e?.statusCode === 'number') return e.statusCode;
+  return typeof e?.code === 'number' ? e.code : undefined;
+}
+
+function retryAfterMs(error: unknown): number | undefined {
+  const headers = (error as { headers?: Record<string, string> })?.headers;
+  const value = headers?.['retry-after'] ?? headers?.['Retry-After'];
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) * 1000 : undefined;
+}
+
+function describe(error: unknown): string {
+  const status = statusOf(error);
+  const text = error instanceof Error ? error.message : String(error);
+  // A watch's error says only its status text ("Forbidden"); a list's carries the Status message.
+  return status && !/\s/.test(text) ? `HTTP ${status} ${text}` : text;
+}

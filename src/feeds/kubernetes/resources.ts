@@ -1,0 +1,33 @@
+// The three kinds of object a Kubernetes watcher lists and watches: their API paths (the same for a
+// list and a watch) and what is kept of each. Pods for where images run; ReplicaSets and Jobs only to
+// name a pod's top-level workload.
+import { slimOwner, slimPod } from './slim-objects.ts';
+
+export interface KubernetesResource {
+  name: 'pods' | 'replicasets' | 'jobs';
+  /** The API group, as an RBAC rule names it (for "permission missing" logs). */
+  apiGroup: '' | 'apps' | 'batch';
+  path(namespace?: string): string;
+  slim(object: object): object;
+}
+
+export const pods: KubernetesResource = {
+  name: 'pods',
+  apiGroup: '',
+  path: (ns) => (ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods'),
+  slim: slimPod,
+};
+
+export const replicaSets: KubernetesResource = {
+  name: 'replicasets',
+  apiGroup: 'apps',
+  path: (ns) => (ns ? `/apis/apps/v1/namespaces/${ns}/replicasets` : '/apis/apps/v1/replicasets'),
+  slim: (object) => slimOwner('ReplicaSet', object),
+};
+
+export const jobs: KubernetesResource = {
+  name: 'jobs',
+  apiGroup: 'batch',
+  path: (ns) => (ns ? `/apis/batch/v1/namespaces/${ns}/jobs` : '/apis/batch/v1/jobs'),
+  slim: (object) => slimOwner('Job', object),
+};
