@@ -3,11 +3,10 @@
 // signal stops watching, writes what is pending and exits 0.
 import ms from 'ms';
 import pino, { type Logger } from 'pino';
-import { EcsPoller } from '../feeds/ecs/ecs-poller.ts';
 import { FeedHealth, serveFeedHealth } from '../feeds/feed-health.ts';
 import { openSink, type IngestSink } from '../feeds/ingest-sink.ts';
-import { ClusterFeed } from '../feeds/kubernetes/cluster-feed.ts';
-import { clusterTargets, TargetError, type TargetFlags } from '../feeds/kubernetes/targets.ts';
+import type { TargetFlags } from '../feeds/kubernetes/targets.ts';
+import { UsageError } from '../feeds/usage-error.ts';
 import { defaultAccountId } from '../server/config.ts';
 
 interface SinkFlags {
@@ -17,7 +16,7 @@ interface SinkFlags {
   healthPort?: string;
 }
 
-class UsageError extends Error {}
+
 
 function duration(flag: string, value: string): number {
   const parsed = ms(value as ms.StringValue);
@@ -41,6 +40,8 @@ function healthPortOf(flags: SinkFlags): number | undefined {
 const envNumber = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
 export async function watchKubernetes(flags: TargetFlags & SinkFlags & { namespace: string[]; resync: string }): Promise<void> {
+  // Each feed loads only its own client: @kubernetes/client-node or the ECS SDK, not both.
+  const [{ ClusterFeed }, { clusterTargets }] = await Promise.all([import('../feeds/kubernetes/cluster-feed.ts'), import('../feeds/kubernetes/targets.ts')]);
   await runFeed('kubernetes', flags, () => {
     const resyncMs = duration('--resync', flags.resync);
     const targets = clusterTargets(flags);
@@ -63,6 +64,7 @@ export async function watchKubernetes(flags: TargetFlags & SinkFlags & { namespa
 }
 
 export async function watchEcs(flags: SinkFlags & { region: string[]; cluster: string[]; interval: string }): Promise<void> {
+  const { EcsPoller } = await import('../feeds/ecs/ecs-poller.ts');
   await runFeed('ecs', flags, () => {
     const intervalMs = duration('--interval', flags.interval);
     const settings = { regions: flags.region, clusters: flags.cluster, intervalMs, accountId: accountOf(flags) };
@@ -87,7 +89,7 @@ async function runFeed(name: string, flags: SinkFlags, plan: () => FeedPlan): Pr
     healthPort = healthPortOf(flags);
     planned = plan();
   } catch (error) {
-    if (!(error instanceof UsageError || error instanceof TargetError)) throw error;
+    if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`imagescope watch ${name}: ${error.message}\n`);
     process.exitCode = 2;
     return;

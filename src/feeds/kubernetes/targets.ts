@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
+import { UsageError } from '../usage-error.ts';
 import type { ClusterTarget } from './cluster-feed.ts';
 
 export interface TargetFlags {
@@ -16,8 +17,6 @@ export interface TargetFlags {
   clusterArn: string[];
 }
 
-/** A choice the user must fix: the command stops with exit code 2 and this message. */
-export class TargetError extends Error {}
 
 const eksClusterArn = /^arn:aws[a-z-]*:eks:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
@@ -25,7 +24,7 @@ export function clusterTargets(flags: TargetFlags, env: NodeJS.ProcessEnv = proc
   const plainArns = flags.clusterArn.filter((a) => !a.includes('='));
   const arnOfContext = new Map(flags.clusterArn.filter((a) => a.includes('=')).map((a) => [a.slice(0, a.lastIndexOf('=')), a.slice(a.lastIndexOf('=') + 1)]));
   if (flags.inCluster) {
-    if (plainArns.length !== 1) throw new TargetError('--in-cluster needs the cluster ARN: --cluster-arn arn:aws:eks:<region>:<account>:cluster/<name>');
+    if (plainArns.length !== 1) throw new UsageError('--in-cluster needs the cluster ARN: --cluster-arn arn:aws:eks:<region>:<account>:cluster/<name>');
     const kc = new KubeConfig();
     kc.loadFromCluster();
     return [{ context: 'in-cluster', clusterArn: plainArns[0], kc }];
@@ -37,18 +36,18 @@ export function clusterTargets(flags: TargetFlags, env: NodeJS.ProcessEnv = proc
     return kc;
   };
   const file = flags.kubeconfig ?? env.KUBECONFIG ?? `${homedir()}/.kube/config`;
-  if (!file.split(':').some((path) => existsSync(path))) throw new TargetError(`no kubeconfig at ${file}: pass --kubeconfig PATH, set KUBECONFIG, or use --in-cluster`);
+  if (!file.split(':').some((path) => existsSync(path))) throw new UsageError(`no kubeconfig at ${file}: pass --kubeconfig PATH, set KUBECONFIG, or use --in-cluster`);
   const available = load().getContexts().map((c) => c.name);
   const wanted = flags.allContexts ? available : flags.context.length ? flags.context : [load().getCurrentContext()];
   const known = `contexts available: ${available.join(', ') || '(none)'}`;
-  for (const name of wanted) if (!available.includes(name)) throw new TargetError(`unknown context '${name}' in ${file}; ${known}`);
-  if (wanted.length === 0) throw new TargetError(`no context to watch in ${file}; ${known}`);
-  for (const context of arnOfContext.keys()) if (!wanted.includes(context)) throw new TargetError(`--cluster-arn names context '${context}', which is not watched; ${known}`);
-  if (plainArns.length > 1 || (plainArns.length === 1 && wanted.length > 1)) throw new TargetError('with several contexts, give each its ARN: --cluster-arn CONTEXT=ARN');
+  for (const name of wanted) if (!available.includes(name)) throw new UsageError(`unknown context '${name}' in ${file}; ${known}`);
+  if (wanted.length === 0) throw new UsageError(`no context to watch in ${file}; ${known}`);
+  for (const context of arnOfContext.keys()) if (!wanted.includes(context)) throw new UsageError(`--cluster-arn names context '${context}', which is not watched; ${known}`);
+  if (plainArns.length > 1 || (plainArns.length === 1 && wanted.length > 1)) throw new UsageError('with several contexts, give each its ARN: --cluster-arn CONTEXT=ARN');
   return wanted.map((context) => {
     const clusterArn = arnOfContext.get(context) ?? plainArns[0] ?? (eksClusterArn.test(context) ? context : undefined);
-    if (!clusterArn) throw new TargetError(`context '${context}' is not named by an EKS cluster ARN: pass --cluster-arn ${context}=arn:aws:eks:<region>:<account>:cluster/<name>; ${known}`);
-    if (!eksClusterArn.test(clusterArn)) throw new TargetError(`cluster ARN '${clusterArn}' of context '${context}' must look like arn:aws:eks:<region>:<account>:cluster/<name>`);
+    if (!clusterArn) throw new UsageError(`context '${context}' is not named by an EKS cluster ARN: pass --cluster-arn ${context}=arn:aws:eks:<region>:<account>:cluster/<name>; ${known}`);
+    if (!eksClusterArn.test(clusterArn)) throw new UsageError(`cluster ARN '${clusterArn}' of context '${context}' must look like arn:aws:eks:<region>:<account>:cluster/<name>`);
     const kc = load();
     kc.setCurrentContext(context);
     return { context, clusterArn, kc };
