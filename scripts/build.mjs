@@ -26,6 +26,9 @@ if (staleBuild(root) || process.argv.includes('--force')) {
       // relative paths at run time, which a bundle cannot serve.
       mainFields: ['module', 'main'],
       external: ['better-sqlite3', 'pg-native'],
+      // node-fetch's URL code requires Node's own punycode, deprecated with a warning on every run of
+      // Node 22 and later; the same code from the registry's package says nothing.
+      alias: { punycode: 'punycode/' },
       // Bundled CommonJS code calls require() for Node's own modules; an ES module has none.
       banner: { js: "import { createRequire as imagescopeCreateRequire } from 'node:module'; const require = imagescopeCreateRequire(import.meta.url);" },
       legalComments: 'eof',

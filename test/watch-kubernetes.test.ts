@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { GetClustersForImageCommand } from '@aws-sdk/client-inspector2';
+import { ingestTokenOf, newAccessKey } from '../src/protocol/access-keys.ts';
 import { runCli } from './helpers/cli.ts';
 import { databaseKinds } from './helpers/databases.ts';
 import { inspector2Client, startTestServer, type TestServer } from './helpers/server.ts';
@@ -85,7 +86,7 @@ for (const kind of databaseKinds) {
       api.upsertPod(pod('tools', 'debug', {}));
     });
     after(async () => {
-      if (process.env.IMAGESCOPE_TEST_DUMP) writeFileSync(process.env.IMAGESCOPE_TEST_DUMP, watcher.stderr());
+      if (process.env.IMAGESCOPE_TEST_DUMP && watcher) writeFileSync(process.env.IMAGESCOPE_TEST_DUMP, watcher.stderr());
       watcher?.child.kill('SIGKILL');
       await server.stop();
       await api.close();
@@ -219,3 +220,64 @@ describe('imagescope watch kubernetes refuses what it cannot watch', () => {
     }
   });
 });
+
+describe('imagescope watch kubernetes over several clusters, through a server', () => {
+  it('watches every context at once (--all-contexts), each under its ARN, sending to a SigV4 server with an ingest token', async () => {
+    const [east, dev] = [await startKubernetesApiDouble(), await startKubernetesApiDouble()];
+    const server = await startTestServer(databaseKinds[0], { env: { IMAGESCOPE_AUTH: 'sigv4' } });
+    const key = newAccessKey(account, 'ingest', Date.now());
+    await server.store.createAccessKey(key);
+    const dir = await tempDir();
+    const devArn = `arn:aws:eks:eu-west-1:${account}:cluster/dev`;
+    // Two clusters in one kubeconfig (JSON is YAML too): one context named by its EKS ARN, one not.
+    const cluster = (name: string, url: string) => ({ name, cluster: { server: url, 'insecure-skip-tls-verify': true } });
+    const context = (name: string) => ({ name, context: { cluster: name, user: 'watcher' } });
+    writeFileSync(`${dir.path}/kubeconfig`, JSON.stringify({ apiVersion: 'v1', kind: 'Config', 'current-context': apps, clusters: [cluster(apps, east.url), cluster('kind-dev', dev.url)], contexts: [context(apps), context('kind-dev')], users: [{ name: 'watcher', user: { token: 't' } }] }));
+    east.upsertPod(pod('shop', 'web-1', { digest: 'e' }));
+    dev.upsertPod(pod('shop', 'web-1', { digest: 'e' }));
+    dev.upsertPod(pod('shop', 'web-2', { digest: 'e' }));
+    const watcher = startWatcher(['kubernetes', '--kubeconfig', `${dir.path}/kubeconfig`, '--all-contexts', '--cluster-arn', `kind-dev=${devArn}`, '--endpoint', server.url], { IMAGESCOPE_INGEST_TOKEN: ingestTokenOf(key) });
+    try {
+      await eventually(async () => {
+        const out = await inspector2Client(server.url, key.access_key_id, 'us-west-2', key.secret_access_key).send(new GetClustersForImageCommand({ filter: { resourceId: imageId('web', 'e') } })).catch((error) => error);
+        assert.equal(out.name, 'AccessDeniedException', 'an ingest key may not query');
+        const rows = await usageAs(server, imageId('web', 'e'));
+        assert.deepEqual(rows, { [`${apps}/shop`]: 1, [`${devArn}/shop`]: 2 });
+      });
+    } finally {
+      if (process.env.IMAGESCOPE_TEST_DUMP) writeFileSync(process.env.IMAGESCOPE_TEST_DUMP, watcher.stderr());
+      watcher.child.kill('SIGTERM');
+      assert.equal(await watcher.exit(), 0);
+      await server.stop();
+      await Promise.all([east.close(), dev.close(), dir.remove()]);
+    }
+  });
+
+  it('is not ready while a cluster cannot be listed, and says which and why', async () => {
+    const dir = await tempDir();
+    writeFileSync(`${dir.path}/kubeconfig`, kubeconfigFor('http://127.0.0.1:1', [apps]));
+    const watcher = startWatcher(['kubernetes', '--kubeconfig', `${dir.path}/kubeconfig`, '--db', `${dir.path}/x.sqlite`, '--health-port', '0']);
+    try {
+      const { port } = await watcher.waitForLog((l) => l.msg === 'serving /live and /ready');
+      await watcher.waitForLog((l) => l.msg === 'list or watch failed: retrying' && /ECONNREFUSED/.test(l.error));
+      const ready = await fetch(`http://127.0.0.1:${port}/ready`);
+      assert.equal(ready.status, 503);
+      const body = (await ready.json()) as { status: string; clusters: Record<string, string> };
+      assert.equal(body.status, 'not ready');
+      assert.match(body.clusters[apps], /^no complete list yet: .*ECONNREFUSED/);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/live`)).status, 200);
+    } finally {
+      watcher.child.kill('SIGTERM');
+      await watcher.exit();
+      await dir.remove();
+    }
+  });
+});
+
+/** Running units per cluster ARN and namespace, read with a key of the account that may query. */
+async function usageAs(server: TestServer, resourceId: string) {
+  const reader = newAccessKey(account, 'read', Date.now());
+  await server.store.createAccessKey(reader);
+  const out = await inspector2Client(server.url, reader.access_key_id, 'us-west-2', reader.secret_access_key).send(new GetClustersForImageCommand({ filter: { resourceId } }));
+  return Object.fromEntries((out.cluster ?? []).flatMap((c) => (c.clusterDetails ?? []).map((d) => [`${c.clusterArn}/${d.clusterMetadata!.awsEksMetadataDetails!.namespace}`, d.runningUnitCount!])));
+}
