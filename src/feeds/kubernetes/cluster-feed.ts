@@ -79,7 +79,10 @@ export class ClusterFeed {
     const kind = resource === replicaSets ? 'ReplicaSet' : 'Job';
     return {
       replace: async (items: string[]) => {
-        for (const key of this.owners.keys()) if (key.startsWith(namespace ? `${namespace}/${kind}/` : '') && key.split('/')[1] === kind) this.owners.delete(key);
+        for (const key of this.owners.keys()) {
+          const [ownerNamespace, ownerKind] = key.split('/');
+          if (ownerKind === kind && (!namespace || ownerNamespace === namespace)) this.owners.delete(key);
+        }
         for (const text of items) {
           const { metadata } = JSON.parse(text) as Json;
           this.owners.set(ownerKey(metadata.namespace, kind, metadata.name), text);
@@ -111,9 +114,9 @@ export class ClusterFeed {
     };
   }
 
-  /** Runs writes one at a time, in the order they were asked for. */
+  /** Runs writes one at a time, in the order they were asked for; one that fails does not stop the next. */
   private enqueue(write: () => Promise<void>): Promise<void> {
-    this.writes = this.writes.then(write);
+    this.writes = this.writes.then(write).catch((error) => this.log.error({ error: (error as Error).message }, 'write failed'));
     return this.writes;
   }
 
