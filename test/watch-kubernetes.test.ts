@@ -253,6 +253,32 @@ describe('imagescope watch kubernetes over several clusters, through a server', 
     }
   });
 
+  it('watches only the --namespace values, each list a snapshot of its namespace alone', async () => {
+    const api = await startKubernetesApiDouble();
+    const server = await startTestServer(databaseKinds[0]);
+    const dir = await tempDir();
+    writeFileSync(`${dir.path}/kubeconfig`, kubeconfigFor(api.url, [apps]));
+    for (const namespace of ['shop', 'tools', 'other']) api.upsertPod(pod(namespace, 'p1', { digest: 'f' }));
+    const start = () => startWatcher(['kubernetes', '--kubeconfig', `${dir.path}/kubeconfig`, '--namespace', 'shop', '--namespace', 'tools', '--db', server.database.location, '--account-id', account]);
+    let watcher = start();
+    try {
+      await eventually(async () => assert.deepEqual(counted(await usage(server, imageId('web', 'f'))), { 'apps/shop': [1, 0], 'apps/tools': [1, 0] }));
+      const podPaths = new Set(api.requests.filter((r) => r.path.endsWith('/pods')).map((r) => r.path));
+      assert.deepEqual([...podPaths].sort(), ['/api/v1/namespaces/shop/pods', '/api/v1/namespaces/tools/pods']);
+      watcher.child.kill('SIGKILL');
+      await watcher.exit();
+      api.deletePod('tools', 'p1');
+      api.upsertPod(pod('shop', 'p2', { digest: 'f' }));
+      watcher = start();
+      await eventually(async () => assert.deepEqual(counted(await usage(server, imageId('web', 'f'))), { 'apps/shop': [2, 0], 'apps/tools': [0, 1] }));
+    } finally {
+      watcher.child.kill('SIGTERM');
+      await watcher.exit();
+      await server.stop();
+      await Promise.all([api.close(), dir.remove()]);
+    }
+  });
+
   it('is not ready while a cluster cannot be listed, and says which and why', async () => {
     const dir = await tempDir();
     writeFileSync(`${dir.path}/kubeconfig`, kubeconfigFor('http://127.0.0.1:1', [apps]));
@@ -273,6 +299,8 @@ describe('imagescope watch kubernetes over several clusters, through a server', 
     }
   });
 });
+
+const counted = (rows: Record<string, { running: number; stopped: number }>) => Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, [v.running, v.stopped]]));
 
 /** Running units per cluster ARN and namespace, read with a key of the account that may query. */
 async function usageAs(server: TestServer, resourceId: string) {
