@@ -25,7 +25,10 @@ for (const kind of databaseKinds) {
   describe(`load on ${kind.name}`, () => {
     it(`${clients} concurrent clients, both operations and ingestion: only throttling errors, flat memory`, async () => {
       const database = await kind.create();
-      const server = await startServeProcess(['--port', '0', '--db', database.location], { IMAGESCOPE_THROTTLE_RATE: '12', IMAGESCOPE_THROTTLE_BURST: '12', IMAGESCOPE_AGGREGATION_PAGE_SIZE: '20' });
+      // Run as `npm start` and the container run it (a 4 MiB young generation): with V8's default, a
+      // server on Node 24 was seen growing from 160 to 224 MiB between the two samples while V8 sized
+      // its heap, which says nothing about a leak.
+      const server = await startServeProcess(['--port', '0', '--db', database.location], { IMAGESCOPE_THROTTLE_RATE: '12', IMAGESCOPE_THROTTLE_BURST: '12', IMAGESCOPE_AGGREGATION_PAGE_SIZE: '20', NODE_OPTIONS: '--max-semi-space-size=4' });
       const errors = new Map<string, number>();
       let throttled = 0;
       let done = 0;
