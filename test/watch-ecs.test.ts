@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { GetClustersForImageCommand } from '@aws-sdk/client-inspector2';
 import { databaseKinds } from './helpers/databases.ts';
 import { inspector2Client, startTestServer, type TestServer } from './helpers/server.ts';
-import { eventually, startWatcher, type WatcherProcess } from './helpers/watcher.ts';
+import { eventually, runningAndStopped, startWatcher, type WatcherProcess } from './helpers/watcher.ts';
 import { startEcsApiDouble, type EcsApiDouble } from './doubles/ecs-api.ts';
 
 const account = '111122223333';
@@ -32,8 +32,6 @@ async function usage(server: TestServer, resourceId: string) {
   }
   return rows;
 }
-
-const counts = (rows: Record<string, { running: number; stopped: number }>) => Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, [v.running, v.stopped]]));
 
 for (const kind of databaseKinds) {
   describe(`imagescope watch ecs on ${kind.name}`, () => {
@@ -61,8 +59,8 @@ for (const kind of databaseKinds) {
       watcher = start();
       const { port } = await watcher.waitForLog((l) => l.msg === 'serving /live and /ready');
       await eventually(async () => {
-        assert.deepEqual(counts(await usage(server, web.id)), { 'prod/service:web': [7, 0] });
-        assert.deepEqual(counts(await usage(server, job.id)), { 'batch/family:job': [1, 0] });
+        assert.deepEqual(runningAndStopped(await usage(server, web.id)), { 'prod/service:web': [7, 0] });
+        assert.deepEqual(runningAndStopped(await usage(server, job.id)), { 'batch/family:job': [1, 0] });
       });
       await eventually(async () => assert.equal((await fetch(`http://127.0.0.1:${port}/ready`)).status, 200));
       const listTasks = ecs.calls.filter((c) => c.operation === 'ListTasks' && c.region === 'us-west-2' && c.input.desiredStatus === 'RUNNING');
@@ -77,14 +75,14 @@ for (const kind of databaseKinds) {
       ecs.putTask('canary', task('service:web-canary', web), 'us-west-2');
       await eventually(async () => {
         const rows = await usage(server, web.id);
-        assert.deepEqual(counts(rows), { 'canary/service:web-canary': [1, 0], 'prod/service:web': [5, 2] });
+        assert.deepEqual(runningAndStopped(rows), { 'canary/service:web-canary': [1, 0], 'prod/service:web': [5, 2] });
         assert.ok(rows['prod/service:web'].lastInUse > before, 'a later poll moved lastInUse');
       });
     });
 
     it('stops the tasks of a cluster that is deleted', async () => {
       ecs.removeCluster('canary', 'us-west-2');
-      await eventually(async () => assert.deepEqual(counts(await usage(server, web.id))['canary/service:web-canary'], [0, 1]));
+      await eventually(async () => assert.deepEqual(runningAndStopped(await usage(server, web.id))['canary/service:web-canary'], [0, 1]));
       await watcher.waitForLog((l) => l.msg === 'cluster gone: its tasks stopped');
     });
 
@@ -95,8 +93,8 @@ for (const kind of databaseKinds) {
       const denied = await watcher.waitForLog((l) => /^permission missing/.test(l.msg ?? ''));
       assert.equal(denied.missingPermission, 'ecs:ListTasks');
       assert.equal(denied.msg, 'permission missing: ecs:ListTasks (see deploy/aws/ecs-watcher-policy.json)');
-      await eventually(async () => assert.deepEqual(counts(await usage(server, web.id))['prod/service:web'], [6, 2]));
-      assert.deepEqual(counts(await usage(server, job.id)), { 'batch/family:job': [1, 0] }, 'the denied cluster keeps what it had');
+      await eventually(async () => assert.deepEqual(runningAndStopped(await usage(server, web.id))['prod/service:web'], [6, 2]));
+      assert.deepEqual(runningAndStopped(await usage(server, job.id)), { 'batch/family:job': [1, 0] }, 'the denied cluster keeps what it had');
     });
 
     it('killed, a task stopped and forgotten while it is down, restarted: the stop is there, no task twice', async () => {
@@ -104,7 +102,7 @@ for (const kind of databaseKinds) {
       await watcher.exit();
       ecs.removeTask(prodTasks[2]);
       watcher = start();
-      await eventually(async () => assert.deepEqual(counts(await usage(server, web.id))['prod/service:web'], [5, 3]));
+      await eventually(async () => assert.deepEqual(runningAndStopped(await usage(server, web.id))['prod/service:web'], [5, 3]));
       watcher.child.kill('SIGTERM');
       assert.equal(await watcher.exit(), 0);
     });
@@ -112,7 +110,7 @@ for (const kind of databaseKinds) {
     it('writes through a running server with --endpoint, as a hand ingest would', async () => {
       ecs.putTask('batch', task('family:job', job), 'eu-west-1');
       watcher = start(['--endpoint', server.url]);
-      await eventually(async () => assert.deepEqual(counts(await usage(server, job.id)), { 'batch/family:job': [2, 0] }));
+      await eventually(async () => assert.deepEqual(runningAndStopped(await usage(server, job.id)), { 'batch/family:job': [2, 0] }));
       watcher.child.kill('SIGTERM');
       assert.equal(await watcher.exit(), 0);
     });

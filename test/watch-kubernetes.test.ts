@@ -11,7 +11,7 @@ import { runCli } from './helpers/cli.ts';
 import { databaseKinds } from './helpers/databases.ts';
 import { inspector2Client, startTestServer, type TestServer } from './helpers/server.ts';
 import { tempDir } from './helpers/temp.ts';
-import { eventually, startWatcher, type WatcherProcess } from './helpers/watcher.ts';
+import { eventually, runningAndStopped, startWatcher, type WatcherProcess } from './helpers/watcher.ts';
 import { kubeconfigFor, startKubernetesApiDouble, type KubernetesApiDouble } from './doubles/kubernetes-api.ts';
 
 const account = '111122223333';
@@ -262,7 +262,7 @@ describe('imagescope watch kubernetes over several clusters, through a server', 
     const start = () => startWatcher(['kubernetes', '--kubeconfig', `${dir.path}/kubeconfig`, '--namespace', 'shop', '--namespace', 'tools', '--db', server.database.location, '--account-id', account]);
     let watcher = start();
     try {
-      await eventually(async () => assert.deepEqual(counted(await usage(server, imageId('web', 'f'))), { 'apps/shop': [1, 0], 'apps/tools': [1, 0] }));
+      await eventually(async () => assert.deepEqual(runningAndStopped(await usage(server, imageId('web', 'f'))), { 'apps/shop': [1, 0], 'apps/tools': [1, 0] }));
       const podPaths = new Set(api.requests.filter((r) => r.path.endsWith('/pods')).map((r) => r.path));
       assert.deepEqual([...podPaths].sort(), ['/api/v1/namespaces/shop/pods', '/api/v1/namespaces/tools/pods']);
       watcher.child.kill('SIGKILL');
@@ -270,7 +270,7 @@ describe('imagescope watch kubernetes over several clusters, through a server', 
       api.deletePod('tools', 'p1');
       api.upsertPod(pod('shop', 'p2', { digest: 'f' }));
       watcher = start();
-      await eventually(async () => assert.deepEqual(counted(await usage(server, imageId('web', 'f'))), { 'apps/shop': [2, 0], 'apps/tools': [0, 1] }));
+      await eventually(async () => assert.deepEqual(runningAndStopped(await usage(server, imageId('web', 'f'))), { 'apps/shop': [2, 0], 'apps/tools': [0, 1] }));
     } finally {
       watcher.child.kill('SIGTERM');
       await watcher.exit();
@@ -299,8 +299,6 @@ describe('imagescope watch kubernetes over several clusters, through a server', 
     }
   });
 });
-
-const counted = (rows: Record<string, { running: number; stopped: number }>) => Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, [v.running, v.stopped]]));
 
 /** Running units per cluster ARN and namespace, read with a key of the account that may query. */
 async function usageAs(server: TestServer, resourceId: string) {

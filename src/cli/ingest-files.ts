@@ -6,19 +6,20 @@ import { ingestInput, type IngestSummary } from '../ingest/ingest-input.ts';
 import { checkIngestOptions, type IngestOptions } from '../ingest/ingest-options.ts';
 import { IngestRejection } from '../ingest/ingest-rejection.ts';
 import { decodeUtf8 } from '../ingest/utf8.ts';
-import { defaultAccountId } from '../server/config.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import type { IngestFlags } from './ingest.ts';
+import { tenantAccount } from './options.ts';
 import { postToEndpoint } from '../ingest/ingest-endpoint-client.ts';
 import { printSummary } from './ingest-report.ts';
 
 export async function runIngest(files: string[], flags: IngestFlags): Promise<number> {
+  const account = tenantAccount(flags);
   let options: IngestOptions;
   try {
     options = checkIngestOptions({
       format: flags.format as IngestOptions['format'],
-      accountId: flags.accountId ?? process.env.IMAGESCOPE_DEFAULT_ACCOUNT_ID ?? defaultAccountId,
+      accountId: account.accountId,
       region: flags.region,
       clusterArn: flags.clusterArn,
       namespace: flags.namespace,
@@ -30,8 +31,6 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
     process.stderr.write(`imagescope ingest: ${(error as Error).message}\n`);
     return 2;
   }
-  // Against a server with --auth sigv4 the key decides the account; send one only when asked to.
-  const explicitAccount = flags.accountId !== undefined || process.env.IMAGESCOPE_DEFAULT_ACCOUNT_ID !== undefined;
   const store: Store | undefined = flags.endpoint ? undefined : await openStore(flags.db);
   const progress = startProgress(files.length);
   const summaries: IngestSummary[] = [];
@@ -40,7 +39,7 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
     for (const file of files) {
       try {
         const text = await readInput(file);
-        summaries.push(store ? await ingestInput(store, { name: file, text }, options, Date.now()) : await postToEndpoint(flags.endpoint!, file, text, options, explicitAccount));
+        summaries.push(store ? await ingestInput(store, { name: file, text }, options, Date.now()) : await postToEndpoint(flags.endpoint!, file, text, options, account.explicit));
       } catch (error) {
         if (!(error instanceof IngestRejection)) throw error;
         rejected++;

@@ -1,6 +1,6 @@
 // `imagescope ingest`: its flags; ingest-files.ts reads the files and hands them on.
 import { Command, Option } from 'commander';
-import { dbOption, withExamples } from './options.ts';
+import { accountIdOption, dbOption, withExamples } from './options.ts';
 
 export interface IngestFlags {
   db: string;
@@ -25,7 +25,7 @@ export function ingestCommand(): Command {
     .addOption(new Option('--format <format>', 'input format; auto recognises it by its content').choices(['auto', 'ecs', 'kubernetes', 'trivy', 'grype', 'cyclonedx', 'sarif', 'inspector2']).default('auto'))
     .option('--cluster-arn <arn>', 'cluster the Kubernetes objects come from (arn:aws:eks:<region>:<account>:cluster/<name>)')
     .option('--namespace <ns>', 'the Kubernetes list is a complete snapshot of this namespace only (default: of the cluster)')
-    .option('--account-id <id>', 'tenant account that owns the data (default: IMAGESCOPE_DEFAULT_ACCOUNT_ID, else 000000000000)')
+    .addOption(accountIdOption())
     .option('--region <region>', 'region for images of non-ECR registries (default: from the input, else us-east-1)')
     .option('--image <ref>', 'the image a report is about when it names no digest: <repository>[:tag]@sha256:<digest>')
     .option('--image-build-version-arn <arn>', 'tag the reports\' images with this Image Builder image build version')

@@ -7,7 +7,7 @@ import { FeedHealth, serveFeedHealth } from '../feeds/feed-health.ts';
 import { openSink, type IngestSink } from '../feeds/ingest-sink.ts';
 import type { TargetFlags } from '../feeds/kubernetes/targets.ts';
 import { UsageError } from '../feeds/usage-error.ts';
-import { defaultAccountId } from '../server/config.ts';
+import { tenantAccount } from './options.ts';
 
 interface SinkFlags {
   db: string;
@@ -25,7 +25,7 @@ function duration(flag: string, value: string): number {
 }
 
 function accountOf(flags: SinkFlags): string {
-  const account = flags.accountId ?? process.env.IMAGESCOPE_DEFAULT_ACCOUNT_ID ?? defaultAccountId;
+  const account = tenantAccount(flags).accountId;
   if (!/^\d{12}$/.test(account)) throw new UsageError(`account id '${account}' must be 12 digits`);
   return account;
 }
@@ -95,8 +95,7 @@ async function runFeed(name: string, flags: SinkFlags, plan: () => FeedPlan): Pr
     return;
   }
   const log = pino({ level: process.env.IMAGESCOPE_LOG_LEVEL ?? 'info', base: { feed: name } }, pino.destination(2));
-  const explicitAccount = flags.accountId !== undefined || process.env.IMAGESCOPE_DEFAULT_ACCOUNT_ID !== undefined;
-  const sink = await openSink({ db: flags.db, endpoint: flags.endpoint, sendAccount: explicitAccount });
+  const sink = await openSink({ db: flags.db, endpoint: flags.endpoint, sendAccount: tenantAccount(flags).explicit });
   const health = new FeedHealth(planned.intervalMs);
   const healthServer = healthPort === undefined ? undefined : await serveFeedHealth(health, healthPort);
   if (healthServer) log.info({ port: (healthServer.address() as { port: number }).port }, 'serving /live and /ready');

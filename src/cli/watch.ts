@@ -1,6 +1,6 @@
 // `imagescope watch kubernetes|ecs`: their flags; watch-feeds.ts runs them.
 import { Command, Option } from 'commander';
-import { dbOption, withExamples } from './options.ts';
+import { accountIdOption, dbOption, withExamples } from './options.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -8,7 +8,7 @@ function sinkAndHealthOptions(command: Command): Command {
   return command
     .addOption(dbOption())
     .option('--endpoint <url>', 'send to a running server instead of writing to --db (signed with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or IMAGESCOPE_INGEST_TOKEN)')
-    .option('--account-id <id>', 'tenant account that owns the data (default: IMAGESCOPE_DEFAULT_ACCOUNT_ID, else 000000000000)')
+    .addOption(accountIdOption())
     .option('--health-port <port>', 'serve /live and /ready on this port (default: none)');
 }
 

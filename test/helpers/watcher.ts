@@ -62,3 +62,8 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000)
     }
   }
 }
+
+/** `{group: {running, stopped, ...}}` as `{group: [running, stopped]}`, to compare in one assertion. */
+export function runningAndStopped(rows: Record<string, { running: number; stopped: number }>): Record<string, [number, number]> {
+  return Object.fromEntries(Object.entries(rows).map(([group, v]) => [group, [v.running, v.stopped]]));
+}
