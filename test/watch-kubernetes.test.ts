@@ -142,6 +142,21 @@ for (const kind of databaseKinds) {
       assert.ok(lists() >= 2, 'relisted after HTTP 410 too');
     });
 
+    it('stores nothing of a list that fails part way (its continue token expired), then lists again', async () => {
+      const since = Date.now();
+      const images = [imageId('web', 'a'), imageId('web', 'c'), imageId('report', 'b')];
+      const before = await Promise.all(images.map((id) => usage(server, id)));
+      api.injectFault({ resource: 'pods', watch: false, continued: true }, { status: 410 });
+      api.injectFault({ resource: 'pods', watch: true }, { watchError410: true });
+      api.closeWatches();
+      await watcher.waitForLog((l) => l.msg === 'list continue token expired: relisting' && l.time > since);
+      const stored = await watcher.waitForLog((l) => l.msg === 'stored a complete list' && l.time > since);
+      assert.equal(stored.stopped, 0, 'the pods after the failed page were not taken for gone');
+      assert.deepEqual(await Promise.all(images.map((id) => usage(server, id))), before);
+      const continued = api.requests.filter((r) => r.path === '/api/v1/pods' && r.query.continue && r.at > since);
+      assert.ok(continued.length >= 2, 'the failed list and the next one both paged');
+    });
+
     it('recovers from 500, 429 with Retry-After, a dropped stream and a silent one, with jittered backoff', async () => {
       api.injectFault({ resource: 'pods', watch: false }, { status: 500 });
       api.injectFault({ resource: 'pods', watch: true }, { destroyAfterEvents: 1 });

@@ -4,14 +4,14 @@
 import { ingestDocuments, ingestKubernetesList, type IngestSummary } from '../ingest/ingest-input.ts';
 import type { IngestOptions } from '../ingest/ingest-options.ts';
 import { postToEndpoint } from '../ingest/ingest-endpoint-client.ts';
-import { kubernetesListText, type KubernetesListTexts } from '../ingest/runtime/kubernetes-pods.ts';
+import { kubernetesListText, type KubernetesListPages } from '../ingest/runtime/kubernetes-pods.ts';
 import { openStore } from '../store/open-store.ts';
 
 export interface IngestSink {
   /** Ingests one input of JSON documents, given as their texts (a JSON Lines file); rejects as a hand ingest would. */
   ingest(name: string, documents: string[], options: IngestOptions): Promise<IngestSummary>;
-  /** Ingests a Kubernetes List (a snapshot) given as the texts of its items. */
-  ingestKubernetesList(name: string, list: KubernetesListTexts, options: IngestOptions): Promise<IngestSummary>;
+  /** Ingests a Kubernetes List (a snapshot) whose pods are still arriving in pages. */
+  ingestKubernetesList(name: string, list: KubernetesListPages, options: IngestOptions): Promise<IngestSummary>;
   close(): Promise<void>;
 }
 
@@ -28,11 +28,12 @@ export async function openSink(target: SinkTarget): Promise<IngestSink> {
     return {
       // One document per line: the endpoint reads JSON Lines exactly as a file.
       ingest: (name, documents, options) => postToEndpoint(endpoint, name, documents.join('\n'), options, target.sendAccount),
-      ingestKubernetesList: (name, list, options) => postToEndpoint(endpoint, name, kubernetesListText(list), options, target.sendAccount),
+      // A signed request signs its body: the List is gathered first, then sent as one text.
+      ingestKubernetesList: async (name, list, options) => postToEndpoint(endpoint, name, await kubernetesListText(list), options, target.sendAccount),
       close: async () => undefined,
     };
   }
-  const store = await openStore(target.db);
+  const store = await openStore(target.db, { cacheKiB: 2048 });
   return {
     ingest: (name, documents, options) =>
       ingestDocuments(store, name, documents.map((text, i) => ({ value: JSON.parse(text), path: documents.length > 1 ? `line ${i + 1}: $` : '$' })), options, Date.now()),

@@ -7,7 +7,8 @@ import { IngestRejection } from './ingest-rejection.ts';
 import type { IngestOptions } from './ingest-options.ts';
 import { readJsonDocuments, type JsonDocument } from './json-documents.ts';
 import type { ParseResult, Skipped } from './parse-result.ts';
-import { parseKubernetesListTexts, type KubernetesListTexts } from './runtime/kubernetes-pods.ts';
+import type { RuntimeBatch } from './runtime/observations.ts';
+import { parseKubernetesListPages, type KubernetesListPages } from './runtime/kubernetes-pods.ts';
 import type { Store } from '../store/store.ts';
 
 export interface IngestInput {
@@ -46,41 +47,65 @@ function parseDocuments(documents: JsonDocument[], options: IngestOptions, now: 
   return { format: format.name, parsed: format.parse(documents, { ...options, now }) };
 }
 
-/** A Kubernetes List given item by item (a live feed's snapshot), read one item at a time. */
-export function ingestKubernetesList(store: Store, name: string, list: KubernetesListTexts, options: IngestOptions, now: number): Promise<IngestSummary> {
-  return applyParsed(store, name, options, now, () => ({ format: 'kubernetes', parsed: parseKubernetesListTexts(list, { ...options, now }) }));
+/**
+ * A Kubernetes List given as its pages (a live feed's snapshot): parsed a page at a time inside the
+ * store's transaction, so a malformed item, or a list that fails part way, rolls the whole list back.
+ */
+export async function ingestKubernetesList(store: Store, name: string, list: KubernetesListPages, options: IngestOptions, now: number): Promise<IngestSummary> {
+  const summary = new SummaryBuilder(name, 'kubernetes');
+  const pages = parseKubernetesListPages(list, { ...options, now });
+  return rejectionsNamed(name, async () => summary.done(await store.applyRuntime(options.accountId, summary.runtimeOf(pages), now)));
 }
 
 /** Parses (a rejection names the input, and nothing is written) and writes the result. */
-async function applyParsed(store: Store, name: string, options: IngestOptions, now: number, parse: () => { format: string; parsed: ParseResult }): Promise<IngestSummary> {
-  let format: string;
-  let parsed: ParseResult;
-  try {
-    ({ format, parsed } = parse());
-  } catch (error) {
-    if (error instanceof IngestRejection) throw error.inFile(name);
-    throw error;
-  }
-  const summary: IngestSummary = {
-    file: name,
-    format,
-    applied: 0,
-    unchanged: 0,
-    stoppedBySnapshot: 0,
-    findings: 0,
-    skipped: parsed.skipped,
-    images: [...new Set(parsed.images.map(resourceIdOf))].sort(),
-  };
-  if (parsed.runtime) Object.assign(summary, await store.applyRuntime(options.accountId, parsed.runtime, now));
-  if (parsed.findings) {
+function applyParsed(store: Store, name: string, options: IngestOptions, now: number, parse: () => { format: string; parsed: ParseResult }): Promise<IngestSummary> {
+  return rejectionsNamed(name, async () => {
+    const { format, parsed } = parse();
+    const summary = new SummaryBuilder(name, format);
+    if (parsed.runtime) return summary.done(await store.applyRuntime(options.accountId, summary.runtimeOf([parsed]), now));
+    summary.saw(parsed);
+    if (!parsed.findings) return summary.done({});
     const written = await store.applyFindings(
       options.accountId,
       { reports: parsed.findings, imageBuildVersionArn: options.imageBuildVersionArn, imagePipelineArn: options.imagePipelineArn },
       now,
     );
-    Object.assign(summary, { applied: written.reportsApplied, unchanged: written.reportsUnchanged, findings: written.findingsStored });
+    return summary.done({ applied: written.reportsApplied, unchanged: written.reportsUnchanged, findings: written.findingsStored });
+  });
+}
+
+async function rejectionsNamed<T>(name: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof IngestRejection) throw error.inFile(name);
+    throw error;
   }
-  return summary;
+}
+
+/** The summary of one input, from the parse results it was read as. */
+class SummaryBuilder {
+  private readonly skipped: Skipped[] = [];
+  private readonly images = new Set<string>();
+
+  constructor(private readonly file: string, private readonly format: string) {}
+
+  saw(parsed: ParseResult): void {
+    this.skipped.push(...parsed.skipped);
+    for (const image of parsed.images) this.images.add(resourceIdOf(image));
+  }
+
+  /** The runtime batches of these results, noting each as the store takes it. */
+  async *runtimeOf(results: Iterable<ParseResult> | AsyncIterable<ParseResult>): AsyncGenerator<RuntimeBatch> {
+    for await (const parsed of results) {
+      this.saw(parsed);
+      if (parsed.runtime) yield parsed.runtime;
+    }
+  }
+
+  done(counts: Partial<Pick<IngestSummary, 'applied' | 'unchanged' | 'stoppedBySnapshot' | 'findings'>>): IngestSummary {
+    return { file: this.file, format: this.format, applied: 0, unchanged: 0, stoppedBySnapshot: 0, findings: 0, ...counts, skipped: this.skipped, images: [...this.images].sort() };
+  }
 }
 
 function chooseFormat(requested: string, first: unknown): InputFormat {

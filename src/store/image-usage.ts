@@ -7,7 +7,7 @@ import type { Database, ImageGroupKey, ImageStopRow, RuntimeUnitRow } from './sc
 import { chunks } from './transactions.ts';
 
 /** A unit as the rollups see it: where it is, what it runs, and its state. */
-export type UnitUse = Pick<RuntimeUnitRow, 'unit_id' | 'cluster_arn' | 'platform' | 'details_group' | 'task_definition_arn' | 'workload_name' | 'workload_type' | 'state' | 'observed_at' | 'stopped_at'> & {
+export type UnitUse = Pick<RuntimeUnitRow, 'unit_id' | 'version' | 'cluster_arn' | 'platform' | 'details_group' | 'task_definition_arn' | 'workload_name' | 'workload_type' | 'state' | 'observed_at' | 'stopped_at'> & {
   images: ImageKey[];
 };
 
@@ -114,11 +114,22 @@ export async function pruneStops(trx: Kysely<Database>, accountId: string, now: 
 
 /** The stored state of these units with their images, by unit id. */
 export async function unitUses(trx: Kysely<Database>, accountId: string, unitIds: string[]): Promise<Map<string, UnitUse>> {
+  return withImages(trx, accountId, await storedUnits(trx, accountId, unitIds));
+}
+
+/** The stored rows of these units (images not yet read), by unit id. */
+export async function storedUnits(trx: Kysely<Database>, accountId: string, unitIds: string[]): Promise<Map<string, UnitUse>> {
   const out = new Map<string, UnitUse>();
   if (unitIds.length === 0) return out;
   const units = await trx.selectFrom('runtime_units').selectAll().where('account_id', '=', accountId).where('unit_id', 'in', unitIds).execute();
   for (const u of units) out.set(u.unit_id, { ...u, images: [] });
-  const images = await trx.selectFrom('runtime_unit_images').select(['unit_id', 'image_repository', 'image_digest']).where('account_id', '=', accountId).where('unit_id', 'in', unitIds).execute();
-  for (const i of images) out.get(i.unit_id)?.images.push({ repository: i.image_repository, digest: i.image_digest });
   return out;
+}
+
+/** Fills in the images of these stored units. */
+export async function withImages(trx: Kysely<Database>, accountId: string, units: Map<string, UnitUse>): Promise<Map<string, UnitUse>> {
+  if (units.size === 0) return units;
+  const images = await trx.selectFrom('runtime_unit_images').select(['unit_id', 'image_repository', 'image_digest']).where('account_id', '=', accountId).where('unit_id', 'in', [...units.keys()]).execute();
+  for (const i of images) units.get(i.unit_id)?.images.push({ repository: i.image_repository, digest: i.image_digest });
+  return units;
 }

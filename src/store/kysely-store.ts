@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { RuntimeBatch, RuntimeWriteSummary } from '../ingest/runtime/observations.ts';
+import type { RuntimeBatches, RuntimeWriteSummary } from '../ingest/runtime/observations.ts';
 import type { FindingsBatch } from '../ingest/findings/findings-report.ts';
 import { accountsWithFindings, checkRollups, type RollupMismatch } from './consistency.ts';
 import { AggregationQueries } from './finding-queries.ts';
@@ -36,9 +36,15 @@ export class KyselyStore implements Store {
     this.accessKey = new PreparedQuery(db, (db) => db.selectFrom('access_keys').selectAll().where('access_key_id', '=', placeholder<string>('accessKeyId')));
   }
 
-  async applyRuntime(accountId: string, batch: RuntimeBatch, now: number): Promise<RuntimeWriteSummary> {
-    const summary = await this.write((trx) => applyRuntime(trx, accountId, batch, now));
-    const images = batch.units.reduce((n, u) => n + u.images.length, 0);
+  async applyRuntime(accountId: string, batches: RuntimeBatches, now: number): Promise<RuntimeWriteSummary> {
+    let images = 0;
+    async function* counted() {
+      for await (const batch of batches) {
+        for (const unit of batch.units) images += unit.images.length;
+        yield batch;
+      }
+    }
+    const summary = await this.write((trx) => applyRuntime(trx, accountId, counted(), now));
     this.statistics?.wrote({ runtime_units: summary.applied, runtime_unit_images: images });
     return summary;
   }

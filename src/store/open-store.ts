@@ -16,9 +16,17 @@ import { PostgresReads, SqliteReads } from './store-reads.ts';
 import { withStatementCache } from './sqlite-statement-cache.ts';
 import type { Store } from './store.ts';
 
-export async function openStore(location: string): Promise<Store> {
+export interface StoreOptions {
+  /**
+   * SQLite: the write connection's page cache in KiB (default: better-sqlite3's 16 MiB). A live feed
+   * that only writes keeps it small: the pages it needs are in the OS cache anyway.
+   */
+  cacheKiB?: number;
+}
+
+export async function openStore(location: string, options: StoreOptions = {}): Promise<Store> {
   const postgres = isPostgresLocation(location);
-  const sqlite = postgres ? undefined : openSqlite(location);
+  const sqlite = postgres ? undefined : openSqlite(location, options);
   const postgresPool = postgres ? await openPostgresPool(location) : undefined;
   const db = sqlite?.db ?? new Kysely<Database>({ dialect: new PostgresDialect({ pool: postgresPool! }) });
   const result = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
@@ -31,7 +39,7 @@ export async function openStore(location: string): Promise<Store> {
   return new KyselyStore(db, 'sqlite', { insertFindings: sqliteFindingsInserter(sqlite.database), writeRollupDeltas: sqliteRollupDeltaWriter(sqlite.database) }, new SqliteReads(sqlite.path, sqlite.busyTimeoutMs), sqliteReadiness(sqlite.path, sqlite.busyTimeoutMs));
 }
 
-function openSqlite(file: string): { db: Kysely<Database>; database: SqliteDatabase.Database; path: string; busyTimeoutMs: number } {
+function openSqlite(file: string, options: StoreOptions): { db: Kysely<Database>; database: SqliteDatabase.Database; path: string; busyTimeoutMs: number } {
   const path = resolve(file);
   const busyTimeoutMs = Number(process.env.IMAGESCOPE_SQLITE_BUSY_TIMEOUT_MS ?? 15_000);
   mkdirSync(dirname(path), { recursive: true });
@@ -42,6 +50,7 @@ function openSqlite(file: string): { db: Kysely<Database>; database: SqliteDatab
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
+  if (options.cacheKiB !== undefined) database.pragma(`cache_size = -${options.cacheKiB}`);
   return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), database, path, busyTimeoutMs };
 }
 

@@ -3,37 +3,63 @@
 // same version may only refresh the time the unit was last seen running; an older one changes nothing.
 // Every change also moves the unit's weight in the per-image usage rollups (image-usage.ts).
 import type { Kysely } from 'kysely';
-import { pruneStops, UsageDelta, unitUses, type UnitUse } from './image-usage.ts';
-import type { RuntimeBatch, RuntimeWriteSummary, SnapshotScope, UnitObservation } from '../ingest/runtime/observations.ts';
+import { pruneStops, storedUnits, UsageDelta, unitUses, withImages, type UnitUse } from './image-usage.ts';
+import type { RuntimeBatches, RuntimeWriteSummary, SnapshotScope, UnitObservation } from '../ingest/runtime/observations.ts';
 import type { Database, RuntimeUnitRow } from './schema.ts';
 import { chunks } from './transactions.ts';
 
 const rowsPerStatement = 400;
 
-export async function applyRuntime(trx: Kysely<Database>, accountId: string, batch: RuntimeBatch, now: number): Promise<RuntimeWriteSummary> {
-  const latest = latestPerUnit(batch.units);
-  const summary: RuntimeWriteSummary = { applied: 0, unchanged: batch.units.length - latest.length, stoppedBySnapshot: 0 };
+/**
+ * Applies the batches in order, in the caller's transaction. They are taken one at a time, so that a
+ * large snapshot can be parsed and written a page at a time and never exists whole in memory; the
+ * snapshots of every batch are applied after all their units.
+ */
+export async function applyRuntime(trx: Kysely<Database>, accountId: string, batches: RuntimeBatches, now: number): Promise<RuntimeWriteSummary> {
+  const summary: RuntimeWriteSummary = { applied: 0, unchanged: 0, stoppedBySnapshot: 0 };
   const usage = new UsageDelta(accountId);
-  for (const chunk of chunks(latest, rowsPerStatement)) {
-    const before = await unitUses(trx, accountId, chunk.map((u) => u.unitId));
-    const written = await upsertNewer(trx, accountId, chunk);
-    summary.applied += written.size;
-    await replaceImages(trx, accountId, chunk.filter((u) => written.has(u.unitId)));
-    for (const unit of chunk) {
-      const old = before.get(unit.unitId);
-      if (written.has(unit.unitId)) {
-        if (old) usage.remove(old);
-        usage.add(useOf(accountId, unit));
-      } else {
-        summary.unchanged++;
-        if (await refreshSeenRunning(trx, accountId, unit)) usage.seen(useOf(accountId, unit), unit.observedAt);
-      }
-    }
+  const snapshots: SnapshotScope[] = [];
+  for await (const batch of batches) {
+    const latest = latestPerUnit(batch.units);
+    summary.unchanged += batch.units.length - latest.length;
+    for (const chunk of chunks(latest, rowsPerStatement)) await applyUnits(trx, accountId, chunk, usage, summary);
+    snapshots.push(...batch.snapshots);
   }
-  for (const snapshot of batch.snapshots) summary.stoppedBySnapshot += await stopMissing(trx, accountId, snapshot, usage);
+  for (const snapshot of snapshots) summary.stoppedBySnapshot += await stopMissing(trx, accountId, snapshot, usage);
   await usage.apply(trx);
   await pruneStops(trx, accountId, now);
   return summary;
+}
+
+/**
+ * Units of distinct ids: the newer ones replace the stored rows; unchanged running ones only move
+ * their last-seen time forward. Deciding from the stored rows read first (in the same transaction)
+ * lets a relist of unchanged pods write nothing but that time, in a few statements.
+ */
+async function applyUnits(trx: Kysely<Database>, accountId: string, units: UnitObservation[], usage: UsageDelta, summary: RuntimeWriteSummary): Promise<void> {
+  const stored = await storedUnits(trx, accountId, units.map((u) => u.unitId));
+  const newer = units.filter((u) => !stored.has(u.unitId) || u.version > stored.get(u.unitId)!.version);
+  // Only the units being replaced need their old images (to take them out of the rollups).
+  await withImages(trx, accountId, new Map(newer.filter((u) => stored.has(u.unitId)).map((u) => [u.unitId, stored.get(u.unitId)!])));
+  const written = newer.length ? await upsertNewer(trx, accountId, newer) : new Set<string>();
+  summary.applied += written.size;
+  await replaceImages(trx, accountId, newer.filter((u) => written.has(u.unitId)));
+  const seenRunning: UnitObservation[] = [];
+  for (const unit of units) {
+    const old = stored.get(unit.unitId);
+    if (written.has(unit.unitId)) {
+      if (old) usage.remove(old);
+      usage.add(useOf(accountId, unit));
+      continue;
+    }
+    summary.unchanged++;
+    const refreshes = old && unit.state === 'RUNNING' && old.state === 'RUNNING' && old.version === unit.version && old.observed_at < unit.observedAt;
+    if (refreshes) {
+      seenRunning.push(unit);
+      usage.seen(useOf(accountId, unit), unit.observedAt);
+    }
+  }
+  await refreshSeenRunning(trx, accountId, seenRunning);
 }
 
 function useOf(accountId: string, unit: UnitObservation): UnitUse {
@@ -111,19 +137,23 @@ async function replaceImages(trx: Kysely<Database>, accountId: string, units: Un
   }
 }
 
-/** A resync of an unchanged running unit moves its `lastInUse` forward; true when it did. */
-async function refreshSeenRunning(trx: Kysely<Database>, accountId: string, unit: UnitObservation): Promise<boolean> {
-  if (unit.state !== 'RUNNING') return false;
-  const result = await trx
-    .updateTable('runtime_units')
-    .set({ observed_at: unit.observedAt })
-    .where('account_id', '=', accountId)
-    .where('unit_id', '=', unit.unitId)
-    .where('version', '=', unit.version)
-    .where('state', '=', 'RUNNING')
-    .where('observed_at', '<', unit.observedAt)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+/** Unchanged running units seen again (a resync) move their `lastInUse` forward: one statement per observation time. */
+async function refreshSeenRunning(trx: Kysely<Database>, accountId: string, units: UnitObservation[]): Promise<void> {
+  const byTime = new Map<number, string[]>();
+  for (const unit of units) {
+    const ids = byTime.get(unit.observedAt) ?? [];
+    if (ids.push(unit.unitId) === 1) byTime.set(unit.observedAt, ids);
+  }
+  for (const [observedAt, unitIds] of byTime) {
+    await trx
+      .updateTable('runtime_units')
+      .set({ observed_at: observedAt })
+      .where('account_id', '=', accountId)
+      .where('unit_id', 'in', unitIds)
+      .where('state', '=', 'RUNNING')
+      .where('observed_at', '<', observedAt)
+      .execute();
+  }
 }
 
 /** Running units of the snapshot's scope that it no longer lists stopped at the snapshot time. */

@@ -1,7 +1,7 @@
 // The one interface the rest of imagescope uses to reach its data. Implemented once with Kysely for
 // SQLite and PostgreSQL (see open-store.ts); no SQL lives outside src/store.
 import type { FindingsBatch } from '../ingest/findings/findings-report.ts';
-import type { RuntimeBatch, RuntimeWriteSummary } from '../ingest/runtime/observations.ts';
+import type { RuntimeBatches, RuntimeWriteSummary } from '../ingest/runtime/observations.ts';
 import type { RollupMismatch } from './consistency.ts';
 import type { FindingsWriteSummary } from './findings-writes.ts';
 import type { AccessKeyRow, AccessRole, RollupAggregation } from './schema.ts';
@@ -67,8 +67,12 @@ export interface AggregationsQuery {
 
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
-  /** Applies runtime observations; `now` (epoch ms) is the ingest time. */
-  applyRuntime(accountId: string, batch: RuntimeBatch, now: number): Promise<RuntimeWriteSummary>;
+  /**
+   * Applies runtime observations in one transaction; `now` (epoch ms) is the ingest time. The batches
+   * are taken one at a time inside the transaction (a large snapshot is parsed a page at a time, as
+   * it arrives): one that throws rolls everything back.
+   */
+  applyRuntime(accountId: string, batches: RuntimeBatches, now: number): Promise<RuntimeWriteSummary>;
   clustersForImage(query: ClustersForImageQuery): Promise<ClustersPage>;
   /** Applies findings reports and their rollup changes in one transaction; `now` is epoch ms. */
   applyFindings(accountId: string, batch: FindingsBatch, now: number): Promise<FindingsWriteSummary>;

@@ -31,7 +31,7 @@ export interface KubernetesApiDouble {
   compact(): void;
   bookmark(): void;
   closeWatches(): void;
-  injectFault(match: { resource?: 'pods' | 'replicasets' | 'jobs'; watch?: boolean }, fault: Fault, times?: number): void;
+  injectFault(match: FaultMatch, fault: Fault, times?: number): void;
   openWatches(): number;
   close(): Promise<void>;
 }
@@ -52,7 +52,9 @@ const CONTINUE_EXPIRED = 'The provided continue parameter is too old to display 
 interface Route { resource: Resource; namespace?: string }
 interface HistoryEvent { rv: number; resource: Resource; namespace: string; type: EventType; object: any }
 interface OpenWatch { route: Route; res: ServerResponse; bookmarks: boolean; silent: boolean; destroyAfter?: number; timer?: NodeJS.Timeout }
-interface Injection { match: { resource?: Resource; watch?: boolean }; fault: Fault; remaining: number }
+/** `continued`: only a list request that does (true) or does not (false) carry a continue token. */
+interface FaultMatch { resource?: Resource; watch?: boolean; continued?: boolean }
+interface Injection { match: FaultMatch; fault: Fault; remaining: number }
 
 /** The v1 Status every error is rendered as, fields in the order the real server writes them. */
 function status(code: number, reason: string, message: string, details?: object): object {
@@ -89,7 +91,7 @@ function decodeToken(token: string): { rv: number; start: number } | undefined {
 }
 
 /** The HTTP status a status fault answers with, worded as the real apiserver words it. */
-function faultResponse(fault: { status: number; retryAfterSeconds?: number }, route: Route, watch: boolean): { body: object; headers: Record<string, string> } {
+function faultResponse(fault: { status: number; retryAfterSeconds?: number }, route: Route, watch: boolean, continued: boolean): { body: object; headers: Record<string, string> } {
   const retry = fault.retryAfterSeconds ?? (fault.status === 429 ? 1 : undefined);
   const headers: Record<string, string> = retry === undefined ? {} : { 'Retry-After': String(retry) };
   const { resource, namespace } = route;
@@ -97,7 +99,7 @@ function faultResponse(fault: { status: number; retryAfterSeconds?: number }, ro
   const verb = watch ? 'watch' : 'list';
   const bodies: Record<number, object> = {
     403: status(403, 'Forbidden', `${resource} is forbidden: User "${USER}" cannot ${verb} resource "${resource}" in API group "${RESOURCES[resource].group}" ${scope}`, { kind: resource }),
-    410: status(410, 'Expired', 'The resourceVersion for the provided list is too old.'),
+    410: status(410, 'Expired', continued ? CONTINUE_EXPIRED : 'The resourceVersion for the provided list is too old.'),
     429: status(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds: retry }),
     500: status(500, 'InternalError', 'Internal error occurred: injected by the test double'),
     503: status(503, 'ServiceUnavailable', 'the server is currently unable to handle the request'),
@@ -164,10 +166,10 @@ export async function startKubernetesApiDouble(options: { pageSizeLimit?: number
   const forget = (w: OpenWatch) => { clearTimeout(w.timer); watches.delete(w); };
   const end = (w: OpenWatch) => { forget(w); w.res.end(); };
 
-  function takeFault(resource: Resource, watch: boolean): Fault | undefined {
+  function takeFault(resource: Resource, watch: boolean, continued: boolean): Fault | undefined {
     const watchOnly = (f: Fault) => !('status' in f);
     const found = injections.find(({ match, fault, remaining }) => remaining > 0 && (match.resource ?? resource) === resource
-      && (match.watch ?? watch) === watch && (watch || !watchOnly(fault)));
+      && (match.watch ?? watch) === watch && (watch || !watchOnly(fault)) && (match.continued ?? continued) === continued);
     if (found) found.remaining--;
     return found?.fault;
   }
@@ -180,9 +182,10 @@ export async function startKubernetesApiDouble(options: { pageSizeLimit?: number
     if (!route) return sendJson(res, 404, status(404, 'NotFound', 'the server could not find the requested resource', {}));
     if (req.method !== 'GET') return sendJson(res, 405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {}));
     const watch = query.watch === 'true' || query.watch === '1';
-    const fault = takeFault(route.resource, watch);
+    const continued = !watch && !!query.continue;
+    const fault = takeFault(route.resource, watch, continued);
     if (fault && 'status' in fault) {
-      const { body, headers } = faultResponse(fault, route, watch);
+      const { body, headers } = faultResponse(fault, route, watch, continued);
       return sendJson(res, fault.status, body, headers);
     }
     return watch ? startWatch(route, query, res, fault) : list(route, query, res);

@@ -30,6 +30,32 @@ export interface ClusterFeedSettings extends Omit<ReflectorSettings, 'resyncMs'>
   accountId: string;
 }
 
+/** Resolves once every one of its kinds has settled (been listed, or failed, once). */
+class OwnersSettled {
+  private readonly pending: Set<string>;
+  private readonly settled: Promise<void>;
+  private resolve!: () => void;
+
+  constructor(kinds: string[]) {
+    this.pending = new Set(kinds);
+    this.settled = new Promise((resolve) => (this.resolve = resolve));
+  }
+
+  settle(kind: string): void {
+    if (this.pending.delete(kind) && this.pending.size === 0) this.resolve();
+  }
+
+  /** True once settled; false if `signal` aborts first. */
+  wait(signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const aborted = () => resolve(false);
+      signal.addEventListener('abort', aborted, { once: true });
+      void this.settled.then(() => (signal.removeEventListener('abort', aborted), resolve(true)));
+    });
+  }
+}
+
 const ownerKey = (namespace: string, kind: string, name: string) => `${namespace}/${kind}/${name}`;
 
 export class ClusterFeed {
@@ -40,6 +66,7 @@ export class ClusterFeed {
   private flushTimer?: NodeJS.Timeout;
   private writes: Promise<void> = Promise.resolve();
   private readonly listedScopes = new Set<string | undefined>();
+  private readonly ownerScopes = new Map<string | undefined, OwnersSettled>();
   private readonly log: Logger;
   private readonly backoff = new Backoff();
   private stopped?: AbortSignal;
@@ -67,7 +94,7 @@ export class ClusterFeed {
     ]);
     await Promise.all(reflectors.map((r) => r.run(signal)));
     clearTimeout(this.flushTimer);
-    await this.enqueue(() => this.writeEvents());
+    await this.writePendingEvents();
   }
 
   private reflector(resource: KubernetesResource, namespace: string | undefined, resyncMs: number): Reflector {
@@ -78,28 +105,47 @@ export class ClusterFeed {
   private ownerHandler(resource: KubernetesResource, namespace: string | undefined) {
     const kind = resource === replicaSets ? 'ReplicaSet' : 'Job';
     return {
-      replace: async (items: string[]) => {
+      replace: async (pages: AsyncIterable<object[]>) => {
+        const listed = new Map<string, string>();
+        for await (const page of pages) {
+          for (const object of page) listed.set(ownerKey((object as Json).metadata.namespace, kind, (object as Json).metadata.name), JSON.stringify(object));
+        }
         for (const key of this.owners.keys()) {
           const [ownerNamespace, ownerKind] = key.split('/');
           if (ownerKind === kind && (!namespace || ownerNamespace === namespace)) this.owners.delete(key);
         }
-        for (const text of items) {
-          const { metadata } = JSON.parse(text) as Json;
-          this.owners.set(ownerKey(metadata.namespace, kind, metadata.name), text);
-        }
+        for (const [key, text] of listed) this.owners.set(key, text);
+        this.ownersSettled(namespace).settle(kind);
       },
       event: (type: string, object: object) => {
         const { metadata } = object as Json;
         if (type === 'DELETED') this.owners.delete(ownerKey(metadata.namespace, kind, metadata.name));
         else this.owners.set(ownerKey(metadata.namespace, kind, metadata.name), JSON.stringify(object));
       },
-      failed: (error: string) => this.health.failed(this.target.clusterArn, error),
+      failed: (error: string) => {
+        this.health.failed(this.target.clusterArn, error);
+        this.ownersSettled(namespace).settle(kind);
+      },
     };
+  }
+
+  /**
+   * A scope's ReplicaSets and Jobs have been listed, or have failed to be, once: its pods are read
+   * (page by page, as they arrive) only then, so that their workloads are found; a missing permission
+   * on owners must not hold the pods back.
+   */
+  private ownersSettled(namespace: string | undefined): OwnersSettled {
+    let settled = this.ownerScopes.get(namespace);
+    if (!settled) this.ownerScopes.set(namespace, (settled = new OwnersSettled(['ReplicaSet', 'Job'])));
+    return settled;
   }
 
   private podHandler(namespace: string | undefined) {
     return {
-      replace: (items: string[], listedAt: number) => this.enqueue(() => this.writeList(items, namespace, listedAt)),
+      replace: async (pages: AsyncIterable<object[]>, listedAt: number) => {
+        if (!(await this.ownersSettled(namespace).wait(this.stopped!))) return;
+        await this.serial(() => this.writeList(pages, namespace, listedAt));
+      },
       event: (type: string, object: object) => {
         const pod = object as Json;
         const key = pod.metadata.uid ?? `${pod.metadata.namespace}/${pod.metadata.name}`;
@@ -107,7 +153,7 @@ export class ClusterFeed {
         if (!seen || Number(pod.metadata.resourceVersion) >= Number(seen.object.metadata.resourceVersion)) this.pending.set(key, { type, object: pod });
         this.flushTimer ??= setTimeout(() => {
           this.flushTimer = undefined;
-          void this.enqueue(() => this.writeEvents());
+          void this.writePendingEvents();
         }, this.settings.flushMs);
       },
       failed: (error: string) => this.health.failed(this.target.clusterArn, error),
@@ -115,20 +161,33 @@ export class ClusterFeed {
   }
 
   /** Runs writes one at a time, in the order they were asked for; one that fails does not stop the next. */
-  private enqueue(write: () => Promise<void>): Promise<void> {
-    this.writes = this.writes.then(write).catch((error) => this.log.error({ error: (error as Error).message }, 'write failed'));
-    return this.writes;
+  private serial<T>(write: () => Promise<T>): Promise<T> {
+    const result = this.writes.then(write);
+    this.writes = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
   }
 
-  private async writeList(pods: string[], namespace: string | undefined, listedAt: number): Promise<void> {
+  private writePendingEvents(): Promise<void> {
+    return this.serial(() => this.writeEvents()).catch((error) => this.log.error({ error: (error as Error).message }, 'write failed'));
+  }
+
+  /**
+   * Stores a complete list as it arrives, in one transaction (or one request). It is not retried
+   * here: the pages are read once, so a failed write fails the list, and the reflector lists again.
+   */
+  private async writeList(pages: AsyncIterable<object[]>, namespace: string | undefined, listedAt: number): Promise<void> {
     // Events seen before this list are older than it: write them first, so that the list has the last word.
     await this.writeEvents();
     // Every owner of the scope: cheaper than reading 50,000 pods again to pick the ones they name.
     const owners = [...this.owners].filter(([key]) => !namespace || key.startsWith(`${namespace}/`)).map(([, text]) => text);
     const name = `${this.target.context} pods${namespace ? ` in ${namespace}` : ''} (list)`;
-    const written = await this.write(name, namespace, (options) => this.sink.ingestKubernetesList(name, { owners, pods }, options));
-    if (!written) return;
-    this.log.info({ namespace, pods: pods.length, stopped: written.stoppedBySnapshot, listAgeMs: Date.now() - listedAt }, 'stored a complete list');
+    // A failure of the list itself (its pages) or of the write reaches the reflector as it was thrown.
+    const written = await this.sink.ingestKubernetesList(name, { owners, pods: pages }, this.ingestOptions(namespace));
+    this.backoff.reset();
+    this.log.info({ namespace, pods: written.applied + written.unchanged, stopped: written.stoppedBySnapshot, listAgeMs: Date.now() - listedAt }, 'stored a complete list');
     this.listedScopes.add(namespace);
     if (this.listedScopes.size === Math.max(1, this.settings.namespaces.length) && this.health.synced(this.target.clusterArn)) this.log.info('recovered');
   }
@@ -139,7 +198,7 @@ export class ClusterFeed {
     this.pending = new Map();
     const owners = this.ownersOf(events.map((e) => e.object)).map((text) => `{"type":"ADDED","object":${text}}`);
     const name = `${this.target.context} pod events`;
-    const written = await this.write(name, undefined, (options) => this.sink.ingest(name, [...owners, ...events.map((e) => JSON.stringify(e))], options));
+    const written = await this.write(name, () => this.sink.ingest(name, [...owners, ...events.map((e) => JSON.stringify(e))], this.ingestOptions(undefined)));
     if (written) this.log.debug({ events: events.length, applied: written.applied }, 'stored watch events');
   }
 
@@ -156,12 +215,15 @@ export class ClusterFeed {
     return [...found.values()];
   }
 
+  private ingestOptions(namespace: string | undefined): IngestOptions {
+    return { format: 'kubernetes', accountId: this.settings.accountId, clusterArn: this.target.clusterArn, ...(namespace && { namespace }) };
+  }
+
   /** Writes one input, retrying while the store or server is unavailable; undefined if it was rejected or the feed stopped. */
-  private async write(name: string, namespace: string | undefined, ingest: (options: IngestOptions) => Promise<IngestSummary>) {
-    const options: IngestOptions = { format: 'kubernetes', accountId: this.settings.accountId, clusterArn: this.target.clusterArn, ...(namespace && { namespace }) };
+  private async write(name: string, ingest: () => Promise<IngestSummary>) {
     for (;;) {
       try {
-        const summary = await ingest(options);
+        const summary = await ingest();
         this.backoff.reset();
         return summary;
       } catch (error) {

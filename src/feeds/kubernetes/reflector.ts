@@ -13,10 +13,12 @@ import { watchOnce, type WatchEnd } from './watch-once.ts';
 
 export interface ReflectorHandler {
   /**
-   * A complete list of the scope (every page), taken at `listedAt` (epoch ms): the JSON text of each
-   * object as `slim` keeps it (text takes a fraction of the memory of the objects).
+   * A complete list of the scope, taken at `listedAt` (epoch ms), as its pages of objects as `slim`
+   * keeps them. The pages are fetched as the handler takes them, so a large list never has to be held
+   * whole; the handler must take every page (or throw), and a list that fails or is stopped part way
+   * throws from the pages, so nothing of it may count.
    */
-  replace(items: string[], listedAt: number): Promise<void>;
+  replace(pages: AsyncIterable<object[]>, listedAt: number): Promise<void>;
   event(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: object): void;
   /** A list or watch failed (it will be retried). */
   failed(error: string): void;
@@ -57,21 +59,28 @@ export class Reflector {
     }
   }
 
-  /** Every page of one consistent list; the handler gets them all at once. */
+  /** Every page of one consistent list, handed to the handler as it takes them. */
   private async list(signal: AbortSignal): Promise<{ resourceVersion: string; listedAt: number }> {
     const listedAt = Date.now();
-    const items: string[] = [];
-    let cont: string | undefined;
+    const { resource, namespace, settings, kc } = this;
     let resourceVersion = '';
-    do {
-      const page = await listPage(this.kc, this.resource.path(this.namespace), this.settings.pageSize, cont, this.settings.requestTimeoutMs);
-      for (const item of page.items) items.push(JSON.stringify(this.resource.slim(item)));
-      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-      cont = page.metadata?.continue || undefined;
-    } while (cont && !signal.aborted);
-    if (signal.aborted) return { resourceVersion, listedAt };
-    await this.handler.replace(items, listedAt);
-    this.log.info({ resource: this.resource.name, namespace: this.namespace, items: items.length, resourceVersion }, 'listed');
+    let items = 0;
+    let complete = false;
+    async function* pages(): AsyncGenerator<object[]> {
+      let cont: string | undefined;
+      do {
+        const page = await listPage(kc, resource.path(namespace), settings.pageSize, cont, settings.requestTimeoutMs);
+        signal.throwIfAborted();
+        resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+        cont = page.metadata?.continue || undefined;
+        items += page.items.length;
+        yield page.items.map((item) => resource.slim(item));
+      } while (cont);
+      complete = true;
+    }
+    await this.handler.replace(pages(), listedAt);
+    if (!complete && !signal.aborted) throw new Error(`the ${resource.name} list was not read to its end`);
+    this.log.info({ resource: resource.name, namespace, items, resourceVersion }, 'listed');
     return { resourceVersion, listedAt };
   }
 

@@ -86,28 +86,39 @@ export function parseKubernetesPods(documents: JsonDocument[], context: ParseCon
   return pods.result();
 }
 
-/** A List given as the JSON text of each item, owners (ReplicaSets, Jobs) apart from pods. */
-export interface KubernetesListTexts {
+/**
+ * A List given as its owners (ReplicaSets, Jobs, as JSON text) and its pods in pages, as a live feed
+ * reads them from the API server: the pages may still be arriving while the List is ingested.
+ */
+export interface KubernetesListPages {
   owners: string[];
-  pods: string[];
+  pods: AsyncIterable<object[]>;
 }
 
 /**
- * The same as ingesting `{"kind": "List", "items": [...owners, ...pods]}`, read one item at a time so
- * that the whole list never exists as objects at once: how a live feed's snapshots of large clusters
- * are read.
+ * The same as ingesting `{"kind": "List", "items": [...owners, ...pods]}`, read a page at a time:
+ * each result holds the units of one page, and the last one the snapshot of them all. Taken one at a
+ * time inside the store's transaction, the list never exists whole in memory: how a live feed's
+ * snapshots of large clusters are read.
  */
-export function parseKubernetesListTexts(list: KubernetesListTexts, context: ParseContext): ParseResult {
-  const pods = new PodReader(context);
+export async function* parseKubernetesListPages(list: KubernetesListPages, context: ParseContext): AsyncGenerator<ParseResult> {
   const owners = indexOwners(list.owners.map((text, i) => JsonReader.of(JSON.parse(text), `$.items[${i}]`)));
-  const unitIds = list.pods.map((text, i) => pods.read(JsonReader.of(JSON.parse(text), `$.items[${list.owners.length + i}]`).object(), owners, false).unitId);
-  pods.snapshot(unitIds);
-  return pods.result();
+  const unitIds: string[] = [];
+  for await (const page of list.pods) {
+    const pods = new PodReader(context);
+    for (const pod of page) unitIds.push(pods.read(JsonReader.of(pod, `$.items[${list.owners.length + unitIds.length}]`).object(), owners, false).unitId);
+    yield pods.result();
+  }
+  const last = new PodReader(context);
+  last.snapshot(unitIds);
+  yield last.result();
 }
 
 /** That List as one JSON text, for a server's ingest endpoint. */
-export function kubernetesListText(list: KubernetesListTexts): string {
-  return `{"kind":"List","apiVersion":"v1","items":[${[...list.owners, ...list.pods].join(',')}]}`;
+export async function kubernetesListText(list: KubernetesListPages): Promise<string> {
+  const items = [...list.owners];
+  for await (const page of list.pods) for (const pod of page) items.push(JSON.stringify(pod));
+  return `{"kind":"List","apiVersion":"v1","items":[${items.join(',')}]}`;
 }
 
 /** The ReplicaSets and Jobs that watch events of the input carry (not deleted ones: they own nothing now). */

@@ -38,6 +38,9 @@ export interface RuntimeBatch {
   snapshots: SnapshotScope[];
 }
 
+/** Batches applied in one transaction, taken one at a time (they may be parsed as they arrive). */
+export type RuntimeBatches = Iterable<RuntimeBatch> | AsyncIterable<RuntimeBatch>;
+
 export interface RuntimeWriteSummary {
   /** Observations that were new or newer than what the store held. */
   applied: number;
