@@ -21,6 +21,7 @@ export class KyselyStore implements Store {
   private readonly aggregations: AggregationQueries;
   private readonly runtime: RuntimeQueries;
   private readonly accessKey: PreparedQuery<{ accessKeyId: string }>;
+  private readonly rollupVersion: PreparedQuery<{ accountId: string }>;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -34,6 +35,7 @@ export class KyselyStore implements Store {
     this.aggregations = new AggregationQueries(db);
     this.runtime = new RuntimeQueries(db);
     this.accessKey = new PreparedQuery(db, (db) => db.selectFrom('access_keys').selectAll().where('access_key_id', '=', placeholder<string>('accessKeyId')));
+    this.rollupVersion = new PreparedQuery(db, (db) => db.selectFrom('rollup_versions').select(['version', 'pinned_version']).where('account_id', '=', placeholder<string>('accountId')));
   }
 
   async applyRuntime(accountId: string, batches: RuntimeBatches, now: number): Promise<RuntimeWriteSummary> {
@@ -80,7 +82,15 @@ export class KyselyStore implements Store {
     return this.aggregations.page(this.reads.read, query);
   }
 
-  pinRollupVersion(accountId: string): Promise<number | undefined> {
+  /**
+   * In the steady state (no ingest since the last sequence began) the current version is pinned
+   * already, and beginning another sequence only reads: a read request writes nothing, and on
+   * PostgreSQL it can be served by a replica. Only a version not pinned yet costs a write.
+   */
+  async pinRollupVersion(accountId: string): Promise<number | undefined> {
+    const [current] = await this.reads.read<{ version: number; pinned_version: number }>(this.rollupVersion.with({ accountId }));
+    if (!current) return undefined;
+    if (current.pinned_version >= current.version) return current.version;
     return pinRollupVersion(this.db, accountId);
   }
 
