@@ -11,6 +11,8 @@ import { ecsTaskEvent, jsonLines } from './helpers/ecs-events.ts';
 import { ownFixture, readFixture, sharedFixture } from './helpers/fixtures.ts';
 import { imagebuilderClient, inspector2Client } from './helpers/server.ts';
 import { tempDir } from './helpers/temp.ts';
+import { openStore } from '../src/store/open-store.ts';
+import type { KyselyStore } from '../src/store/kysely-store.ts';
 
 const helloImage = 'arn:aws:ecr:us-west-2:111122223333:repository/hello-repository/sha256:74b2c688c700ec95a93e478cdb959737c148df3fbf5ea706abe0318726e885e6';
 const appImage = `arn:aws:ecr:us-west-2:111122223333:repository/app/sha256:${'a'.repeat(64)}`;
@@ -95,6 +97,31 @@ for (const kind of databaseKinds) {
       for (const [, , message] of cases) assert.match(result.stderr, message);
       assert.match(result.stderr, /missing\.json: \$: cannot read the file \(ENOENT\)/);
       assert.match(result.stdout, /good\.json \(ecs\): 1 stored/);
+    });
+
+    it('writes many reports of one call in one transaction, a malformed one rejected whole and named, the same through --endpoint', async () => {
+      const files = [sharedFixture('grype/many_vulns.json'), sharedFixture('grype/check_all_fields.json'), sharedFixture('grype/presenter-image.json')];
+      const malformed = `${dir.path}/no-severity-list.json`;
+      await writeFile(malformed, JSON.stringify({ SchemaVersion: 2, ArtifactName: 'x', Metadata: { RepoDigests: [`111122223333.dkr.ecr.us-west-2.amazonaws.com/x@sha256:${'e'.repeat(64)}`] }, Results: [{ Target: 'x', Vulnerabilities: 'none' }] }));
+      const accountTotals = async (accountId: string) => (await imagebuilderClient(server.url, accountId).send(new ListImageScanFindingAggregationsCommand({}))).responses![0].accountAggregation!.severityCounts;
+      const direct = await runCli(['ingest', '--db', database.location, '--account-id', '444455556666', files[0]!, malformed, files[1]!, files[2]!]);
+      assert.equal(direct.code, 1);
+      assert.match(direct.stderr, /no-severity-list\.json: \$\.Results\[0\]\.Vulnerabilities: expected an array/);
+      assert.equal(direct.stdout.match(/report\(s\) applied/g)?.length, 3, direct.stdout);
+      const viaEndpoint = await runCli(['ingest', '--endpoint', server.url, '--account-id', '777788889999', files[0]!, malformed, files[1]!, files[2]!]);
+      assert.equal(viaEndpoint.code, 1);
+      assert.match(viaEndpoint.stderr, /no-severity-list\.json: \$\.Results\[0\]\.Vulnerabilities: expected an array/);
+      const totals = await accountTotals('444455556666');
+      assert.ok(totals!.all! > 0);
+      assert.deepEqual(await accountTotals('777788889999'), totals, 'the same counts either way');
+      // One transaction, one rollup version: the direct call moved the account's version once.
+      const store = await openStore(database.location);
+      try {
+        const version = await (store as KyselyStore).db.selectFrom('rollup_versions').select('version').where('account_id', '=', '444455556666').executeTakeFirstOrThrow();
+        assert.equal(Number(version.version), 1);
+      } finally {
+        await store.close();
+      }
     });
 
     it('refuses pods outside the namespace a snapshot is limited to', async () => {

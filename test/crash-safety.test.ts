@@ -1,6 +1,7 @@
-// Crash safety: the server and a direct ingest are killed with SIGKILL at random points of a large
-// ingest. Afterwards the store is consistent (rollups match findings), every acknowledged ingest is
-// there, and running the whole ingest again gives exactly the counts of running it once.
+// Crash safety: the server and a direct ingest of many files at once (one transaction) are killed
+// with SIGKILL at random points of a large ingest. Afterwards the store is consistent (rollups match
+// findings), every acknowledged ingest is there, a direct ingest is there whole or not at all, and
+// running the whole ingest again gives exactly the counts of running it once.
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
@@ -43,6 +44,22 @@ async function writeInputs(dir: string): Promise<Input[]> {
   return inputs;
 }
 
+/** Per round, files a direct `imagescope ingest` takes in one call (each report names its image). */
+const directFilesPerRound = 4;
+const directBuildArn = (round: number) => `arn:aws:imagebuilder:us-west-2:${account}:image/direct/1.0.${round}/1`;
+
+async function writeDirectInputs(dir: string, round: number): Promise<string[]> {
+  const files: string[] = [];
+  for (let k = 0; k < directFilesPerRound; k++) {
+    const seed = 100 + round * directFilesPerRound + k;
+    files.push(`${dir}/direct-${round}-${k}.json`);
+    await writeFile(files.at(-1)!, trivyReport(seed, 1500, undefined, imageRef(seed)));
+  }
+  return files;
+}
+
+const directIngestArgs = (location: string, round: number, files: string[]) => ['ingest', '--db', location, '--account-id', account, '--image-build-version-arn', directBuildArn(round), ...files];
+
 async function post(url: string, input: Input): Promise<boolean> {
   try {
     const { readFile } = await import('node:fs/promises');
@@ -76,11 +93,14 @@ for (const kind of databaseKinds) {
       const random = seededRandom(42);
       try {
         const inputs = await writeInputs(dir.path);
+        const directFiles = await Promise.all([0, 1, 2].map((round) => writeDirectInputs(dir.path, round)));
         const acknowledged = new Set<number>();
+        const directAcknowledged = new Set<number>();
         for (let round = 0; round < 3; round++) {
           const server = await startServeProcess(['--port', '0', '--db', database.location]);
-          // A direct writer on the same database, killed too.
-          const direct = spawn(process.execPath, [cliPath, 'ingest', '--db', database.location, '--account-id', account, ...inputs[round].args, inputs[round].file], { stdio: 'ignore' });
+          // A direct writer of several files in one transaction on the same database, killed too.
+          const direct = spawn(process.execPath, [cliPath, ...directIngestArgs(database.location, round, directFiles[round]!)], { stdio: 'ignore' });
+          direct.once('exit', (code) => code === 0 && directAcknowledged.add(round));
           const pending = inputs.map((input, i) => post(server.url, input).then((ok) => ok && acknowledged.add(i)));
           await new Promise((r) => setTimeout(r, 300 + random() * 1500));
           server.child.kill('SIGKILL');
@@ -101,12 +121,27 @@ for (const kind of databaseKinds) {
             const out = await builder.send(new ListImageScanFindingAggregationsCommand({ filter: { name: 'imageBuildVersionArn', values: [buildArn(i)] } }));
             assert.equal(out.responses!.length, 1, `acknowledged report ${i} is present`);
           }
+          const directBuilds = async (url: string) => {
+            const out = await imagebuilderClient(url, account, 'us-west-2', 'x', 5).send(
+              new ListImageScanFindingAggregationsCommand({ filter: { name: 'imageBuildVersionArn', values: [0, 1, 2].map(directBuildArn) } }),
+            );
+            return new Map(out.responses!.map((r) => [r.imageAggregation!.imageBuildVersionArn!, r.imageAggregation!.severityCounts]));
+          };
+          const directAfterCrashes = await directBuilds(server.url);
           for (const input of inputs) assert.equal(await post(server.url, input), true);
+          for (let round = 0; round < 3; round++) assert.equal((await runCli(directIngestArgs(database.location, round, directFiles[round]!))).code, 0);
           const recovered = await snapshot(server.url);
           const clean = await startServeProcess(['--port', '0', '--db', reference.location]);
           try {
             for (const input of inputs) assert.equal(await post(clean.url, input), true);
+            for (let round = 0; round < 3; round++) assert.equal((await runCli(directIngestArgs(reference.location, round, directFiles[round]!))).code, 0);
             assert.deepEqual(recovered, await snapshot(clean.url), 'the same counts as one clean run');
+            const whole = await directBuilds(clean.url);
+            for (let round = 0; round < 3; round++) {
+              const found = directAfterCrashes.get(directBuildArn(round));
+              if (directAcknowledged.has(round)) assert.deepEqual(found, whole.get(directBuildArn(round)), `acknowledged direct ingest ${round} is there whole`);
+              else if (found) assert.deepEqual(found, whole.get(directBuildArn(round)), `direct ingest ${round} is there whole or not at all`);
+            }
           } finally {
             clean.child.kill('SIGTERM');
             await exitOf(clean.child);

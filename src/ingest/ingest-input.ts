@@ -8,6 +8,7 @@ import type { IngestOptions } from './ingest-options.ts';
 import { readJsonDocuments, type JsonDocument } from './json-documents.ts';
 import type { ParseResult, Skipped } from './parse-result.ts';
 import type { RuntimeBatch } from './runtime/observations.ts';
+import type { FindingsBatch } from './findings/findings-report.ts';
 import { parseKubernetesListPages, type KubernetesListPages } from './runtime/kubernetes-pods.ts';
 import type { Store } from '../store/store.ts';
 
@@ -33,13 +34,38 @@ export interface IngestSummary {
   images: string[];
 }
 
-export function ingestInput(store: Store, input: IngestInput, options: IngestOptions, now: number): Promise<IngestSummary> {
-  return applyParsed(store, input.name, options, now, () => parseDocuments(readJsonDocuments(input.text), options, now));
+/** What became of one input of many: its summary, or why it was rejected whole. */
+export type IngestOutcome = IngestSummary | IngestRejection;
+
+/**
+ * Many inputs in as few transactions as their kinds allow. Each is parsed on its own, so a malformed
+ * one is rejected whole, by name, and the others go on. The findings reports of all of them are
+ * written in one transaction, their rollup moves merged (a key that 400 reports move is written
+ * once); runtime inputs are written one transaction each, in order, since a snapshot's stops depend
+ * on what came before it. Nothing is acknowledged before its transaction commits.
+ */
+export function ingestInputs(store: Store, inputs: IngestInput[], options: IngestOptions, now: number): Promise<IngestOutcome[]> {
+  return ingestRequests(store, inputs.map((input) => ({ input, options })), now);
+}
+
+/** The same, each input with its own options (the ingest endpoint's requests, written together). */
+export async function ingestRequests(store: Store, requests: { input: IngestInput; options: IngestOptions }[], now: number): Promise<IngestOutcome[]> {
+  return applyParsed(store, requests.map(({ input, options }) => ({ name: input.name, options, parse: () => parseDocuments(readJsonDocuments(input.text), options, now) })), now);
+}
+
+/** One input; a rejection is thrown. */
+export async function ingestInput(store: Store, input: IngestInput, options: IngestOptions, now: number): Promise<IngestSummary> {
+  return acknowledged(await ingestInputs(store, [input], options, now));
 }
 
 /** The same, from JSON documents already in memory (the live feeds build them). */
-export function ingestDocuments(store: Store, name: string, documents: JsonDocument[], options: IngestOptions, now: number): Promise<IngestSummary> {
-  return applyParsed(store, name, options, now, () => parseDocuments(documents, options, now));
+export async function ingestDocuments(store: Store, name: string, documents: JsonDocument[], options: IngestOptions, now: number): Promise<IngestSummary> {
+  return acknowledged(await applyParsed(store, [{ name, options, parse: () => parseDocuments(documents, options, now) }], now));
+}
+
+function acknowledged([outcome]: IngestOutcome[]): IngestSummary {
+  if (outcome instanceof IngestRejection) throw outcome;
+  return outcome!;
 }
 
 function parseDocuments(documents: JsonDocument[], options: IngestOptions, now: number): { format: string; parsed: ParseResult } {
@@ -57,21 +83,49 @@ export async function ingestKubernetesList(store: Store, name: string, list: Kub
   return rejectionsNamed(name, async () => summary.done(await store.applyRuntime(options.accountId, summary.runtimeOf(pages), now)));
 }
 
-/** Parses (a rejection names the input, and nothing is written) and writes the result. */
-function applyParsed(store: Store, name: string, options: IngestOptions, now: number, parse: () => { format: string; parsed: ParseResult }): Promise<IngestSummary> {
-  return rejectionsNamed(name, async () => {
-    const { format, parsed } = parse();
-    const summary = new SummaryBuilder(name, format);
-    if (parsed.runtime) return summary.done(await store.applyRuntime(options.accountId, summary.runtimeOf([parsed]), now));
-    summary.saw(parsed);
-    if (!parsed.findings) return summary.done({});
-    const written = await store.applyFindings(
-      options.accountId,
-      { reports: parsed.findings, imageBuildVersionArn: options.imageBuildVersionArn, imagePipelineArn: options.imagePipelineArn },
-      now,
-    );
-    return summary.done({ applied: written.reportsApplied, unchanged: written.reportsUnchanged, findings: written.findingsStored });
-  });
+interface PendingInput {
+  name: string;
+  options: IngestOptions;
+  /** Throws an IngestRejection for a malformed input. */
+  parse(): { format: string; parsed: ParseResult };
+}
+
+/**
+ * Parses each input (a rejection names it, and nothing of it is written) and writes the results:
+ * runtime inputs one transaction each, in order; the findings of every input of one account in one
+ * transaction.
+ */
+async function applyParsed(store: Store, inputs: PendingInput[], now: number): Promise<IngestOutcome[]> {
+  const outcomes: IngestOutcome[] = [];
+  const findings = new Map<string, { at: number; summary: SummaryBuilder; batch: FindingsBatch }[]>();
+  for (const input of inputs) {
+    const { accountId, imageBuildVersionArn, imagePipelineArn } = input.options;
+    try {
+      const { format, parsed } = await rejectionsNamed(input.name, async () => input.parse());
+      const summary = new SummaryBuilder(input.name, format);
+      if (parsed.runtime) {
+        outcomes.push(summary.done(await store.applyRuntime(accountId, summary.runtimeOf([parsed]), now)));
+        continue;
+      }
+      summary.saw(parsed);
+      if (parsed.findings) {
+        const ofAccount = findings.get(accountId) ?? [];
+        ofAccount.push({ at: outcomes.length, summary, batch: { reports: parsed.findings, imageBuildVersionArn, imagePipelineArn } });
+        findings.set(accountId, ofAccount);
+      }
+      outcomes.push(summary.done({}));
+    } catch (error) {
+      if (!(error instanceof IngestRejection)) throw error;
+      outcomes.push(error);
+    }
+  }
+  for (const [accountId, ofAccount] of findings) {
+    const written = await store.applyFindings(accountId, ofAccount.map((f) => f.batch), now);
+    ofAccount.forEach(({ at, summary }, i) => {
+      outcomes[at] = summary.done({ applied: written[i]!.reportsApplied, unchanged: written[i]!.reportsUnchanged, findings: written[i]!.findingsStored });
+    });
+  }
+  return outcomes;
 }
 
 async function rejectionsNamed<T>(name: string, work: () => Promise<T>): Promise<T> {

@@ -11,7 +11,8 @@ import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import type { ServerConfig } from './config.ts';
 import { healthRoutes } from './health-routes.ts';
-import { handleIngest, ingestPath } from './ingest-route.ts';
+import { handleIngest, ingestPath, type IngestDependencies } from './ingest-route.ts';
+import { IngestBatcher } from '../ingest/ingest-batcher.ts';
 
 export interface RunningServer {
   url: string;
@@ -39,7 +40,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     logger,
     now: options.now ?? Date.now,
   };
-  const app = buildApp(deps, config, logger);
+  const app = buildApp({ ...deps, ingests: new IngestBatcher(store, deps.now) }, config, logger);
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
@@ -65,7 +66,7 @@ function wireRequest(request: FastifyRequest): WireRequest {
   return { method: request.method, path, query, headers: request.headers, body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0) };
 }
 
-function buildApp(deps: PipelineDependencies, config: ServerConfig, logger: Logger) {
+function buildApp(deps: PipelineDependencies & IngestDependencies, config: ServerConfig, logger: Logger) {
   const app = Fastify({
     loggerInstance: logger,
     // Per-request info logs would double the cost of a request; failures are logged where they happen.

@@ -3,7 +3,8 @@
 // With --auth sigv4 it takes a SigV4 signature (service `imagescope`) or an ingest token header from
 // a key whose role may ingest, and the key decides the account.
 import { timingSafeEqual } from 'node:crypto';
-import { ingestInput, type IngestSummary } from '../ingest/ingest-input.ts';
+import type { IngestBatcher } from '../ingest/ingest-batcher.ts';
+import type { IngestSummary } from '../ingest/ingest-input.ts';
 import { checkIngestOptions, InvalidIngestOptions, type IngestOptions } from '../ingest/ingest-options.ts';
 import { IngestRejection } from '../ingest/ingest-rejection.ts';
 import { decodeUtf8 } from '../ingest/utf8.ts';
@@ -33,6 +34,8 @@ export interface IngestReply {
 
 export interface IngestDependencies {
   store: Store;
+  /** Writes the requests that arrive together in one transaction. */
+  ingests: IngestBatcher;
   settings: ServerSettings;
   authMode: AuthMode;
   now: () => number;
@@ -53,7 +56,9 @@ export async function handleIngest(request: SignedRequest, query: Record<string,
     });
     const text = decodeUtf8(request.body);
     if (text === undefined) throw new IngestRejection('$', 'not valid UTF-8', name);
-    return { statusCode: 200, body: await ingestInput(deps.store, { name, text }, options, deps.now()) };
+    const outcome = await deps.ingests.submit({ name, text }, options);
+    if (outcome instanceof IngestRejection) throw outcome;
+    return { statusCode: 200, body: outcome };
   } catch (error) {
     if (error instanceof AwsError) return { statusCode: error.statusCode, body: { error: error.errorType, message: error.message } };
     if (error instanceof IngestRejection) {

@@ -32,42 +32,65 @@ export interface FindingsWriters {
 }
 const findingKey = (r: Pick<FindingRow, 'vulnerability_id' | 'package_name' | 'package_version'>) => `${r.vulnerability_id}\u0000${r.package_name}\u0000${r.package_version}`;
 
-export async function applyFindings(trx: Kysely<Database>, accountId: string, batch: FindingsBatch, now: number, writers: FindingsWriters): Promise<FindingsWriteSummary> {
-  const summary: FindingsWriteSummary = { reportsApplied: 0, reportsUnchanged: 0, findingsStored: 0 };
+/**
+ * Applies the batches (the reports of many inputs) in order, in the caller's transaction, under one
+ * rollup version: their rollup moves are merged, so a key that many reports move is written once.
+ * Returns each batch's summary.
+ */
+export async function applyFindings(trx: Kysely<Database>, accountId: string, batches: FindingsBatch[], now: number, writers: FindingsWriters): Promise<FindingsWriteSummary[]> {
   // Taking the account's next rollup version first locks its row: concurrent ingests of one account
   // (several replicas on PostgreSQL) then run one after the other, each reading what the previous one
   // committed, so no image's before/after contribution is computed from stale findings.
   const at = await nextRollupVersion(trx, accountId);
   const images = new ImageIds(trx, accountId);
   const delta: Contribution = new Map();
-  for (const report of batch.reports) {
-    const image = await images.find(report);
-    const tagsBefore: ImageTags = { accountId, imageBuildVersionArn: image?.image_build_version_arn ?? null, imagePipelineArn: image?.image_pipeline_arn ?? null };
-    const tagsAfter: ImageTags = {
-      accountId,
-      imageBuildVersionArn: batch.imageBuildVersionArn ?? tagsBefore.imageBuildVersionArn,
-      imagePipelineArn: batch.imagePipelineArn ?? tagsBefore.imagePipelineArn,
-    };
-    const retagged = !image || tagsAfter.imageBuildVersionArn !== tagsBefore.imageBuildVersionArn || tagsAfter.imagePipelineArn !== tagsBefore.imagePipelineArn;
-    const imageId = image?.image_id ?? (await images.allocate());
-    const before = image ? await imageFindings(trx, accountId, imageId) : [];
-    const target = { account_id: accountId, image_id: imageId };
-    const after = report.mode === 'snapshot' ? await replaceSnapshot(trx, target, report, before, now, writers.insertFindings) : await applyIncremental(trx, target, report, before, now);
-    if (!after && !retagged) {
-      summary.reportsUnchanged++;
-      continue;
+  const summaries: FindingsWriteSummary[] = [];
+  for (const batch of batches) {
+    const summary: FindingsWriteSummary = { reportsApplied: 0, reportsUnchanged: 0, findingsStored: 0 };
+    for (const report of batch.reports) {
+      if (await applyReport(trx, accountId, batch, report, { images, delta, now, writers })) {
+        summary.reportsApplied++;
+        summary.findingsStored += report.findings.length;
+      } else {
+        summary.reportsUnchanged++;
+      }
     }
-    summary.reportsApplied++;
-    summary.findingsStored += report.findings.length;
-    if (retagged) await images.save(report, imageId, tagsAfter, !image);
-    accumulate(delta, contributionOf(tagsBefore, before, []), -1);
-    accumulate(delta, after ? contributionOf(tagsAfter, after.rows, after.findings) : contributionOf(tagsAfter, before, []), 1);
+    summaries.push(summary);
   }
-  if (summary.reportsApplied > 0) {
+  if (summaries.some((s) => s.reportsApplied > 0)) {
     await applyRollupDelta(trx, accountId, delta, at, now, writers.writeRollupDeltas);
     if (at.version % pruneEvery === 0) await pruneClosedRollups(trx, accountId, now);
   }
-  return summary;
+  return summaries;
+}
+
+interface ReportContext {
+  images: ImageIds;
+  /** The rollup moves of every report so far. */
+  delta: Contribution;
+  now: number;
+  writers: FindingsWriters;
+}
+
+/** Applies one report to its image; true when it changed the image's findings or tags. */
+async function applyReport(trx: Kysely<Database>, accountId: string, batch: FindingsBatch, report: FindingsReport, { images, delta, now, writers }: ReportContext): Promise<boolean> {
+  const image = await images.find(report);
+  const tagsBefore: ImageTags = { accountId, imageBuildVersionArn: image?.image_build_version_arn ?? null, imagePipelineArn: image?.image_pipeline_arn ?? null };
+  const tagsAfter: ImageTags = {
+    accountId,
+    imageBuildVersionArn: batch.imageBuildVersionArn ?? tagsBefore.imageBuildVersionArn,
+    imagePipelineArn: batch.imagePipelineArn ?? tagsBefore.imagePipelineArn,
+  };
+  const retagged = !image || tagsAfter.imageBuildVersionArn !== tagsBefore.imageBuildVersionArn || tagsAfter.imagePipelineArn !== tagsBefore.imagePipelineArn;
+  const imageId = image?.image_id ?? (await images.allocate());
+  const before = image ? await imageFindings(trx, accountId, imageId) : [];
+  const target = { account_id: accountId, image_id: imageId };
+  const after = report.mode === 'snapshot' ? await replaceSnapshot(trx, target, report, before, now, writers.insertFindings) : await applyIncremental(trx, target, report, before, now);
+  if (!after && !retagged) return false;
+  if (retagged) await images.save(report, imageId, tagsAfter, !image);
+  accumulate(delta, contributionOf(tagsBefore, before, []), -1);
+  accumulate(delta, after ? contributionOf(tagsAfter, after.rows, after.findings) : contributionOf(tagsAfter, before, []), 1);
+  return true;
 }
 
 /** The images of one account: lookup by repository and digest, and ids for new ones. */

@@ -71,11 +71,12 @@ export class KyselyStore implements Store {
     return this.runtime.page(this.reads.read, query);
   }
 
-  async applyFindings(accountId: string, batch: FindingsBatch, now: number): Promise<FindingsWriteSummary> {
-    const summary = await this.write((trx) => applyFindings(trx, accountId, batch, now, this.writers));
+  async applyFindings(accountId: string, batches: FindingsBatch[], now: number): Promise<FindingsWriteSummary[]> {
+    const summaries = await this.write((trx) => applyFindings(trx, accountId, batches, now, this.writers));
     // Every applied finding also touches about one rollup row per aggregation it counts in.
-    this.statistics?.wrote({ image_findings: summary.findingsStored, finding_rollups: summary.findingsStored });
-    return summary;
+    const stored = summaries.reduce((n, s) => n + s.findingsStored, 0);
+    this.statistics?.wrote({ image_findings: stored, finding_rollups: stored });
+    return summaries;
   }
 
   aggregationPage(query: AggregationsQuery): Promise<{ version: number; rows: AggregationRow[] }> {

@@ -74,8 +74,11 @@ export interface Store {
    */
   applyRuntime(accountId: string, batches: RuntimeBatches, now: number): Promise<RuntimeWriteSummary>;
   clustersForImage(query: ClustersForImageQuery): Promise<ClustersPage>;
-  /** Applies findings reports and their rollup changes in one transaction; `now` is epoch ms. */
-  applyFindings(accountId: string, batch: FindingsBatch, now: number): Promise<FindingsWriteSummary>;
+  /**
+   * Applies the reports of many inputs and their merged rollup changes in one transaction; `now` is
+   * epoch ms. Returns each batch's summary.
+   */
+  applyFindings(accountId: string, batches: FindingsBatch[], now: number): Promise<FindingsWriteSummary[]>;
   /** One page of rollup rows as of `query.version` (default: current), and the version it was read at. */
   aggregationPage(query: AggregationsQuery): Promise<{ version: number; rows: AggregationRow[] }>;
   /**
