@@ -1,4 +1,4 @@
-// `npm run bench [-- --scales small,large --stores sqlite,postgres --scenarios startup,latency,http,throughput,ingest]`
+// `npm run bench [-- --scales small,large --stores sqlite,postgres --scenarios startup,feeds,latency,http,throughput,signed,ingest,files]`
 // Measures start-up (`--version` wall time, idle server memory), then loads a dataset through the real ingest path at each scale, measures every query in process and
 // over HTTP with the real SDK, HTTP throughput against a bare node:http ceiling (SigV4 off and on),
 // ingest throughput against a raw insert loop, and the server's peak memory; prints a table with the
@@ -16,13 +16,14 @@ import { inProcessLatencies, queries, sdkLatencies } from './queries.ts';
 import { round, type Latency } from './stats.ts';
 import { measureEcsFeed, measureKubernetesFeed } from './feeds.ts';
 import { measureStartup } from './startup.ts';
-import { measureThroughput } from './throughput.ts';
+import { measureSignedRatios, measureThroughput } from './throughput.ts';
+import { measureFileIngest } from './ingest-files.ts';
 
 const { values: args } = parseArgs({
   options: {
     scales: { type: 'string', default: 'small,large' },
     stores: { type: 'string', default: postgresAdminUrl ? 'sqlite,postgres' : 'sqlite' },
-    scenarios: { type: 'string', default: 'startup,feeds,latency,http,throughput,ingest' },
+    scenarios: { type: 'string', default: 'startup,feeds,latency,http,throughput,signed,ingest,files' },
     // Another version's checkout (with its node_modules), measured in the same run: start-up, and the
     // busy server's peak memory under the throughput load.
     baseline: { type: 'string' },
@@ -38,6 +39,8 @@ const { values: args } = parseArgs({
 const scenarios = new Set(args.scenarios!.split(','));
 /** The call a CI loop makes: the account's counts. */
 const throughputQuery = queries.find((q) => q.name === 'Aggregations: no filter')!;
+/** The listings behind an account view, a "by vulnerability" view and a "by pipeline" view (issue 11). */
+const signedQueries = ['Aggregations: no filter', 'Aggregations: every vulnerabilityId', 'Aggregations: every imagePipelineArn'].map((name) => queries.find((q) => q.name === name)!);
 const iterations = Number(args.iterations);
 const results: Record<string, any> = { machine: machine(), startedAt: new Date().toISOString(), args, stores: {} };
 
@@ -58,7 +61,7 @@ if (scenarios.has('feeds')) {
 }
 
 // The scenarios that need a loaded dataset per store and scale (start-up and the feeds bring their own).
-const storeScenarios = ['latency', 'http', 'throughput', 'ingest'].filter((name) => scenarios.has(name));
+const storeScenarios = ['latency', 'http', 'throughput', 'signed', 'ingest', 'files'].filter((name) => scenarios.has(name));
 for (const kind of (storeScenarios.length ? args.stores!.split(',') : []) as ('sqlite' | 'postgres')[]) {
   const out: Record<string, any> = { scales: {} };
   results.stores[kind] = out;
@@ -91,6 +94,9 @@ for (const kind of (storeScenarios.length ? args.stores!.split(',') : []) as ('s
           entry.throughput = await measureThroughput(store, database.location, throughputQuery, Number(args.seconds), Number(args.connections), Number(args.workers), baselineCli);
           entry.peakRssMiB = Math.max(entry.peakRssMiB ?? 0, round(entry.throughput.peakRssMiB, 1));
         }
+        if (scenarios.has('signed') && scaleName === args.scales!.split(',').at(-1)) {
+          entry.signed = await measureSignedRatios(store, database.location, signedQueries, Number(args.seconds), Number(args.connections));
+        }
       } finally {
         await store.close();
       }
@@ -101,6 +107,10 @@ for (const kind of (storeScenarios.length ? args.stores!.split(',') : []) as ('s
   if (scenarios.has('ingest')) {
     log(`${kind}: ingest throughput`);
     out.ingest = await measureIngest(() => createDatabase(kind), Number(args['ingest-files']));
+  }
+  if (scenarios.has('files')) {
+    log(`${kind}: ingest of 400 single-report files`);
+    out.files = await measureFileIngest(() => createDatabase(kind));
   }
 }
 
@@ -159,6 +169,21 @@ function renderTable(r: typeof results): string {
       for (const [name, v] of rows) {
         lines.push(`| ${name} | ${round(v.requestsPerSecond, 0)} | ${v.p99Ms} | ${v.errors} | ${round((v.requestsPerSecond / ceiling) * 100, 1)}% |`);
       }
+    }
+    const signed = (large ?? small)?.signed;
+    if (signed) {
+      lines.push(`\nSigV4 on (a pre-signed request replayed), throttling off, 1 process, ${args.connections} connections, ${args.seconds} s each, against bare node:http answering the same bytes:`);
+      lines.push('| query | response B | imagescope req/s | bare req/s | ratio | target |', '|---|---|---|---|---|---|');
+      for (const [name, v] of Object.entries(signed) as [string, any][]) {
+        lines.push(`| ${name} | ${v.responseBytes} | ${round(v.sigv4.requestsPerSecond, 0)} | ${round(v.bare.requestsPerSecond, 0)} | ${round(v.ratio, 2)} | >= 0.5 |`);
+      }
+    }
+    if (out.files) {
+      const f = out.files;
+      lines.push(`\nIngest of ${f.files} single-report Trivy files of ${f.findingsPerReport} findings in one \`imagescope ingest\` call (process start included):`);
+      lines.push('| path | time ms | findings/s | target |', '|---|---|---|---|');
+      lines.push(`| --db | ${round(f.dbMs, 0)} | ${round(f.dbFindingsPerSecond, 0)} | >= 100,000 (SQLite) |`);
+      lines.push(`| --endpoint | ${round(f.endpointMs, 0)} | ${round(f.endpointFindingsPerSecond, 0)} | - |`);
     }
     if (out.ingest) {
       const i = out.ingest;

@@ -16,12 +16,12 @@ export interface Throughput {
   errors: number;
 }
 
-async function load(url: string, query: Query, headers: Record<string, string>, seconds: number, connections: number): Promise<Throughput> {
+export async function load(url: string, query: Query, headers: Record<string, string>, seconds: number, connections: number): Promise<Throughput> {
   const result = await autocannon({ url: url + query.path, method: 'POST', headers, body: JSON.stringify(query.body), connections, duration: seconds });
   return { requestsPerSecond: result.requests.average, p99Ms: result.latency.p99, errors: result.errors + result.non2xx + result.timeouts };
 }
 
-async function signedHeaders(url: string, query: Query, key: { access_key_id: string; secret_access_key: string }): Promise<Record<string, string>> {
+export async function signedHeaders(url: string, query: Query, key: { access_key_id: string; secret_access_key: string }): Promise<Record<string, string>> {
   const target = new URL(url);
   const service = query.path === '/cluster/get' ? 'inspector2' : 'imagebuilder';
   const signed = await new SignatureV4({ credentials: { accessKeyId: key.access_key_id, secretAccessKey: key.secret_access_key }, region: 'us-west-2', service, sha256: Sha256 }).sign(
@@ -31,7 +31,7 @@ async function signedHeaders(url: string, query: Query, key: { access_key_id: st
 }
 
 /** Runs the load against one server process tree, then stops it. */
-async function against(server: Child, query: Query, headers: Record<string, string>, seconds: number, connections: number): Promise<Throughput & { peakRssMiB: number }> {
+export async function against(server: Child, query: Query, headers: Record<string, string>, seconds: number, connections: number): Promise<Throughput & { peakRssMiB: number }> {
   try {
     const result = await load(server.url, query, headers, seconds, connections);
     return { ...result, peakRssMiB: server.peakRssMiB() };
@@ -61,4 +61,25 @@ export async function measureThroughput(store: Store, db: string, query: Query, 
   const noneBaseline = baselineCli ? await against(await startImagescope(db, [], baselineCli), query, plain, seconds, connections) : undefined;
   // Peak memory of the single-process servers (a worker's own is about the same).
   return { bare, bareWorkers, none, sigv4, sigv4Workers, noneBaseline, workers, responseBytes: bytes.length, peakRssMiB: Math.max(none.peakRssMiB, sigv4.peakRssMiB) };
+}
+
+/**
+ * For each query: imagescope with SigV4 (a pre-signed request replayed, throttling off), one process,
+ * against bare node:http answering the same bytes from one process: the issue's ratio.
+ */
+export async function measureSignedRatios(store: Store, db: string, measured: Query[], seconds: number, connections: number) {
+  const key = newAccessKey(benchAccount, 'read', Date.now());
+  await store.createAccessKey(key);
+  const out: Record<string, { sigv4: Throughput; bare: Throughput; responseBytes: number; ratio: number }> = {};
+  for (const query of measured) {
+    const server = await startImagescope(db, ['--auth', 'sigv4']);
+    const headers = await signedHeaders(server.url, query, key);
+    const response = await fetch(server.url + query.path, { method: 'POST', headers, body: JSON.stringify(query.body) });
+    const bytes = await response.text();
+    if (response.status !== 200) throw new Error(`${query.name}: ${response.status} ${bytes}`);
+    const sigv4 = await against(server, query, headers, seconds, connections);
+    const bare = await against(await startBareServer(bytes), query, headers, seconds, connections);
+    out[query.name] = { sigv4, bare, responseBytes: bytes.length, ratio: sigv4.requestsPerSecond / bare.requestsPerSecond };
+  }
+  return out;
 }

@@ -3,8 +3,8 @@
 // of every image usage group. Used by
 // `imagescope check` after a crash or a restore; costs a full read of the account's findings.
 import type { Kysely } from 'kysely';
-import { accumulate, contributionOf, rollupKey, splitRollupKey, type Contribution } from './rollup-counts.ts';
-import type { Database } from './schema.ts';
+import { addContribution, Contribution } from './rollup-counts.ts';
+import type { Database, RollupAggregation } from './schema.ts';
 
 export interface RollupMismatch {
   aggregation: string;
@@ -28,22 +28,24 @@ export async function checkRollups(db: Kysely<Database>, accountId: string): Pro
     if (rows) rows.push(f);
     else byImage.set(key, [f]);
   }
-  const expected: Contribution = new Map();
+  const expected = new Contribution();
   for (const [image, rows] of byImage) {
     const t = tags.get(image);
-    accumulate(expected, contributionOf({ accountId, imageBuildVersionArn: t?.image_build_version_arn ?? null, imagePipelineArn: t?.image_pipeline_arn ?? null }, rows, []), 1);
+    addContribution(expected, { accountId, imageBuildVersionArn: t?.image_build_version_arn ?? null, imagePipelineArn: t?.image_pipeline_arn ?? null }, rows, [], 1);
   }
   const stored = await db.selectFrom('finding_rollups').selectAll().where('account_id', '=', accountId).where('version_to', 'is', null).execute();
-  const storedByKey = new Map(stored.map((r) => [rollupKey(r.aggregation, r.aggregation_key), `${r.count_all}/${r.count_critical}/${r.count_high}/${r.count_medium}`]));
+  const keyOf = (aggregation: string, key: string) => `${aggregation}\u0000${key}`;
+  const storedByKey = new Map(stored.map((r) => [keyOf(r.aggregation, r.aggregation_key), { aggregation: r.aggregation, key: r.aggregation_key, counts: `${r.count_all}/${r.count_critical}/${r.count_high}/${r.count_medium}` }]));
   const mismatches: RollupMismatch[] = [];
-  for (const key of new Set([...storedByKey.keys(), ...[...expected].filter(([, c]) => c.all > 0).map(([k]) => k)])) {
-    const c = expected.get(key);
-    const want = c && c.all > 0 ? `${c.all}/${c.critical}/${c.high}/${c.medium}` : 'none';
-    const have = storedByKey.get(key) ?? 'none';
-    if (want !== have) {
-      const [aggregation, k] = splitRollupKey(key);
-      mismatches.push({ aggregation, key: k, stored: have, expected: want });
-    }
+  for (const [aggregation, key, c] of expected.entries()) {
+    if (c.all <= 0) continue;
+    const want = `${c.all}/${c.critical}/${c.high}/${c.medium}`;
+    const have = storedByKey.get(keyOf(aggregation, key))?.counts ?? 'none';
+    if (want !== have) mismatches.push({ aggregation, key, stored: have, expected: want });
+  }
+  for (const row of storedByKey.values()) {
+    const c = expected.get(row.aggregation as RollupAggregation, row.key);
+    if (!c || c.all <= 0) mismatches.push({ aggregation: row.aggregation, key: row.key, stored: row.counts, expected: 'none' });
   }
   return [...mismatches, ...(await checkRunningCounts(db, accountId))];
 }

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Finding, FindingsBatch, FindingsReport } from '../ingest/findings/findings-report.ts';
 import type { FindingsInserter } from './bulk-insert.ts';
-import { accumulate, contributionOf, type Contribution, type ImageTags } from './rollup-counts.ts';
+import { addContribution, Contribution, type ImageTags } from './rollup-counts.ts';
 import { applyRollupDelta, nextRollupVersion, pruneClosedRollups, type RollupDeltaWriter } from './rollup-writes.ts';
 import type { Database, ImageFindingRow, ScannedImageRow } from './schema.ts';
 import { chunks } from './transactions.ts';
@@ -43,7 +43,7 @@ export async function applyFindings(trx: Kysely<Database>, accountId: string, ba
   // committed, so no image's before/after contribution is computed from stale findings.
   const at = await nextRollupVersion(trx, accountId);
   const images = new ImageIds(trx, accountId);
-  const delta: Contribution = new Map();
+  const delta = new Contribution();
   const summaries: FindingsWriteSummary[] = [];
   for (const batch of batches) {
     const summary: FindingsWriteSummary = { reportsApplied: 0, reportsUnchanged: 0, findingsStored: 0 };
@@ -88,8 +88,9 @@ async function applyReport(trx: Kysely<Database>, accountId: string, batch: Find
   const after = report.mode === 'snapshot' ? await replaceSnapshot(trx, target, report, before, now, writers.insertFindings) : await applyIncremental(trx, target, report, before, now);
   if (!after && !retagged) return false;
   if (retagged) await images.save(report, imageId, tagsAfter, !image);
-  accumulate(delta, contributionOf(tagsBefore, before, []), -1);
-  accumulate(delta, after ? contributionOf(tagsAfter, after.rows, after.findings) : contributionOf(tagsAfter, before, []), 1);
+  addContribution(delta, tagsBefore, before, [], -1);
+  if (after) addContribution(delta, tagsAfter, after.rows, after.findings, 1);
+  else addContribution(delta, tagsAfter, before, [], 1);
   return true;
 }
 

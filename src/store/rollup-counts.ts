@@ -12,18 +12,31 @@ export interface SeverityCounts {
   medium: number;
 }
 
-/** `<aggregation>\0<key>` -> counts. */
-export type Contribution = Map<string, SeverityCounts>;
-
 export const zeroCounts = (): SeverityCounts => ({ all: 0, critical: 0, high: 0, medium: 0 });
 
-export function rollupKey(aggregation: RollupAggregation, key: string): string {
-  return `${aggregation}\u0000${key}`;
-}
+/**
+ * Counts by aggregation, then key. Two levels, not one composite key: a report's vulnerability ids
+ * are looked up as the strings they are (their hashes cached), not as new strings built per finding.
+ */
+export class Contribution {
+  readonly byAggregation = new Map<RollupAggregation, Map<string, SeverityCounts>>();
 
-export function splitRollupKey(rollup: string): [RollupAggregation, string] {
-  const at = rollup.indexOf('\u0000');
-  return [rollup.slice(0, at) as RollupAggregation, rollup.slice(at + 1)];
+  get(aggregation: RollupAggregation, key: string): SeverityCounts | undefined {
+    return this.byAggregation.get(aggregation)?.get(key);
+  }
+
+  /** The counts of the key, created at zero. */
+  counts(aggregation: RollupAggregation, key: string): SeverityCounts {
+    let keys = this.byAggregation.get(aggregation);
+    if (!keys) this.byAggregation.set(aggregation, (keys = new Map()));
+    let counts = keys.get(key);
+    if (!counts) keys.set(key, (counts = zeroCounts()));
+    return counts;
+  }
+
+  *entries(): Generator<[RollupAggregation, string, SeverityCounts]> {
+    for (const [aggregation, keys] of this.byAggregation) for (const [key, counts] of keys) yield [aggregation, key, counts];
+  }
 }
 
 export interface ImageTags {
@@ -35,10 +48,11 @@ export interface ImageTags {
 type StoredFinding = Pick<ImageFindingRow, 'vulnerability_id' | 'package_name' | 'package_version' | 'severity' | 'active'>;
 
 /**
- * The contribution of an image whose findings are `rows` (as stored) plus `findings` (a report's,
- * already one per vulnerability, package and version).
+ * Adds `sign` x the contribution of an image whose findings are `rows` (as stored) plus `findings` (a
+ * report's, already one per vulnerability, package and version) into `total`: straight into it, since
+ * an ingest of many reports sums thousands of these.
  */
-export function contributionOf(tags: ImageTags, rows: StoredFinding[], findings: Finding[]): Contribution {
+export function addContribution(total: Contribution, tags: ImageTags, rows: StoredFinding[], findings: Finding[], sign: 1 | -1): void {
   const active: { vulnerabilityId: string; severity: Severity }[] = [];
   if (rows.length === 0) {
     // One source: its findings are distinct already, so the cross-source merge can be skipped.
@@ -54,42 +68,33 @@ export function contributionOf(tags: ImageTags, rows: StoredFinding[], findings:
     for (const f of findings) if (f.active) add(f.vulnerabilityId, f.packageName, f.packageVersion, f.severity);
     active.push(...effective.values());
   }
-  const contribution: Contribution = new Map();
   // Every active finding counts once for its vulnerability id, and the image's totals count for its
   // account, pipeline and build version.
   const image = zeroCounts();
   for (const finding of active) {
-    const key = rollupKey('vulnerabilityId', finding.vulnerabilityId);
-    let counts = contribution.get(key);
-    if (!counts) contribution.set(key, (counts = zeroCounts()));
-    count(counts, finding.severity);
-    count(image, finding.severity);
+    const vulnerabilities = total.counts('vulnerabilityId', finding.vulnerabilityId);
+    count(vulnerabilities, finding.severity, sign);
+    count(image, finding.severity, 1);
   }
-  if (image.all === 0) return contribution;
-  contribution.set(rollupKey('accountId', tags.accountId), image);
-  if (tags.imagePipelineArn) contribution.set(rollupKey('imagePipelineArn', tags.imagePipelineArn), { ...image });
-  if (tags.imageBuildVersionArn) contribution.set(rollupKey('imageBuildVersionArn', tags.imageBuildVersionArn), { ...image });
-  return contribution;
+  if (image.all === 0) return;
+  const keys: [RollupAggregation, string][] = [['accountId', tags.accountId]];
+  if (tags.imagePipelineArn) keys.push(['imagePipelineArn', tags.imagePipelineArn]);
+  if (tags.imageBuildVersionArn) keys.push(['imageBuildVersionArn', tags.imageBuildVersionArn]);
+  for (const [aggregation, key] of keys) {
+    const sum = total.counts(aggregation, key);
+    sum.all += sign * image.all;
+    sum.critical += sign * image.critical;
+    sum.high += sign * image.high;
+    sum.medium += sign * image.medium;
+  }
 }
 
-function count(counts: SeverityCounts, severity: Severity): void {
-  counts.all++;
+function count(counts: SeverityCounts, severity: Severity, sign: 1 | -1): void {
+  counts.all += sign;
   const rank = severityRank(severity);
-  if (rank === 0) counts.critical++;
-  else if (rank === 1) counts.high++;
-  else if (rank === 2) counts.medium++;
-}
-
-/** Adds `sign` x `contribution` into `total`. */
-export function accumulate(total: Contribution, contribution: Contribution, sign: 1 | -1): void {
-  for (const [key, counts] of contribution) {
-    const sum = total.get(key) ?? zeroCounts();
-    sum.all += sign * counts.all;
-    sum.critical += sign * counts.critical;
-    sum.high += sign * counts.high;
-    sum.medium += sign * counts.medium;
-    total.set(key, sum);
-  }
+  if (rank === 0) counts.critical += sign;
+  else if (rank === 1) counts.high += sign;
+  else if (rank === 2) counts.medium += sign;
 }
 
 export function isZero(counts: SeverityCounts): boolean {

@@ -4,7 +4,7 @@
 // closed at this version and a new row opened, so that the sequence keeps reading what it began with.
 import type { Kysely } from 'kysely';
 import { tokenLifetimeMs } from '../protocol/pagination-token.ts';
-import { isZero, splitRollupKey, type Contribution, type SeverityCounts } from './rollup-counts.ts';
+import { isZero, type Contribution, type SeverityCounts } from './rollup-counts.ts';
 import type { Database, FindingRollupRow, RollupAggregation } from './schema.ts';
 
 export interface RollupVersion {
@@ -54,14 +54,10 @@ export async function nextRollupVersion(trx: Kysely<Database>, accountId: string
 }
 
 export async function applyRollupDelta(trx: Kysely<Database>, accountId: string, delta: Contribution, at: RollupVersion, now: number, write: RollupDeltaWriter): Promise<void> {
-  const byAggregation = new Map<RollupAggregation, Map<string, SeverityCounts>>();
-  for (const [rollup, counts] of delta) {
-    if (isZero(counts)) continue;
-    const [aggregation, key] = splitRollupKey(rollup);
-    if (!byAggregation.has(aggregation)) byAggregation.set(aggregation, new Map());
-    byAggregation.get(aggregation)!.set(key, counts);
+  for (const [aggregation, keys] of delta.byAggregation) {
+    const changed = new Map([...keys].filter(([, counts]) => !isZero(counts)));
+    if (changed.size > 0) await write(trx, accountId, aggregation, changed, at, now);
   }
-  for (const [aggregation, deltas] of byAggregation) await write(trx, accountId, aggregation, deltas, at, now);
 }
 
 /**
