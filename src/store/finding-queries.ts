@@ -5,6 +5,7 @@
 // history rows are stored. Only a sequence that outlives an ingest reads history rows, as of its
 // version. Every query is prepared once per shape (prepared-query.ts).
 import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import { placeholder, PreparedQueries, PreparedQuery } from './prepared-query.ts';
 import type { Database, RollupAggregation } from './schema.ts';
 import type { RunRead } from './store-reads.ts';
@@ -26,9 +27,18 @@ type RollupRow = { current_version: number | null; aggregation_key: string; coun
 const worstFirst = (a: AggregationRow, b: AggregationRow) =>
   b.critical - a.critical || b.high - a.high || b.medium - a.medium || b.all - a.all || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
+/**
+ * Pages read, by account, version and query. The rows of a version never change (an ingest writes a
+ * new version; rows a pinned version sees are closed, not updated), so an entry stays right for as
+ * long as it is kept, in every process and on every replica: what makes a page current is the
+ * account's version, which is read from the database on every request. Bounded by count.
+ */
+const pagesKept = 2_000;
+
 export class AggregationQueries {
   private readonly version: PreparedQuery<{ accountId: string }>;
   private readonly rows: PreparedQueries<RowsShape, Parameters>;
+  private readonly pages = new LRUCache<string, AggregationRow[]>({ max: pagesKept });
 
   constructor(db: Kysely<Database>) {
     this.version = new PreparedQuery(db, (db) => db.selectFrom('rollup_versions').select('version').where('account_id', '=', placeholder<string>('accountId')));
@@ -47,6 +57,22 @@ export class AggregationQueries {
    * snapshot.
    */
   async page(read: RunRead, q: AggregationsQuery): Promise<{ version: number; rows: AggregationRow[] }> {
+    // One primary-key read says which version is current; a page kept for it is the answer.
+    const version = q.version ?? (await this.currentVersion(read, q.accountId));
+    const kept = this.pages.get(pageKey(q, version));
+    if (kept) return { version, rows: kept };
+    const page = await this.read(read, q);
+    this.pages.set(pageKey(q, page.version), page.rows);
+    return page;
+  }
+
+  /**
+   * One statement reads the current rows together with the version they are current at (a statement
+   * is one snapshot on both databases). A sequence whose account has changed since it began reads its
+   * version's rows instead: the rows a pinned version sees never change, so that read needs no
+   * snapshot.
+   */
+  private async read(read: RunRead, q: AggregationsQuery): Promise<{ version: number; rows: AggregationRow[] }> {
     const parameters: Parameters = { accountId: q.accountId, aggregation: q.aggregation, asOf: q.version, limit: q.limit };
     const keys = q.keys && (q.keys.length > 0 ? q.keys : ['']);
     keys?.forEach((key, i) => (parameters[`key${i}`] = key));
@@ -59,6 +85,10 @@ export class AggregationQueries {
     const rows = q.version === undefined || q.version === version ? current : await read<RollupRow>(this.rows.with({ keys: keys?.length, asOf: true, after }, parameters));
     return { version: q.version ?? version, rows: keys ? ordered(rows.map(toAggregationRow), q) : rows.map(toAggregationRow) };
   }
+}
+
+function pageKey(q: AggregationsQuery, version: number): string {
+  return JSON.stringify([q.accountId, q.aggregation, version, q.keys ?? null, q.after ?? null, q.limit]);
 }
 
 /**
