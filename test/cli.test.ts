@@ -9,7 +9,8 @@ import { databaseKinds, type TestDatabase } from './helpers/databases.ts';
 import { exitOf, runCli, startServeProcess } from './helpers/cli.ts';
 import { ecsTaskEvent, jsonLines } from './helpers/ecs-events.ts';
 import { ownFixture, readFixture, sharedFixture } from './helpers/fixtures.ts';
-import { imagebuilderClient, inspector2Client } from './helpers/server.ts';
+import { imagebuilderClient, ingestViaEndpoint, inspector2Client } from './helpers/server.ts';
+import { digestOf, trivyReport } from './helpers/reports.ts';
 import { tempDir } from './helpers/temp.ts';
 import { openStore } from '../src/store/open-store.ts';
 import type { KyselyStore } from '../src/store/kysely-store.ts';
@@ -119,6 +120,20 @@ for (const kind of databaseKinds) {
       try {
         const version = await (store as KyselyStore).db.selectFrom('rollup_versions').select('version').where('account_id', '=', '444455556666').executeTakeFirstOrThrow();
         assert.equal(Number(version.version), 1);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('writes requests that reach the ingest endpoint together in one transaction, each answered with its own summary', async () => {
+      const account = '121212121212';
+      const reports = Array.from({ length: 8 }, (_, i) => trivyReport(500 + i, 50, undefined, `111122223333.dkr.ecr.us-west-2.amazonaws.com/grouped@${digestOf(500 + i)}`));
+      const answers = await Promise.all(reports.map((text, i) => ingestViaEndpoint(server.url, text, { accountId: account, name: `report-${i}.json` })));
+      assert.deepEqual(answers.map((a) => [a.status, a.body.file, a.body.applied]), reports.map((_, i) => [200, `report-${i}.json`, 1]));
+      const store = await openStore(database.location);
+      try {
+        const { version } = await (store as KyselyStore).db.selectFrom('rollup_versions').select('version').where('account_id', '=', account).executeTakeFirstOrThrow();
+        assert.ok(Number(version) < reports.length, `${reports.length} requests, ${version} transactions`);
       } finally {
         await store.close();
       }

@@ -73,7 +73,7 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
 }
 
 /** With --endpoint: files sent at once (the server's group commit writes them in one transaction). */
-const requestsInFlight = 8;
+const requestsInFlight = 32;
 
 /** Files share a transaction up to this many bytes of input (and their parsed reports, in memory). */
 const groupBytes = 64 * 1024 * 1024;

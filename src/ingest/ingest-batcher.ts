@@ -2,7 +2,8 @@
 // are written together in the next one, their findings in one transaction with their rollup moves
 // merged; each request is answered with its own outcome once that transaction has committed, so an
 // acknowledged file is durable. Under load this turns many small transactions (each one fsync and
-// one write of every rollup key it moves) into few large ones; alone, a request is written at once.
+// one write of every rollup key it moves) into few large ones; a request alone waits only the few
+// milliseconds a batch gives others to join it.
 import { ingestRequests, type IngestInput, type IngestOutcome } from './ingest-input.ts';
 import type { IngestOptions } from './ingest-options.ts';
 import type { Store } from '../store/store.ts';
@@ -22,6 +23,8 @@ export class IngestBatcher {
     private readonly now: () => number,
     /** A batch takes requests up to this many bytes of input (the first one whatever its size). */
     private readonly batchBytes = 64 * 1024 * 1024,
+    /** How long a batch waits for more requests before it is written. */
+    private readonly lingerMs = 5,
   ) {}
 
   /** The input's outcome once written; rejects, as the write did, when the store fails. */
@@ -37,6 +40,9 @@ export class IngestBatcher {
     this.writing = true;
     try {
       while (this.waiting.length > 0) {
+        // A SQLite write never yields to the event loop, so requests that arrived during it have not
+        // been read yet: give them a moment to join the batch.
+        await new Promise((resolve) => setTimeout(resolve, this.lingerMs));
         const batch = this.take();
         const written = ingestRequests(this.store, batch, this.now());
         batch.forEach((request, i) => request.settle(written.then((outcomes) => outcomes[i]!)));
