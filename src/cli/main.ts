@@ -1,6 +1,5 @@
 // The `imagescope` command. Each command module declares its flags and loads what it runs only when it
 // runs, so `--version` and `--help` start in a fraction of the time a server does.
-import { existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { checkCommand } from './check.ts';
 import { ingestCommand } from './ingest.ts';
@@ -8,15 +7,8 @@ import { keysCommand } from './keys.ts';
 import { serveCommand } from './serve.ts';
 import { watchCommand } from './watch.ts';
 import { reportUsageErrors } from './usage-errors.ts';
+import { packageVersion } from '../package-version.ts';
 
-/** The version in package.json, found upwards from this file (src/cli/ in a clone, dist/ when built). */
-function packageVersion(): string {
-  for (let dir = new URL('.', import.meta.url); dir.pathname !== '/'; dir = new URL('..', dir)) {
-    const file = new URL('package.json', dir);
-    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-  }
-  return 'unknown';
-}
 
 const program = new Command('imagescope')
   .description('Where each container image runs, and how vulnerable the images you build are, over the AWS wire protocol')

@@ -26,5 +26,8 @@ export class InvalidSignatureException extends AwsError {
   }
 }
 
+/** The error codes of a request that authentication refused. */
+export const authenticationErrorTypes: ReadonlySet<string> = new Set(['MissingAuthenticationTokenException', 'IncompleteSignatureException', 'UnrecognizedClientException', 'InvalidSignatureException']);
+
 export const signatureMismatchMessage =
   'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';

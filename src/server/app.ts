@@ -11,7 +11,12 @@ import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import type { ServerConfig } from './config.ts';
 import { healthRoutes } from './health-routes.ts';
-import { handleIngest, ingestPath, type IngestDependencies } from './ingest-route.ts';
+import { handleIngest, ingestPath, type IngestDependencies, type IngestReply } from './ingest-route.ts';
+import { ServerMetrics } from './metrics.ts';
+import { metricsRoutes, timeRequests } from './metrics-routes.ts';
+import { authenticationErrorTypes } from '../protocol/auth-errors.ts';
+import type { IngestSummary } from '../ingest/ingest-input.ts';
+import { formats } from '../ingest/formats.ts';
 import { IngestBatcher } from '../ingest/ingest-batcher.ts';
 
 export interface RunningServer {
@@ -40,10 +45,13 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     logger,
     now: options.now ?? Date.now,
   };
-  const app = buildApp({ ...deps, ingests: new IngestBatcher(store, deps.now) }, config, logger);
+  const metrics = new ServerMetrics();
+  metrics.startSnapshots(store, config.metrics.snapshotIntervalMs, logger);
+  const app = buildApp({ ...deps, ingests: new IngestBatcher(store, deps.now) }, config, logger, metrics);
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
+    metrics.stop();
     await store.close();
     throw error;
   }
@@ -55,18 +63,32 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     port,
     store,
     close: async () => {
+      metrics.stop();
       await app.close();
       await store.close();
     },
   };
 }
 
+/** An ingest request's outcome for the metrics: its format (as recognised, else as asked) and result. */
+function countIngest(metrics: ServerMetrics, result: IngestReply, askedFormat: string | undefined, elapsedMs: number): void {
+  const stored = result.statusCode === 200 && 'format' in result.body;
+  const format = stored ? (result.body as IngestSummary).format : (askedFormat ?? 'auto');
+  const outcome = stored ? 'stored' : result.statusCode === 400 ? 'rejected' : 'failed';
+  metrics.ingestDocuments.inc({ format: knownFormats.has(format) ? format : 'unknown', outcome });
+  metrics.ingestDuration.observe(elapsedMs / 1000);
+  if (stored) metrics.lastIngest.set({ source: format }, Date.now() / 1000);
+}
+
+/** Format labels: the formats there are (a client's `format` parameter is not trusted as a label). */
+const knownFormats = new Set(['auto', ...formats.map((f) => f.name)]);
+
 function wireRequest(request: FastifyRequest): WireRequest {
   const [path, query = ''] = request.url.split('?', 2);
   return { method: request.method, path, query, headers: request.headers, body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0) };
 }
 
-function buildApp(deps: PipelineDependencies & IngestDependencies, config: ServerConfig, logger: Logger) {
+function buildApp(deps: PipelineDependencies & IngestDependencies, config: ServerConfig, logger: Logger, metrics: ServerMetrics) {
   const app = Fastify({
     loggerInstance: logger,
     // Per-request info logs would double the cost of a request; failures are logged where they happen.
@@ -84,14 +106,20 @@ function buildApp(deps: PipelineDependencies & IngestDependencies, config: Serve
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
+  app.addHook('onResponse', timeRequests(metrics));
+  void app.register(metricsRoutes(metrics, config.auth, config.metrics.token));
   app.post(ingestPath, { bodyLimit: config.limits.ingestBytes }, async (request, reply) => {
     const result = await handleIngest(wireRequest(request), request.query as Record<string, string>, deps);
+    countIngest(metrics, result, (request.query as Record<string, string | undefined>).format, reply.elapsedTime);
     if (result.retryAfterSeconds) reply.header('retry-after', String(result.retryAfterSeconds));
     return reply.code(result.statusCode).send(result.body);
   });
   void app.register(healthRoutes(deps.store));
   app.all('/*', async (request, reply) => {
     const response = await handleAwsRequest(wireRequest(request), deps);
+    const outcome = response.headers['x-amzn-errortype'] ?? 'success';
+    metrics.awsRequests.inc({ operation: routeOf(request.method, request.url.split('?', 1)[0]!)?.name ?? 'unknown', outcome });
+    if (authenticationErrorTypes.has(outcome)) metrics.authenticationFailures.inc({ reason: outcome });
     return reply.code(response.statusCode).headers(response.headers).send(response.body);
   });
   // Failures before a handler runs (a body over the limit, a timeout, a malformed request line).

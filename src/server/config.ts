@@ -26,6 +26,12 @@ export interface ServerConfig {
   settings: ServerSettings;
   /** Server processes sharing the port (node:cluster); 1 serves from this process. */
   workers: number;
+  metrics: {
+    /** With --auth sigv4, GET /metrics needs `Authorization: Bearer <token>`. */
+    token?: string;
+    /** How often the domain gauges are counted from the store. */
+    snapshotIntervalMs: number;
+  };
 }
 
 export const defaultPort = 4599;
@@ -87,6 +93,7 @@ export function serverConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process
       headersTimeoutMs: positiveNumber(env, 'IMAGESCOPE_HEADERS_TIMEOUT_MS', 10_000),
       requestTimeoutMs: positiveNumber(env, 'IMAGESCOPE_REQUEST_TIMEOUT_MS', 300_000),
     },
+    metrics: { token: env.IMAGESCOPE_METRICS_TOKEN || undefined, snapshotIntervalMs: positiveNumber(env, 'IMAGESCOPE_METRICS_INTERVAL_MS', 60_000) },
     db: flags.db ?? env.IMAGESCOPE_DB ?? defaultDatabaseFile,
     logLevel: env.IMAGESCOPE_LOG_LEVEL ?? 'info',
     settings: {

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { RuntimeBatches, RuntimeWriteSummary } from '../ingest/runtime/observations.ts';
 import type { FindingsBatch } from '../ingest/findings/findings-report.ts';
 import { accountsWithFindings, checkRollups, type RollupMismatch } from './consistency.ts';
+import { domainCounts, type DomainCounts } from './domain-counts.ts';
 import { AggregationQueries } from './finding-queries.ts';
 import { applyFindings, type FindingsWriters, type FindingsWriteSummary } from './findings-writes.ts';
 import { RuntimeQueries } from './runtime-queries.ts';
@@ -97,6 +98,10 @@ export class KyselyStore implements Store {
 
   checkRollups(accountId: string): Promise<RollupMismatch[]> {
     return checkRollups(this.db, accountId);
+  }
+
+  domainCounts(): Promise<DomainCounts> {
+    return domainCounts(this.db, this.reads.read);
   }
 
   accountsWithFindings(): Promise<string[]> {

@@ -2,6 +2,7 @@
 // SQLite and PostgreSQL (see open-store.ts); no SQL lives outside src/store.
 import type { FindingsBatch } from '../ingest/findings/findings-report.ts';
 import type { RuntimeBatches, RuntimeWriteSummary } from '../ingest/runtime/observations.ts';
+import type { DomainCounts } from './domain-counts.ts';
 import type { RollupMismatch } from './consistency.ts';
 import type { FindingsWriteSummary } from './findings-writes.ts';
 import type { AccessKeyRow, AccessRole, RollupAggregation } from './schema.ts';
@@ -89,6 +90,8 @@ export interface Store {
   /** Rollup rows that differ from what the account's findings imply (empty when consistent). */
   checkRollups(accountId: string): Promise<RollupMismatch[]>;
   accountsWithFindings(): Promise<string[]>;
+  /** Counts across every account, for the server's metrics (a full read of the active findings). */
+  domainCounts(): Promise<DomainCounts>;
   createAccessKey(key: AccessKeyRow): Promise<void>;
   /** The key with this id, revoked or not; undefined when there is none. */
   findAccessKey(accessKeyId: string): Promise<AccessKeyRow | undefined>;

@@ -1,0 +1,59 @@
+// What the store holds, counted across every account for the server's metrics: findings by severity
+// and whether their image runs now, unique vulnerabilities by their worst severity, running units by
+// platform, and images. A periodic snapshot reads these (never a scrape), on the reads connection.
+// Each read is bounded by rollups or by what runs: the findings totals come from each account's
+// rollup row; only the findings of running images are read one by one, and the rest is the
+// difference; unique vulnerabilities read every current vulnerability rollup row once.
+// Severities below medium are counted together as `OTHER`, as the rollups count them.
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+import type { RunRead } from './store-reads.ts';
+
+export interface DomainCounts {
+  findings: { severity: string; running: boolean; count: number }[];
+  uniqueVulnerabilities: { severity: string; count: number }[];
+  runningUnits: { platform: string; count: number }[];
+  images: number;
+}
+
+export async function domainCounts(db: Kysely<Database>, read: RunRead): Promise<DomainCounts> {
+  const severityGroup = sql<string>`case when f.severity in ('CRITICAL', 'HIGH', 'MEDIUM') then f.severity else 'OTHER' end`;
+  const runningFindings = await read<{ severity: string; count: number }>(db
+    .selectFrom((qb) => qb.selectFrom('image_usage').select(['account_id', 'image_repository', 'image_digest']).distinct().where('running_count', '>', 0).as('r'))
+    .innerJoin('scanned_images as i', (join) => join.onRef('i.account_id', '=', 'r.account_id').onRef('i.image_repository', '=', 'r.image_repository').onRef('i.image_digest', '=', 'r.image_digest'))
+    .innerJoin('image_findings as f', (join) => join.onRef('f.account_id', '=', 'i.account_id').onRef('f.image_id', '=', 'i.image_id'))
+    .select([severityGroup.as('severity'), (eb) => eb.fn.countAll<number>().as('count')])
+    .where('f.active', '=', 1)
+    .groupBy('severity')
+    .compile());
+  const [totals] = await read<{ all: number | null; critical: number | null; high: number | null; medium: number | null }>(db
+    // Account by account, each account's own row by primary key.
+    .selectFrom('rollup_versions as v')
+    .innerJoin('finding_rollups as r', (join) => join.onRef('r.account_id', '=', 'v.account_id').on('r.aggregation', '=', 'accountId').onRef('r.aggregation_key', '=', 'v.account_id'))
+    .select((eb) => [eb.fn.sum<number>('r.count_all').as('all'), eb.fn.sum<number>('r.count_critical').as('critical'), eb.fn.sum<number>('r.count_high').as('high'), eb.fn.sum<number>('r.count_medium').as('medium')])
+    .where('r.version_to', 'is', null)
+    .compile());
+  const total: Record<string, number> = { CRITICAL: Number(totals?.critical ?? 0), HIGH: Number(totals?.high ?? 0), MEDIUM: Number(totals?.medium ?? 0) };
+  total.OTHER = Number(totals?.all ?? 0) - total.CRITICAL! - total.HIGH! - total.MEDIUM!;
+  const running = new Map(runningFindings.map((r) => [r.severity, Number(r.count)]));
+  const findings = Object.entries(total).flatMap(([severity, count]) => [
+    { severity, running: true, count: running.get(severity) ?? 0 },
+    { severity, running: false, count: count - (running.get(severity) ?? 0) },
+  ]);
+  const worst = sql<string>`case when count_critical > 0 then 'CRITICAL' when count_high > 0 then 'HIGH' when count_medium > 0 then 'MEDIUM' else 'OTHER' end`;
+  const vulnerabilities = await read<{ severity: string; count: number }>(db
+    .selectFrom('finding_rollups')
+    .select([worst.as('severity'), (eb) => eb.fn.count<number>('aggregation_key').distinct().as('count')])
+    .where('aggregation', '=', 'vulnerabilityId')
+    .where('version_to', 'is', null)
+    .groupBy('severity')
+    .compile());
+  const units = await read<{ platform: string; count: number }>(db.selectFrom('runtime_units').select(['platform', (eb) => eb.fn.countAll<number>().as('count')]).where('state', '=', 'RUNNING').groupBy('platform').compile());
+  const [images] = await read<{ count: number }>(db.selectFrom('scanned_images').select((eb) => eb.fn.countAll<number>().as('count')).compile());
+  return {
+    findings,
+    uniqueVulnerabilities: vulnerabilities.map((r) => ({ severity: r.severity, count: Number(r.count) })),
+    runningUnits: units.map((r) => ({ platform: r.platform, count: Number(r.count) })),
+    images: Number(images?.count ?? 0),
+  };
+}
