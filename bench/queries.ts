@@ -5,6 +5,8 @@ import { GetClustersForImageCommand, Inspector2Client } from '@aws-sdk/client-in
 import pino from 'pino';
 import { newTokenKey, PaginationTokens } from '../src/protocol/pagination-token.ts';
 import { handleAwsRequest, type PipelineDependencies } from '../src/protocol/pipeline.ts';
+import { CachedAccessKeys } from '../src/protocol/access-key-cache.ts';
+import { AnswerCache } from '../src/protocol/answer-cache.ts';
 import { Throttle } from '../src/protocol/throttle.ts';
 import { serverConfig } from '../src/server/config.ts';
 import type { Store } from '../src/store/store.ts';
@@ -39,6 +41,9 @@ export async function inProcessLatencies(store: Store, iterations: number): Prom
   const config = serverConfig({}, { IMAGESCOPE_THROTTLE_RATE: '1000000000', IMAGESCOPE_THROTTLE_BURST: '1000000000' });
   const deps: PipelineDependencies = {
     store,
+    keys: new CachedAccessKeys(store),
+    // What each query costs, not what serving a kept answer costs.
+    answers: new AnswerCache(false),
     tokens: new PaginationTokens(newTokenKey()),
     settings: config.settings,
     authMode: 'none',

@@ -44,5 +44,11 @@ export interface OperationContext {
 export interface OperationDefinition<Input = any, Output = any> {
   service: ServiceDefinition;
   name: string;
+  /**
+   * The answer depends only on the input, the caller's account and region, and what the store holds
+   * (the clock only dates its pagination token): a success may be served again while nothing has
+   * been committed since (answer-cache.ts).
+   */
+  answerDependsOnStoreOnly?: boolean;
   handle(input: Input, context: OperationContext): Promise<Output>;
 }

@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.ts';
 import { isStoreUnavailable } from '../store/unavailable.ts';
+import type { AccessKeyLookup } from './access-key-cache.ts';
 import { roleAllows } from './access-keys.ts';
+import type { AnswerCache, AnswerRequest } from './answer-cache.ts';
 import { authenticate, type AuthMode } from './authenticate.ts';
 import { AwsError, UnknownOperationException, type WireResponse } from './errors.ts';
 import { readJsonBody } from './json-body.ts';
@@ -21,6 +23,8 @@ export type WireRequest = SignedRequest;
 
 export interface PipelineDependencies {
   store: Store;
+  keys: AccessKeyLookup;
+  answers: AnswerCache;
   tokens: PaginationTokens;
   settings: ServerSettings;
   authMode: AuthMode;
@@ -36,15 +40,23 @@ export async function handleAwsRequest(request: WireRequest, deps: PipelineDepen
   const { service } = operation;
   try {
     const now = deps.now();
-    const caller = await authenticate(deps.authMode, request, service.model.metadata.signingName, { store: deps.store, settings: deps.settings, now });
+    const caller = await authenticate(deps.authMode, request, service.model.metadata.signingName, { keys: deps.keys, settings: deps.settings, now });
     if (!roleAllows(caller.role, 'query')) throw service.accessDenied(`An access key with role '${caller.role}' is not authorized to perform ${operation.name}.`);
     // Buckets refill on the monotonic clock, not the request clock (which tests may hold still).
     const wait = deps.throttle.take(`${caller.accountId}\u0000${operation.name}`, performance.now());
     if (wait > 0) throw service.throttled(wait);
+    // The stamp is read before anything the answer is made from, so a commit in between is seen.
+    const stamp = operation.answerDependsOnStoreOnly ? deps.store.changeStamp() : undefined;
+    const contentType = request.headers['content-type'];
+    const answerRequest: AnswerRequest = { operation: operation.name, accountId: caller.accountId, region: caller.region, contentType: Array.isArray(contentType) ? contentType[0] : contentType, body: request.body };
+    const kept = deps.answers.get(answerRequest, stamp, requestId);
+    if (kept) return kept;
     const input = deserialize(operation, request);
     const output = await operation.handle(input, { requestId, accountId: caller.accountId, region: caller.region, now, store: deps.store, tokens: deps.tokens, settings: deps.settings });
     const statusCode = service.model.operations[operation.name].http.responseCode ?? 200;
-    return { statusCode, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId }, body: JSON.stringify(output) };
+    const response = { statusCode, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId }, body: JSON.stringify(output) };
+    deps.answers.set(answerRequest, stamp, requestId, response);
+    return response;
   } catch (error) {
     if (error instanceof AwsError) return error.render(requestId);
     if (error instanceof PaginationTokenError) return service.invalidPaginationToken(error.message).render(requestId);

@@ -3,6 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyRequest } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { CachedAccessKeys } from '../protocol/access-key-cache.ts';
+import { AnswerCache } from '../protocol/answer-cache.ts';
 import { routeOf } from '../protocol/operations.ts';
 import { newTokenKey, PaginationTokens } from '../protocol/pagination-token.ts';
 import { handleAwsRequest, type PipelineDependencies, type WireRequest } from '../protocol/pipeline.ts';
@@ -38,6 +40,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const store = await openStore(config.db);
   const deps: PipelineDependencies = {
     store,
+    keys: new CachedAccessKeys(store),
+    answers: new AnswerCache(),
     tokens: new PaginationTokens(await store.secret('pagination-token-key', newTokenKey)),
     settings: config.settings,
     authMode: config.auth,

@@ -9,6 +9,7 @@ import { checkIngestOptions, InvalidIngestOptions, type IngestOptions } from '..
 import { IngestRejection } from '../ingest/ingest-rejection.ts';
 import { decodeUtf8 } from '../ingest/utf8.ts';
 import { ingestTokenHeader, roleAllows } from '../protocol/access-keys.ts';
+import type { AccessKeyLookup } from '../protocol/access-key-cache.ts';
 import { UnrecognizedClientException } from '../protocol/auth-errors.ts';
 import { authenticate, type AuthMode, type Caller } from '../protocol/authenticate.ts';
 import { AwsError } from '../protocol/errors.ts';
@@ -34,6 +35,7 @@ export interface IngestReply {
 
 export interface IngestDependencies {
   store: Store;
+  keys: AccessKeyLookup;
   /** Writes the requests that arrive together in one transaction. */
   ingests: IngestBatcher;
   settings: ServerSettings;
@@ -79,10 +81,10 @@ async function ingestCaller(request: SignedRequest, deps: IngestDependencies): P
   const token = request.headers[ingestTokenHeader];
   if (deps.authMode === 'sigv4' && typeof token === 'string') {
     const [accessKeyId, secret] = token.split(':');
-    const key = accessKeyId && secret ? await deps.store.findAccessKey(accessKeyId) : undefined;
+    const key = accessKeyId && secret ? await deps.keys.find(accessKeyId) : undefined;
     const valid = key && key.revoked_at === null && secret.length === key.secret_access_key.length && timingSafeEqual(Buffer.from(secret), Buffer.from(key.secret_access_key));
     if (!valid) throw new UnrecognizedClientException('The ingest token is invalid.');
     return { accountId: key.account_id, region: deps.settings.defaultRegion, role: key.role };
   }
-  return authenticate(deps.authMode, request, ingestSigningService, { store: deps.store, settings: deps.settings, now: deps.now() });
+  return authenticate(deps.authMode, request, ingestSigningService, { keys: deps.keys, settings: deps.settings, now: deps.now() });
 }

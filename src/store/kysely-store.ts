@@ -112,6 +112,10 @@ export class KyselyStore implements Store {
     await this.db.insertInto('access_keys').values(key).execute();
   }
 
+  changeStamp(): number | undefined {
+    return this.reads.changeStamp();
+  }
+
   async findAccessKey(accessKeyId: string): Promise<AccessKeyRow | undefined> {
     const [key] = await this.reads.read<AccessKeyRow>(this.accessKey.with({ accessKeyId }));
     return key;

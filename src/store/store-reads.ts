@@ -13,19 +13,32 @@ export type RunRead = <R>(query: CompiledRead) => Promise<R[]>;
 
 export interface StoreReads {
   read: RunRead;
+  /** See Store.changeStamp. */
+  changeStamp(): number | undefined;
   close(): void;
 }
 
 export class SqliteReads implements StoreReads {
   private readonly connection: CachedSqliteDatabase;
+  private readonly dataVersion: SqliteDatabase.Statement;
 
   constructor(file: string, busyTimeoutMs: number) {
     const database = new SqliteDatabase(file, { timeout: busyTimeoutMs });
     database.pragma('query_only = ON');
     this.connection = withStatementCache(database);
+    this.dataVersion = database.prepare('PRAGMA data_version').pluck();
   }
 
   read: RunRead = async <R>(query: CompiledRead) => this.connection.prepare(query.sql).all(...query.parameters) as R[];
+
+  /**
+   * SQLite's data_version: it changes whenever another connection, in this process (the writer) or
+   * any other (the CLI, another server), commits to the file. This connection never writes, so it
+   * changes on every commit there is; reading it touches no table.
+   */
+  changeStamp(): number {
+    return this.dataVersion.get() as number;
+  }
 
   close(): void {
     this.connection.close();
@@ -49,6 +62,11 @@ export class PostgresReads implements StoreReads {
     }
     return (await this.pool.query({ name, text: query.sql, values: [...query.parameters] })).rows as R[];
   };
+
+  /** PostgreSQL has no per-connection commit counter that is cheaper than the reads it would save. */
+  changeStamp(): undefined {
+    return undefined;
+  }
 
   close(): void {}
 }

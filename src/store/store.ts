@@ -93,6 +93,12 @@ export interface Store {
   /** Counts across every account, for the server's metrics (a full read of the active findings). */
   domainCounts(): Promise<DomainCounts>;
   createAccessKey(key: AccessKeyRow): Promise<void>;
+  /**
+   * A number that changes whenever anything is committed to the database by any connection of any
+   * process, read without touching a table; while it is unchanged, anything read before is still
+   * what the database holds. Undefined where the database has none (PostgreSQL): read again.
+   */
+  changeStamp(): number | undefined;
   /** The key with this id, revoked or not; undefined when there is none. */
   findAccessKey(accessKeyId: string): Promise<AccessKeyRow | undefined>;
   listAccessKeys(accountId?: string): Promise<AccessKeyRow[]>;

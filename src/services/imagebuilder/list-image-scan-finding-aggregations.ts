@@ -88,5 +88,6 @@ function countsOf(row: AggregationRow): SeverityCounts {
 export const listImageScanFindingAggregations: OperationDefinition<ListImageScanFindingAggregationsRequest, ListImageScanFindingAggregationsResponse> = {
   service: imagebuilder,
   name: 'ListImageScanFindingAggregations',
+  answerDependsOnStoreOnly: true,
   handle,
 };

@@ -1,0 +1,58 @@
+// Whole answers of operations whose answer depends only on the store (ListImageScanFindingAggregations),
+// served again while the store's change stamp holds: no read, no serialising, no token sealing.
+//
+// Correct across processes and replicas because the stamp changes on any commit by any connection
+// (SQLite's data_version); without a stamp (PostgreSQL) nothing is kept. A kept answer is the one the
+// operation would give now: its rows are the current version's, and the version a multi-page answer
+// pinned stays pinned, as pins only move forward to the current version. Its nextToken is the one
+// sealed when the answer was made, and is equally valid for every caller of the same account, region
+// and request; answers are kept at most `keptMs`, so a reused token is at most that much older.
+import type { WireResponse } from './errors.ts';
+import { StampedCache } from './stamped-cache.ts';
+
+/** What keys an answer: the operation, the caller's account and region, and the request exactly. */
+export interface AnswerRequest {
+  operation: string;
+  accountId: string;
+  region: string;
+  contentType: string | undefined;
+  body: Buffer;
+}
+
+interface KeptAnswer {
+  statusCode: number;
+  headers: Record<string, string>;
+  /** The body split where the request id of the request that made it appeared. */
+  bodyAroundRequestId: string[];
+}
+
+/** Larger request bodies are not kept: the answers worth keeping come from small requests. */
+const maxRequestBytes = 2048;
+const keptMs = 60_000;
+
+export class AnswerCache {
+  private readonly answers = new StampedCache<KeptAnswer>({ max: 2_000, ttlMs: keptMs });
+
+  /** `keep: false` makes every request run the operation (the benchmark of what a query costs). */
+  constructor(private readonly keep = true) {}
+
+  private key(request: AnswerRequest): string | undefined {
+    if (!this.keep || request.body.length > maxRequestBytes) return undefined;
+    return `${request.operation}\u0000${request.accountId}\u0000${request.region}\u0000${request.contentType ?? ''}\u0000${request.body.toString('latin1')}`;
+  }
+
+  /** The kept answer to this request, given the id of the request it now answers. */
+  get(request: AnswerRequest, stamp: number | undefined, requestId: string): WireResponse | undefined {
+    const key = this.key(request);
+    const kept = key === undefined ? undefined : this.answers.get(key, stamp);
+    if (!kept) return undefined;
+    return { statusCode: kept.statusCode, headers: { ...kept.headers, 'x-amzn-requestid': requestId }, body: kept.bodyAroundRequestId.join(requestId) };
+  }
+
+  /** Keeps a successful answer made from reads that began after `stamp` was read. */
+  set(request: AnswerRequest, stamp: number | undefined, requestId: string, response: WireResponse): void {
+    const key = this.key(request);
+    if (key === undefined || response.statusCode >= 300) return;
+    this.answers.set(key, stamp, { statusCode: response.statusCode, headers: response.headers, bodyAroundRequestId: response.body.split(requestId) });
+  }
+}
