@@ -17,7 +17,7 @@ const other = '444455556666';
 
 async function accountCounts(server: TestServer, accountId = account, region = 'us-west-2') {
   const out = await imagebuilderClient(server.url, accountId, region).send(new ListImageScanFindingAggregationsCommand({}));
-  return out.responses![0].accountAggregation!.severityCounts;
+  return out.responses![0].accountAggregation!.severityCounts!;
 }
 
 async function everyVulnerability(server: TestServer): Promise<string[]> {

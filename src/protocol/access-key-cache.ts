@@ -5,18 +5,14 @@
 import type { AccessKeyRow, Store } from '../store/store.ts';
 import { StampedCache } from './stamped-cache.ts';
 
-export interface AccessKeyLookup {
-  find(accessKeyId: string): Promise<AccessKeyRow | undefined>;
-}
-
-export class CachedAccessKeys implements AccessKeyLookup {
+export class CachedAccessKeys {
   // `missing`: the store has no such key (kept too, so that an unknown key id costs no read either).
   private readonly keys = new StampedCache<AccessKeyRow | { missing: true }>({ max: 10_000 });
 
   constructor(private readonly store: Store) {}
 
-  async find(accessKeyId: string): Promise<AccessKeyRow | undefined> {
-    const stamp = this.store.changeStamp();
+  /** `stamp`: the store's change stamp, read by the caller before this lookup (one read a request). */
+  async find(accessKeyId: string, stamp: number | undefined): Promise<AccessKeyRow | undefined> {
     const kept = this.keys.get(accessKeyId, stamp);
     if (kept) return 'missing' in kept ? undefined : kept;
     const key = await this.store.findAccessKey(accessKeyId);

@@ -22,13 +22,25 @@ export interface AnswerRequest {
 interface KeptAnswer {
   statusCode: number;
   headers: Record<string, string>;
-  /** The body split where the request id of the request that made it appeared. */
-  bodyAroundRequestId: string[];
+  /** The body, encoded, split where the request id of the request that made it appeared. */
+  bodyAroundRequestId: Buffer[];
 }
 
 /** Larger request bodies are not kept: the answers worth keeping come from small requests. */
 const maxRequestBytes = 2048;
 const keptMs = 60_000;
+
+/** The kept body with this request's id where the first one's was: one allocation, two copies. */
+function withRequestId(parts: Buffer[], requestId: string): Buffer {
+  const idBytes = Buffer.byteLength(requestId, 'latin1');
+  const body = Buffer.allocUnsafe(parts.reduce((n, part) => n + part.length, 0) + idBytes * (parts.length - 1));
+  let at = 0;
+  parts.forEach((part, i) => {
+    if (i > 0) at += body.write(requestId, at, 'latin1');
+    at += part.copy(body, at);
+  });
+  return body;
+}
 
 export class AnswerCache {
   private readonly answers = new StampedCache<KeptAnswer>({ max: 2_000, ttlMs: keptMs });
@@ -46,13 +58,13 @@ export class AnswerCache {
     const key = this.key(request);
     const kept = key === undefined ? undefined : this.answers.get(key, stamp);
     if (!kept) return undefined;
-    return { statusCode: kept.statusCode, headers: { ...kept.headers, 'x-amzn-requestid': requestId }, body: kept.bodyAroundRequestId.join(requestId) };
+    return { statusCode: kept.statusCode, headers: { ...kept.headers, 'x-amzn-requestid': requestId }, body: withRequestId(kept.bodyAroundRequestId, requestId) };
   }
 
   /** Keeps a successful answer made from reads that began after `stamp` was read. */
   set(request: AnswerRequest, stamp: number | undefined, requestId: string, response: WireResponse): void {
     const key = this.key(request);
     if (key === undefined || response.statusCode >= 300) return;
-    this.answers.set(key, stamp, { statusCode: response.statusCode, headers: response.headers, bodyAroundRequestId: response.body.split(requestId) });
+    this.answers.set(key, stamp, { statusCode: response.statusCode, headers: response.headers, bodyAroundRequestId: String(response.body).split(requestId).map((part) => Buffer.from(part)) });
   }
 }

@@ -1,8 +1,7 @@
 // Who is calling. `none`: anyone; the account is the access key id when it is 12 digits, else the
 // default account. `sigv4`: the signature is verified against the keys in the store, and the key
 // decides the account and role.
-import type { AccessRole } from '../store/store.ts';
-import type { AccessKeyLookup } from './access-key-cache.ts';
+import type { AccessKeyRow, AccessRole } from '../store/store.ts';
 import type { ServerSettings } from './operation.ts';
 import { identifyRequest } from './request-identity.ts';
 import { verifySigV4, type SignedRequest } from './sigv4-verifier.ts';
@@ -15,11 +14,11 @@ export interface Caller {
   role: AccessRole;
 }
 
-export async function authenticate(mode: AuthMode, request: SignedRequest, service: string, deps: { keys: AccessKeyLookup; settings: ServerSettings; now: number }): Promise<Caller> {
+export async function authenticate(mode: AuthMode, request: SignedRequest, service: string, deps: { findKey: (accessKeyId: string) => Promise<AccessKeyRow | undefined>; settings: ServerSettings; now: number }): Promise<Caller> {
   if (mode === 'none') {
     const authorization = request.headers.authorization;
     return { ...identifyRequest(Array.isArray(authorization) ? authorization[0] : authorization, deps.settings), role: 'admin' };
   }
-  const { key, region } = await verifySigV4(request, service, (id) => deps.keys.find(id), deps.now);
+  const { key, region } = await verifySigV4(request, service, deps.findKey, deps.now);
   return { accountId: key.account_id, region, role: key.role };
 }

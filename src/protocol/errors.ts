@@ -5,7 +5,8 @@ import type { ServiceModel } from '../model/service-model.ts';
 export interface WireResponse {
   statusCode: number;
   headers: Record<string, string>;
-  body: string;
+  /** JSON; bytes when served from answers kept already encoded (answer-cache.ts). */
+  body: string | Buffer;
 }
 
 export class AwsError extends Error {

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.ts';
 import { isStoreUnavailable } from '../store/unavailable.ts';
-import type { AccessKeyLookup } from './access-key-cache.ts';
+import type { CachedAccessKeys } from './access-key-cache.ts';
 import { roleAllows } from './access-keys.ts';
 import type { AnswerCache, AnswerRequest } from './answer-cache.ts';
 import { authenticate, type AuthMode } from './authenticate.ts';
@@ -23,7 +23,7 @@ export type WireRequest = SignedRequest;
 
 export interface PipelineDependencies {
   store: Store;
-  keys: AccessKeyLookup;
+  keys: CachedAccessKeys;
   answers: AnswerCache;
   tokens: PaginationTokens;
   settings: ServerSettings;
@@ -33,29 +33,32 @@ export interface PipelineDependencies {
   now: () => number;
 }
 
-export async function handleAwsRequest(request: WireRequest, deps: PipelineDependencies): Promise<WireResponse> {
+/** `operation`: the one the request's route names, where the caller has looked it up already. */
+export async function handleAwsRequest(request: WireRequest, deps: PipelineDependencies, operation = routeOf(request.method, request.path)): Promise<WireResponse> {
   const requestId = randomUUID();
-  const operation = routeOf(request.method, request.path);
   if (!operation) return new UnknownOperationException(request.method, request.path).render(requestId);
   const { service } = operation;
   try {
     const now = deps.now();
-    const caller = await authenticate(deps.authMode, request, service.model.metadata.signingName, { keys: deps.keys, settings: deps.settings, now });
+    // Read once, before anything the key or the answer is read from, so that a commit in between
+    // is seen (Store.changeStamp).
+    const stamp = deps.authMode === 'sigv4' || operation.answerDependsOnStoreOnly ? deps.store.changeStamp() : undefined;
+    const findKey = (accessKeyId: string) => deps.keys.find(accessKeyId, stamp);
+    const caller = await authenticate(deps.authMode, request, service.model.metadata.signingName, { findKey, settings: deps.settings, now });
     if (!roleAllows(caller.role, 'query')) throw service.accessDenied(`An access key with role '${caller.role}' is not authorized to perform ${operation.name}.`);
     // Buckets refill on the monotonic clock, not the request clock (which tests may hold still).
     const wait = deps.throttle.take(`${caller.accountId}\u0000${operation.name}`, performance.now());
     if (wait > 0) throw service.throttled(wait);
-    // The stamp is read before anything the answer is made from, so a commit in between is seen.
-    const stamp = operation.answerDependsOnStoreOnly ? deps.store.changeStamp() : undefined;
     const contentType = request.headers['content-type'];
     const answerRequest: AnswerRequest = { operation: operation.name, accountId: caller.accountId, region: caller.region, contentType: Array.isArray(contentType) ? contentType[0] : contentType, body: request.body };
-    const kept = deps.answers.get(answerRequest, stamp, requestId);
+    const answerStamp = operation.answerDependsOnStoreOnly ? stamp : undefined;
+    const kept = deps.answers.get(answerRequest, answerStamp, requestId);
     if (kept) return kept;
     const input = deserialize(operation, request);
     const output = await operation.handle(input, { requestId, accountId: caller.accountId, region: caller.region, now, store: deps.store, tokens: deps.tokens, settings: deps.settings });
     const statusCode = service.model.operations[operation.name].http.responseCode ?? 200;
     const response = { statusCode, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId }, body: JSON.stringify(output) };
-    deps.answers.set(answerRequest, stamp, requestId, response);
+    deps.answers.set(answerRequest, answerStamp, requestId, response);
     return response;
   } catch (error) {
     if (error instanceof AwsError) return error.render(requestId);

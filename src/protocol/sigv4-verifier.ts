@@ -1,7 +1,8 @@
 // SigV4 verification by re-signing: the request's signed headers, body hash, date, region and service
 // and the stored secret give the signature the request should carry (sigv4-signature.ts, from
 // @smithy/signature-v4's pieces), compared in constant time with the one the client sent.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// crypto.hash: one call, no Hash object (Node >= 20.12).
+import { hash, timingSafeEqual } from 'node:crypto';
 import {
   IncompleteSignatureException,
   InvalidSignatureException,
@@ -13,7 +14,7 @@ import type { AccessKeyRow } from '../store/store.ts';
 
 // Loaded on the first signed request: a server with --auth none never needs @smithy's signer, which
 // would otherwise be a sixth of an idle server's memory.
-let signatureModule: Promise<typeof import('./sigv4-signature.ts')> | undefined;
+let signatureModule: typeof import('./sigv4-signature.ts') | undefined;
 
 /** AWS accepts signatures up to 15 minutes away from its clock, either way. */
 export const clockSkewMs = 15 * 60 * 1000;
@@ -92,7 +93,7 @@ export async function verifySigV4(
   if (!/^[a-z]{2}(-[a-z0-9]+)+-\d+$/.test(region)) throw new InvalidSignatureException(`Credential should be scoped to a valid region, not '${region}'.`);
   const signedNames = signedHeaderList.split(';');
   if (!signedNames.includes('host')) throw new InvalidSignatureException("'Host' must be a signed header.");
-  const bodyHash = createHash('sha256').update(request.body).digest('hex');
+  const bodyHash = hash('sha256', request.body, 'hex');
   const declaredHash = header(request, 'x-amz-content-sha256');
   if (declaredHash !== undefined && declaredHash !== bodyHash) throw new InvalidSignatureException(signatureMismatchMessage);
   const headers: Record<string, string> = {};
@@ -101,7 +102,7 @@ export async function verifySigV4(
     if (value === undefined) throw new InvalidSignatureException(signatureMismatchMessage);
     headers[name] = value;
   }
-  const { expectedSignature } = await (signatureModule ??= import('./sigv4-signature.ts'));
+  const { expectedSignature } = (signatureModule ??= await import('./sigv4-signature.ts'));
   const expected = await expectedSignature({
     method: request.method,
     path: request.path,

@@ -9,7 +9,7 @@ import { checkIngestOptions, InvalidIngestOptions, type IngestOptions } from '..
 import { IngestRejection } from '../ingest/ingest-rejection.ts';
 import { decodeUtf8 } from '../ingest/utf8.ts';
 import { ingestTokenHeader, roleAllows } from '../protocol/access-keys.ts';
-import type { AccessKeyLookup } from '../protocol/access-key-cache.ts';
+import type { CachedAccessKeys } from '../protocol/access-key-cache.ts';
 import { UnrecognizedClientException } from '../protocol/auth-errors.ts';
 import { authenticate, type AuthMode, type Caller } from '../protocol/authenticate.ts';
 import { AwsError } from '../protocol/errors.ts';
@@ -35,7 +35,7 @@ export interface IngestReply {
 
 export interface IngestDependencies {
   store: Store;
-  keys: AccessKeyLookup;
+  keys: CachedAccessKeys;
   /** Writes the requests that arrive together in one transaction. */
   ingests: IngestBatcher;
   settings: ServerSettings;
@@ -79,12 +79,13 @@ function denied(message: string): IngestReply {
 
 async function ingestCaller(request: SignedRequest, deps: IngestDependencies): Promise<Caller> {
   const token = request.headers[ingestTokenHeader];
+  const findKey = (accessKeyId: string) => deps.keys.find(accessKeyId, deps.store.changeStamp());
   if (deps.authMode === 'sigv4' && typeof token === 'string') {
     const [accessKeyId, secret] = token.split(':');
-    const key = accessKeyId && secret ? await deps.keys.find(accessKeyId) : undefined;
+    const key = accessKeyId && secret ? await findKey(accessKeyId) : undefined;
     const valid = key && key.revoked_at === null && secret.length === key.secret_access_key.length && timingSafeEqual(Buffer.from(secret), Buffer.from(key.secret_access_key));
     if (!valid) throw new UnrecognizedClientException('The ingest token is invalid.');
     return { accountId: key.account_id, region: deps.settings.defaultRegion, role: key.role };
   }
-  return authenticate(deps.authMode, request, ingestSigningService, { keys: deps.keys, settings: deps.settings, now: deps.now() });
+  return authenticate(deps.authMode, request, ingestSigningService, { findKey, settings: deps.settings, now: deps.now() });
 }

@@ -6,6 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Logger } from 'pino';
 import { packageVersion } from '../package-version.ts';
 import type { Store } from '../store/store.ts';
+import { authenticationErrorTypes } from '../protocol/auth-errors.ts';
 
 export class ServerMetrics {
   readonly registry = new Registry();
@@ -32,6 +33,13 @@ export class ServerMetrics {
   constructor() {
     new Gauge({ name: 'imagescope_build_info', help: 'The running version', labelNames: ['version', 'node'], registers: [this.registry] }).set({ version: packageVersion(), node: process.version }, 1);
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** An AWS operation's answer: its outcome (success, or the error code), and an authentication failure's reason. */
+  countAwsAnswer(operation: string, errorType: string | undefined): void {
+    const outcome = errorType ?? 'success';
+    this.awsRequests.inc({ operation, outcome });
+    if (authenticationErrorTypes.has(outcome)) this.authenticationFailures.inc({ reason: outcome });
   }
 
   /** Counts the store now and every `intervalMs`; a failed count is logged and tried at the next. */
