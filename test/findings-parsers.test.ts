@@ -131,4 +131,20 @@ describe('findings parsers on the real-world fixtures', () => {
       'CVE-2019-1551 libssl1.1 1.1.1c-r0',
     ]);
   });
+
+  it('reads the version that fixes a finding where the format names one', () => {
+    const fixes = (path: string, ctx = withImage) =>
+      parse(path, ctx).findings!.flatMap((r) => r.findings).map((f) => `${f.vulnerabilityId} ${f.packageName} ${f.fixedVersion ?? '-'}`).sort();
+    assert.deepEqual(fixes('trivy/alpine-39.json'), [
+      'CVE-2019-14697 musl 1.1.20-r5', 'CVE-2019-14697 musl-utils 1.1.20-r5', 'CVE-2019-1549 libcrypto1.1 1.1.1d-r0',
+      'CVE-2019-1549 libssl1.1 1.1.1d-r0', 'CVE-2019-1551 libcrypto1.1 1.1.1d-r2', 'CVE-2019-1551 libssl1.1 1.1.1d-r2',
+    ]);
+    assert.deepEqual(fixes('sarif/trivy-alpine-310.sarif'), [
+      'CVE-2019-1549 libcrypto1.1 1.1.1d-r0', 'CVE-2019-1549 libssl1.1 1.1.1d-r0', 'CVE-2019-1551 libcrypto1.1 1.1.1d-r2', 'CVE-2019-1551 libssl1.1 1.1.1d-r2',
+    ]);
+    assert.deepEqual(fixes('inspector2/list-findings-one.json', context), ['CVE-2021-3744 linux 0:4.19.232-1']);
+    // Trivy's CycloneDX says it in the recommendation; Grype in fix.versions (one of 15 matches has one).
+    assert.ok(fixes('cyclonedx/trivy-pom.cdx.json').includes('CVE-2020-9548 com.fasterxml.jackson.core/jackson-databind 2.9.10.4'));
+    assert.deepEqual(fixes('grype/many_vulns.json').filter((line) => !line.endsWith(' -')), ['CVE-2021-42376 busybox 1.34.0']);
+  });
 });

@@ -14,6 +14,7 @@ import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import type { ServerConfig } from './config.ts';
 import { awsDirectLane } from './aws-direct.ts';
+import { consoleHttp } from './console-http.ts';
 import { healthRoutes } from './health-routes.ts';
 import { handleIngest, ingestPath, type IngestDependencies, type IngestReply } from './ingest-route.ts';
 import { ServerMetrics } from './metrics.ts';
@@ -136,6 +137,7 @@ function buildApp(deps: PipelineDependencies & IngestDependencies, config: Serve
     return reply.code(result.statusCode).send(result.body);
   });
   void app.register(healthRoutes(deps.store));
+  void app.register(consoleHttp(deps));
   app.all('/*', async (request, reply) => {
     const response = await handleAwsRequest(wireRequest(request), deps);
     metrics.countAwsAnswer(routeOf(request.method, request.url.split('?', 1)[0]!)?.name ?? 'unknown', response.headers['x-amzn-errortype']);

@@ -7,22 +7,29 @@ import { routeOf } from '../protocol/operations.ts';
 import type { AuthMode } from '../protocol/authenticate.ts';
 import { livePath, readyPath } from './health-routes.ts';
 import { ingestPath } from './ingest-route.ts';
+import { consoleCssPath } from './console-http.ts';
+import { consoleRoutes } from '../console/console-routes.ts';
 import type { ServerMetrics } from './metrics.ts';
 
 export const metricsPath = '/metrics';
 
-/** Bounded labels for a request: the AWS service and operation, or one of the server's own routes. */
-function routeLabels(method: string, path: string): { service: string; operation: string } {
+const ownRoutes: Record<string, string> = { [ingestPath]: 'ingest', [livePath]: 'health', [readyPath]: 'health', [metricsPath]: 'metrics', [consoleCssPath]: 'console_css' };
+/** Console routes by their pattern (a path holds a vulnerability id, which is no label). */
+const consoleRouteNames = new Map(consoleRoutes.map((route) => [route.path, route.name]));
+
+/** Bounded labels for a request: the AWS service and operation, a console route, or one of the server's own. */
+function routeLabels(method: string, path: string, routePattern: string | undefined): { service: string; operation: string } {
   const operation = routeOf(method, path);
   if (operation) return { service: operation.service.model.metadata.signingName, operation: operation.name };
-  const own: Record<string, string> = { [ingestPath]: 'ingest', [livePath]: 'health', [readyPath]: 'health', [metricsPath]: 'metrics' };
-  return { service: 'imagescope', operation: own[path] ?? 'unknown' };
+  const consoleRoute = method === 'GET' && routePattern !== undefined ? consoleRouteNames.get(routePattern) : undefined;
+  if (consoleRoute) return { service: 'console', operation: consoleRoute };
+  return { service: 'imagescope', operation: ownRoutes[path] ?? 'unknown' };
 }
 
 /** The onResponse hook that times every request. */
 export function timeRequests(metrics: ServerMetrics) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const labels = routeLabels(request.method, request.url.split('?', 1)[0]!);
+    const labels = routeLabels(request.method, request.url.split('?', 1)[0]!, request.routeOptions.url);
     metrics.requestDuration.observe({ ...labels, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   };
 }

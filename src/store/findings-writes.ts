@@ -138,14 +138,14 @@ interface ImageState {
 function imageFindings(trx: Kysely<Database>, accountId: string, imageId: number): Promise<FindingRow[]> {
   return trx
     .selectFrom('image_findings')
-    .select(['source', 'vulnerability_id', 'package_name', 'package_version', 'severity', 'active', 'observed_at'])
+    .select(['source', 'vulnerability_id', 'package_name', 'package_version', 'fixed_version', 'severity', 'active', 'observed_at'])
     .where('account_id', '=', accountId)
     .where('image_id', '=', imageId)
     .execute();
 }
 
 function contentHash(report: FindingsReport): string {
-  const lines = report.findings.map((f) => `${f.vulnerabilityId}\u0000${f.packageName}\u0000${f.packageVersion}\u0000${f.severity}`).sort();
+  const lines = report.findings.map((f) => `${f.vulnerabilityId}\u0000${f.packageName}\u0000${f.packageVersion}\u0000${f.severity}\u0000${f.fixedVersion ?? ''}`).sort();
   return createHash('sha256').update(lines.join('\n')).digest('hex');
 }
 
@@ -155,6 +155,7 @@ function toRow(report: FindingsReport, f: FindingsReport['findings'][number], ob
     vulnerability_id: f.vulnerabilityId,
     package_name: f.packageName,
     package_version: f.packageVersion,
+    fixed_version: f.fixedVersion ?? null,
     severity: f.severity,
     active: f.active ? 1 : 0,
     observed_at: observedAt,
@@ -168,7 +169,7 @@ async function upsertFindings(trx: Kysely<Database>, image: ImageTarget, rows: F
       .values(chunk.map((r) => ({ ...image, ...r })))
       .onConflict((oc) =>
         oc.columns(['account_id', 'image_id', 'source', 'vulnerability_id', 'package_name', 'package_version'])
-          .doUpdateSet((eb) => ({ severity: eb.ref('excluded.severity'), active: eb.ref('excluded.active'), observed_at: eb.ref('excluded.observed_at') })),
+          .doUpdateSet((eb) => ({ severity: eb.ref('excluded.severity'), fixed_version: eb.ref('excluded.fixed_version'), active: eb.ref('excluded.active'), observed_at: eb.ref('excluded.observed_at') })),
       )
       .execute();
   }
@@ -215,7 +216,7 @@ async function applyIncremental(trx: Kysely<Database>, image: ImageTarget, repor
     const key = findingKey(row);
     const seen = current.get(key);
     if (seen && seen.observed_at > row.observed_at) continue;
-    if (seen && seen.observed_at === row.observed_at && seen.active === row.active && seen.severity === row.severity) continue;
+    if (seen && seen.observed_at === row.observed_at && seen.active === row.active && seen.severity === row.severity && seen.fixed_version === row.fixed_version) continue;
     current.set(key, row);
     changed.set(key, row);
   }

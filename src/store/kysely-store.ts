@@ -9,7 +9,8 @@ import { RuntimeQueries } from './runtime-queries.ts';
 import { PlannerStatistics } from './planner-statistics.ts';
 import { applyRuntime } from './runtime-writes.ts';
 import type { AccessKeyRow, Database } from './schema.ts';
-import type { AggregationRow, AggregationsQuery, ClustersForImageQuery, ClustersPage, Store } from './store.ts';
+import type { AggregationRow, AggregationsQuery, ClustersForImageQuery, ClustersPage, ExposedImage, ExposedPackage, ExposureQuery, ExposureSummary, Store } from './store.ts';
+import { ExposureQueries } from './exposure-queries.ts';
 import { placeholder, PreparedQuery } from './prepared-query.ts';
 import type { StoreReads } from './store-reads.ts';
 import { pinRollupVersion } from './rollup-writes.ts';
@@ -21,6 +22,7 @@ export class KyselyStore implements Store {
   private readonly statistics?: PlannerStatistics;
   private readonly aggregations: AggregationQueries;
   private readonly runtime: RuntimeQueries;
+  private readonly exposures: ExposureQueries;
   private readonly accessKey: PreparedQuery<{ accessKeyId: string }>;
   private readonly rollupVersion: PreparedQuery<{ accountId: string }>;
 
@@ -35,6 +37,7 @@ export class KyselyStore implements Store {
     if (dialect === 'postgres') this.statistics = new PlannerStatistics(db);
     this.aggregations = new AggregationQueries(db);
     this.runtime = new RuntimeQueries(db);
+    this.exposures = new ExposureQueries(db);
     this.accessKey = new PreparedQuery(db, (db) => db.selectFrom('access_keys').selectAll().where('access_key_id', '=', placeholder<string>('accessKeyId')));
     this.rollupVersion = new PreparedQuery(db, (db) => db.selectFrom('rollup_versions').select(['version', 'pinned_version']).where('account_id', '=', placeholder<string>('accountId')));
   }
@@ -94,6 +97,14 @@ export class KyselyStore implements Store {
     if (!current) return undefined;
     if (current.pinned_version >= current.version) return current.version;
     return pinRollupVersion(this.db, accountId);
+  }
+
+  exposure(query: ExposureQuery): Promise<{ images: ExposedImage[]; summary: ExposureSummary }> {
+    return this.exposures.exposedImages(this.reads.read, query);
+  }
+
+  exposurePackages(query: Pick<ExposureQuery, 'accountId' | 'vulnerabilityId'>, imageIds: number[]): Promise<Map<number, ExposedPackage[]>> {
+    return this.exposures.packagesOf(this.reads.read, query, imageIds);
   }
 
   checkRollups(accountId: string): Promise<RollupMismatch[]> {

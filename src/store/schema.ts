@@ -64,6 +64,8 @@ export interface ImageFindingRow {
   vulnerability_id: string;
   package_name: string;
   package_version: string;
+  /** The version(s) that fix it, where the scanner names one. */
+  fixed_version: string | null;
   severity: string;
   /** 1 while the finding counts (Inspector2 ACTIVE; every scanner finding), 0 once closed. */
   active: number;

@@ -46,6 +46,51 @@ export interface ClustersPage {
   more: boolean;
 }
 
+export interface ExposureQuery {
+  accountId: string;
+  vulnerabilityId: string;
+  /** Request time, epoch ms: stops of the last 24 hours before it are counted. */
+  now: number;
+}
+
+/** An image whose active findings name the vulnerability, and how it is used. */
+export interface ExposedImage {
+  imageId: number;
+  repository: string;
+  digest: string;
+  imagePipelineArn?: string;
+  imageBuildVersionArn?: string;
+  runningUnits: number;
+  /** Units stopped in the last 24 hours. */
+  stoppedUnits: number;
+  /** Epoch ms; 0 when never seen running. */
+  lastInUse: number;
+  /** Clusters with running units of the image. */
+  clusters: number;
+}
+
+export interface ExposedPackage {
+  source: string;
+  packageName: string;
+  installedVersion: string;
+  fixedVersion?: string;
+  severity: string;
+}
+
+export interface ExposureSummary {
+  /** The worst severity any source gives it; undefined when no active finding names it. */
+  severity?: string;
+  /** Occurrences: (image, package, installed version) with an active finding of it. */
+  occurrences: number;
+  /** Occurrences whose scanner names a fixed version. */
+  fixableOccurrences: number;
+  images: number;
+  runningImages: number;
+  runningUnits: number;
+  /** Distinct clusters running any image that carries it. */
+  clusters: number;
+}
+
 export interface AggregationRow {
   key: string;
   all: number;
@@ -87,6 +132,10 @@ export interface Store {
    * it (undefined: the account has no findings): ingests keep the rows as of a pinned version.
    */
   pinRollupVersion(accountId: string): Promise<number | undefined>;
+  /** Every image carrying the vulnerability (running first) and the totals: the console's exposure. */
+  exposure(query: ExposureQuery): Promise<{ images: ExposedImage[]; summary: ExposureSummary }>;
+  /** The vulnerability's packages in each of these images. */
+  exposurePackages(query: Pick<ExposureQuery, 'accountId' | 'vulnerabilityId'>, imageIds: number[]): Promise<Map<number, ExposedPackage[]>>;
   /** Rollup rows that differ from what the account's findings imply (empty when consistent). */
   checkRollups(accountId: string): Promise<RollupMismatch[]>;
   accountsWithFindings(): Promise<string[]>;

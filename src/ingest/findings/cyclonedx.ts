@@ -33,10 +33,12 @@ function parseBom(root: JsonReader, context: ParseContext): FindingsReport {
     vulnerability.object();
     const vulnerabilityId = vulnerability.string('id');
     const severity = severityOfRatings(vulnerability.optionalArray('ratings') ?? []);
+    // CycloneDX has no field for a fix; Trivy writes "Upgrade <package> to version <v>" here.
+    const fixedVersion = /\bto version (\S+)/.exec(vulnerability.optionalString('recommendation') ?? '')?.[1];
     for (const affected of vulnerability.array('affects')) {
       const ref = affected.object().string('ref');
       const pkg = components.get(ref) ?? packageOfPurl(ref) ?? { name: ref, version: '' };
-      findings.push({ vulnerabilityId, packageName: pkg.name, packageVersion: pkg.version, severity, active: true });
+      findings.push({ vulnerabilityId, packageName: pkg.name, packageVersion: pkg.version, fixedVersion, severity, active: true });
     }
   }
   return { source: toolName(metadata) ?? 'cyclonedx', mode: 'snapshot', image, reportTime: metadata.optionalTime('timestamp') ?? context.now, findings: dedupeFindings(findings) };

@@ -7,6 +7,8 @@ export interface Finding {
   vulnerabilityId: string;
   packageName: string;
   packageVersion: string;
+  /** The version (or versions, comma-separated) that fixes it, where the scanner names one. */
+  fixedVersion?: string;
   severity: Severity;
   /** Inspector2 findings carry a status; only ACTIVE ones count. Scanner findings are always active. */
   active: boolean;
@@ -41,7 +43,7 @@ export function dedupeFindings(findings: Finding[]): Finding[] {
   for (const f of findings) {
     const key = `${f.vulnerabilityId}\u0000${f.packageName}\u0000${f.packageVersion}`;
     const seen = byKey.get(key);
-    byKey.set(key, seen ? { ...seen, severity: worstOf(seen.severity, f.severity) } : f);
+    byKey.set(key, seen ? { ...seen, severity: worstOf(seen.severity, f.severity), fixedVersion: seen.fixedVersion ?? f.fixedVersion } : f);
   }
   return [...byKey.values()];
 }

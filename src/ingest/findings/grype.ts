@@ -34,6 +34,7 @@ function parseReport(root: JsonReader, context: ParseContext): FindingsReport {
       vulnerabilityId: vulnerability.string('id'),
       packageName: artifact.string('name'),
       packageVersion: artifact.optionalString('version') ?? '',
+      fixedVersion: fixVersions(vulnerability),
       severity: normaliseSeverity(vulnerability.optionalString('severity'), cvss3Score(vulnerability)),
       active: true,
     };
@@ -54,4 +55,10 @@ function cvss3Score(vulnerability: JsonReader): number | undefined {
     if (version?.startsWith('3') && score !== undefined) return score;
   }
   return undefined;
+}
+
+/** Grype's `fix.versions` (state `fixed`): the versions that fix the match, if any. */
+function fixVersions(vulnerability: JsonReader): string | undefined {
+  const versions = (vulnerability.child('fix').optionalArray('versions') ?? []).map((v) => v.value).filter((v): v is string => typeof v === 'string' && v !== '');
+  return versions.length > 0 ? versions.join(', ') : undefined;
 }

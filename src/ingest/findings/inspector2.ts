@@ -73,6 +73,8 @@ function parseFinding(finding: JsonReader, context: ParseContext, skipped: Skipp
     vulnerabilityId,
     packageName: pkg.object().string('name'),
     packageVersion: [pkg.optionalString('version'), pkg.optionalString('release')].filter(Boolean).join('-'),
+    // Inspector writes `NotAvailable` where no fix exists.
+    fixedVersion: [pkg.optionalString('fixedInVersion')].find((v) => v && v !== 'NotAvailable'),
     severity,
     active: status === 'ACTIVE',
     observedAt: time,

@@ -46,6 +46,8 @@ function parseRun(run: JsonReader, context: ParseContext): FindingsReport {
       vulnerabilityId: /Vulnerability (\S+)/.exec(text)?.[1] ?? ruleId,
       packageName: (/Package: ([^|\n]+)/.exec(text)?.[1] ?? /package: ([^,]+),/.exec(message)?.[1] ?? locationOf(result) ?? '').trim(),
       packageVersion: (/Installed Version: ([^|\n]+)/.exec(text)?.[1] ?? /\bversion (\S+)/.exec(message)?.[1] ?? /\nVersion: ([^\n]+)/.exec(help)?.[1] ?? '').trim(),
+      // Trivy's message says "Fixed Version: v"; Grype's SARIF names no fix.
+      fixedVersion: /Fixed Version: ([^|\n]+)/.exec(text)?.[1]?.trim() || undefined,
       severity: normaliseSeverity(label, Number.isNaN(score) ? undefined : score),
       active: true,
     };

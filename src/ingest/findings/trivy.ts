@@ -42,6 +42,7 @@ function parseReport(root: JsonReader, context: ParseContext): FindingsReport {
         vulnerabilityId: v.string('VulnerabilityID'),
         packageName: v.string('PkgName'),
         packageVersion: v.optionalString('InstalledVersion') ?? '',
+        fixedVersion: v.optionalString('FixedVersion') || undefined,
         severity: normaliseSeverity(v.optionalString('Severity'), cvss3Score(v)),
         active: true,
       });

@@ -58,7 +58,8 @@ function openCursor(token: string, binding: TokenBinding, context: OperationCont
   return position;
 }
 
-function toClusterDetails(d: DetailsUsage): ClusterDetails {
+/** A details entry as GetClustersForImage sends it (the console's API reuses it). */
+export function toClusterDetails(d: DetailsUsage): ClusterDetails {
   const clusterMetadata: ClusterMetadata =
     d.platform === 'ECS'
       ? { awsEcsMetadataDetails: { detailsGroup: d.detailsGroup, taskDefinitionArn: d.taskDefinitionArn ?? '' } }

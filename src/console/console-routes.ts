@@ -1,0 +1,79 @@
+// The console's routes: pages at `/`, the JSON API under `/api/v1`, each a function from a console
+// request to a response. Pages and API answers for one view come from the same query (exposure-view.ts).
+import { isStoreUnavailable } from '../store/unavailable.ts';
+import { ConsoleAccessDenied } from './console-access.ts';
+import { ConsoleInputError, vulnerabilityIdOf, type ConsoleRequest } from './console-request.ts';
+import { csvResponse, htmlResponse, jsonResponse, redirect, type ConsoleResponse } from './console-response.ts';
+import { exposureCsv, exposureJson, exposureView, type ConsoleDependencies } from './exposure-view.ts';
+import { html } from './html.ts';
+import { exposurePage } from './pages/exposure-page.ts';
+import { consoleUrl, layout, type PageContext } from './pages/layout.ts';
+import { overviewPage } from './pages/overview-page.ts';
+
+export interface ConsoleRoute {
+  /** In the router's syntax (`:name` is a path parameter). */
+  path: string;
+  kind: 'page' | 'api';
+  /** The label the request metrics use. */
+  name: string;
+  handle(request: ConsoleRequest, context: PageContext, deps: ConsoleDependencies): Promise<ConsoleResponse>;
+}
+
+const exposurePageSize = 20;
+const exportedImages = 10_000;
+
+export const consoleRoutes: ConsoleRoute[] = [
+  {
+    path: '/',
+    kind: 'page',
+    name: 'overview',
+    async handle(request, context, deps) {
+      const { rows } = await deps.store.aggregationPage({ accountId: request.accountId, aggregation: 'accountId', keys: [request.accountId], limit: 1 });
+      return htmlResponse(overviewPage(context, rows[0] ?? { all: 0, critical: 0, high: 0, medium: 0 }));
+    },
+  },
+  {
+    path: '/search',
+    kind: 'page',
+    name: 'search',
+    async handle(request, context) {
+      return redirect(consoleUrl(context, `/vulnerabilities/${encodeURIComponent(vulnerabilityIdOf(request.query.q))}`));
+    },
+  },
+  {
+    path: '/vulnerabilities/:vulnerabilityId',
+    kind: 'page',
+    name: 'exposure',
+    async handle(request, context, deps) {
+      return htmlResponse(exposurePage(context, await exposureView(request, deps, { defaultLimit: exposurePageSize })));
+    },
+  },
+  {
+    path: '/api/v1/vulnerabilities/:vulnerabilityId/exposure',
+    kind: 'api',
+    name: 'api_exposure',
+    async handle(request, _context, deps) {
+      // An export is the whole list (up to exportedImages), not a page.
+      if (request.query.format === 'csv') {
+        const view = await exposureView(request, deps, { limit: exportedImages });
+        return csvResponse(exposureCsv(view), `${view.answer.vulnerabilityId}-exposure.csv`);
+      }
+      if (request.query.format !== undefined && request.query.format !== 'json') throw new ConsoleInputError('format', `format must be json or csv, not '${request.query.format}'`);
+      return jsonResponse(exposureJson(await exposureView(request, deps, { defaultLimit: exposurePageSize })));
+    },
+  },
+];
+
+/** What a route's failure becomes: 400 with the parameter, 401/403, 503, else 500 (logged by the caller). */
+export function consoleFailure(kind: 'page' | 'api', context: PageContext, error: unknown): ConsoleResponse {
+  const [statusCode, code, message, parameter] =
+    error instanceof ConsoleInputError ? [400, 'InvalidParameter', error.message, error.parameter]
+    : error instanceof ConsoleAccessDenied ? [error.statusCode, error.errorType, error.message, undefined]
+    : isStoreUnavailable(error) ? [503, 'ServiceUnavailable', 'The database is unavailable; try again in a moment.', undefined]
+    : [500, 'InternalFailure', 'Internal failure', undefined];
+  const response = kind === 'api'
+    ? jsonResponse({ error: code, message, ...(parameter && { parameter }) }, statusCode)
+    : htmlResponse(layout(context, 'Error', html`<h1>${statusCode === 400 ? 'That request cannot be answered' : statusCode === 503 ? 'Unavailable' : statusCode === 500 ? 'Something went wrong' : 'Sign-in required'}</h1><p role="alert">${message}</p><p><a href="${consoleUrl(context, '/')}">Back to the overview</a></p>`), statusCode);
+  if (statusCode === 503) response.headers['retry-after'] = '1';
+  return response;
+}

@@ -1,0 +1,74 @@
+// GET /api/v1/vulnerabilities/{id}/exposure and its page, from one query: the request's parameters
+// (running only by default, page size, cursor) read once, the same answer rendered as JSON, CSV or
+// HTML.
+import { stringify } from 'csv-stringify/sync';
+import type { ConsoleCursors } from './console-cursor.ts';
+import { flagOf, pageSizeOf, vulnerabilityIdOf, type ConsoleRequest } from './console-request.ts';
+import { vulnerabilityExposure, type ExposureAnswer } from './exposure.ts';
+import type { ExposedImageKey } from '../store/exposure-queries.ts';
+import type { Store } from '../store/store.ts';
+import { ConsoleInputError } from './console-request.ts';
+
+export interface ExposureView {
+  answer: ExposureAnswer;
+  runningOnly: boolean;
+  limit: number;
+  /** The cursor of the next page, if there is one. */
+  nextCursor?: string;
+}
+
+export interface ConsoleDependencies {
+  store: Store;
+  cursors: ConsoleCursors;
+  retentionMs: number;
+}
+
+/** `defaultLimit`: a page, unless the request sets `limit`; `limit`: this many, from the start (an export). */
+export async function exposureView(request: ConsoleRequest, deps: ConsoleDependencies, size: { defaultLimit: number } | { limit: number }): Promise<ExposureView> {
+  const vulnerabilityId = vulnerabilityIdOf(request.params.vulnerabilityId);
+  const runningOnly = flagOf(request.query, 'running', true);
+  const limit = 'limit' in size ? size.limit : pageSizeOf(request.query, size.defaultLimit);
+  const filter = { vulnerabilityId, runningOnly };
+  const after = 'limit' in size ? undefined : deps.cursors.open('exposure', request.accountId, filter, request.query.cursor, request.now);
+  if (after !== undefined && !isImageKey(after)) throw new ConsoleInputError('cursor', 'The cursor is not valid.');
+  const answer = await vulnerabilityExposure(deps.store, { accountId: request.accountId, vulnerabilityId, runningOnly, after, limit, now: request.now, retentionMs: deps.retentionMs });
+  const nextCursor = answer.next && deps.cursors.seal('exposure', request.accountId, filter, answer.next, request.now);
+  return { answer, runningOnly, limit, nextCursor };
+}
+
+function isImageKey(value: unknown): value is ExposedImageKey {
+  const v = value as ExposedImageKey;
+  return typeof v === 'object' && v !== null && [v.runningUnits, v.lastInUse, v.imageId].every((n) => typeof n === 'number');
+}
+
+/** The JSON answer: the summary, the page of images, and the cursor of the next page. */
+export function exposureJson(view: ExposureView) {
+  const { answer } = view;
+  return { vulnerabilityId: answer.vulnerabilityId, runningOnly: view.runningOnly, summary: answer.summary, images: answer.images, ...(view.nextCursor && { nextCursor: view.nextCursor }) };
+}
+
+const csvColumns = [
+  'vulnerabilityId', 'resourceId', 'repository', 'digest', 'packages', 'fixedVersions', 'imageRunningUnits', 'clusterArn', 'platform',
+  'detailsGroupOrNamespace', 'taskDefinitionArn', 'workloads', 'runningUnitCount', 'stoppedUnitCount', 'lastInUse',
+];
+
+/** One row per image and cluster details entry (an image that runs nowhere: one row, clusters empty). */
+export function exposureCsv(view: ExposureView): string {
+  const rows: unknown[][] = [];
+  for (const image of view.answer.images) {
+    const packages = image.packages.map((p) => `${p.packageName} ${p.installedVersion}`).join('; ');
+    const fixed = image.packages.map((p) => p.fixedVersion ?? '').join('; ');
+    const head = [view.answer.vulnerabilityId, image.resourceId, image.repository, image.digest, packages, fixed, image.runningUnits];
+    const details = image.clusters.flatMap((c) => c.clusterDetails.map((d) => ({ clusterArn: c.clusterArn, d })));
+    if (details.length === 0) rows.push([...head, '', '', '', '', '', '', '', '']);
+    for (const { clusterArn, d } of details) {
+      const ecs = 'awsEcsMetadataDetails' in d.clusterMetadata ? d.clusterMetadata.awsEcsMetadataDetails : undefined;
+      const eks = 'awsEksMetadataDetails' in d.clusterMetadata ? d.clusterMetadata.awsEksMetadataDetails : undefined;
+      rows.push([
+        ...head, clusterArn, ecs ? 'ECS' : 'EKS', ecs?.detailsGroup ?? eks?.namespace, ecs?.taskDefinitionArn ?? '',
+        (eks?.workloadInfoList ?? []).map((w) => `${w.type}/${w.name}`).join('; '), d.runningUnitCount, d.stoppedUnitCount, new Date(d.lastInUse * 1000).toISOString(),
+      ]);
+    }
+  }
+  return stringify(rows, { header: true, columns: csvColumns });
+}

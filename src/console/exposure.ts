@@ -1,0 +1,64 @@
+// "This CVE -> the images that carry it -> where they run": one page of a vulnerability's exposure.
+// Images come running first (most running units, then most recent use); each brings its packages
+// with installed and fixed versions, and its clusters exactly as GetClustersForImage answers them.
+import { resourceIdOf } from '../ingest/images.ts';
+import { toClusterDetails, type ClusterDetails } from '../services/inspector2/get-clusters-for-image.ts';
+import { exposureOrder, type ExposedImageKey } from '../store/exposure-queries.ts';
+import type { ExposedImage, ExposedPackage, ExposureSummary, Store } from '../store/store.ts';
+
+export interface ExposureRequest {
+  accountId: string;
+  vulnerabilityId: string;
+  /** Only images with running units now. */
+  runningOnly: boolean;
+  /** Continue after this image's place in the order. */
+  after?: ExposedImageKey;
+  limit: number;
+  now: number;
+  retentionMs: number;
+}
+
+/** An exposed image as the console answers it: the store's figures, its resource id, packages and clusters. */
+export interface ExposureImage extends Omit<ExposedImage, 'imageId' | 'lastInUse' | 'clusters'> {
+  resourceId: string;
+  /** Epoch seconds, as GetClustersForImage gives times; absent when never seen running. */
+  lastInUse?: number;
+  packages: ExposedPackage[];
+  /** The GetClustersForImage `cluster` entries of the image (up to 100 clusters). */
+  clusters: { clusterArn: string; clusterDetails: ClusterDetails[] }[];
+}
+
+export interface ExposureAnswer {
+  vulnerabilityId: string;
+  summary: ExposureSummary;
+  images: ExposureImage[];
+  /** Where the next page starts; absent on the last page. */
+  next?: ExposedImageKey;
+}
+
+/** Clusters listed per image: GetClustersForImage's own maximum page. */
+const clustersPerImage = 100;
+
+export async function vulnerabilityExposure(store: Store, request: ExposureRequest): Promise<ExposureAnswer> {
+  const { images, summary } = await store.exposure(request);
+  const listed = images.filter((image) => (!request.runningOnly || image.runningUnits > 0) && (!request.after || exposureOrder(request.after, image) < 0));
+  const page = listed.slice(0, request.limit);
+  const packages = await store.exposurePackages(request, page.map((image) => image.imageId));
+  const clusters = await Promise.all(
+    page.map((image) => store.clustersForImage({ accountId: request.accountId, repository: image.repository, digest: image.digest, limit: clustersPerImage, now: request.now, retentionMs: request.retentionMs })),
+  );
+  const answer: ExposureAnswer = {
+    vulnerabilityId: request.vulnerabilityId,
+    summary,
+    images: page.map(({ imageId, lastInUse, clusters: _clusterCount, ...image }, i) => ({
+      resourceId: resourceIdOf({ repository: image.repository, digest: image.digest }),
+      ...image,
+      lastInUse: lastInUse ? lastInUse / 1000 : undefined,
+      packages: packages.get(imageId) ?? [],
+      clusters: clusters[i]!.clusters.map((c) => ({ clusterArn: c.clusterArn, clusterDetails: c.details.map(toClusterDetails) })),
+    })),
+  };
+  const last = page.at(-1);
+  if (listed.length > page.length && last) answer.next = { runningUnits: last.runningUnits, lastInUse: last.lastInUse, imageId: last.imageId };
+  return answer;
+}

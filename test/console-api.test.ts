@@ -1,0 +1,125 @@
+// The console's JSON API and its CSV, on every store, over data ingested by the real CLI: the exposure
+// of a CVE (images, packages with installed and fixed versions, and where each image runs, in the
+// same shape as GetClustersForImage, checked against the real SDK's answer), cursors, bad input, and
+// one account never seeing another's data.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { GetClustersForImageCommand } from '@aws-sdk/client-inspector2';
+import { parse } from 'csv-parse/sync';
+import { databaseKinds } from './helpers/databases.ts';
+import { accountA, accountB, cve, ecsCluster, eksCluster, idleResourceId, ingestConsoleWorld, runningResourceId } from './helpers/console-world.ts';
+import { inspector2Client, startTestServer, type TestServer } from './helpers/server.ts';
+
+async function get(server: TestServer, path: string, query: Record<string, string> = {}) {
+  const response = await fetch(`${server.url}${path}?${new URLSearchParams(query)}`, { redirect: 'manual' });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, json: response.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : undefined };
+}
+
+const exposurePath = (id: string) => `/api/v1/vulnerabilities/${encodeURIComponent(id)}/exposure`;
+
+for (const kind of databaseKinds) {
+  describe(`console API on ${kind.name}`, () => {
+    let server: TestServer;
+
+    before(async () => {
+      const database = await kind.create();
+      await ingestConsoleWorld(database);
+      server = await startTestServer(kind, { database });
+    });
+    after(() => server.stop());
+
+    it('answers where a CVE runs: images, packages, fixes, and GetClustersForImage\'s own cluster entries', async () => {
+      const { status, json, headers } = await get(server, exposurePath(cve), { accountId: accountA });
+      assert.equal(status, 200);
+      assert.equal(headers.get('cache-control'), 'no-store');
+      // Worked out from the fixtures: 2 packages (musl, musl-utils) in each of 2 images; one image runs
+      // as 1 ECS task and 1 EKS pod, in 2 clusters.
+      assert.deepEqual(json.summary, { severity: 'CRITICAL', occurrences: 4, fixableOccurrences: 4, images: 2, runningImages: 1, runningUnits: 2, clusters: 2 });
+      assert.equal(json.runningOnly, true);
+      assert.equal(json.images.length, 1);
+      const [image] = json.images;
+      assert.equal(image.resourceId, runningResourceId);
+      assert.equal(image.runningUnits, 2);
+      assert.equal(image.imagePipelineArn, `arn:aws:imagebuilder:us-west-2:${accountA}:image-pipeline/hello`);
+      assert.deepEqual(image.packages, [
+        { source: 'trivy', packageName: 'musl', installedVersion: '1.1.20-r4', fixedVersion: '1.1.20-r5', severity: 'CRITICAL' },
+        { source: 'trivy', packageName: 'musl-utils', installedVersion: '1.1.20-r4', fixedVersion: '1.1.20-r5', severity: 'CRITICAL' },
+      ]);
+      assert.deepEqual(image.clusters.map((c: { clusterArn: string }) => c.clusterArn).sort(), [ecsCluster, eksCluster].sort());
+      const eks = image.clusters.find((c: { clusterArn: string }) => c.clusterArn === eksCluster).clusterDetails[0];
+      assert.deepEqual(eks.clusterMetadata, { awsEksMetadataDetails: { namespace: 'shop', workloadInfoList: [{ name: 'web', type: 'Deployment' }] } });
+      const sdk = await inspector2Client(server.url, accountA).send(new GetClustersForImageCommand({ filter: { resourceId: runningResourceId } }));
+      // The SDK turns the wire's epoch seconds into Dates: back to seconds to compare with the API.
+      const asWire = JSON.parse(JSON.stringify(sdk.cluster, function (this: Record<string, unknown>, key, value) {
+        return this[key] instanceof Date ? (this[key] as Date).getTime() / 1000 : value;
+      }));
+      assert.deepEqual(image.clusters, asWire);
+    });
+
+    it('lists every image that carries it with running=false, running first, paged by cursor', async () => {
+      const all = await get(server, exposurePath(cve), { accountId: accountA, running: 'false' });
+      assert.deepEqual(all.json.images.map((i: { resourceId: string }) => i.resourceId), [runningResourceId, idleResourceId]);
+      assert.deepEqual(all.json.images[1].clusters, []);
+      const first = await get(server, exposurePath(cve), { accountId: accountA, running: 'false', limit: '1' });
+      assert.deepEqual(first.json.images.map((i: { resourceId: string }) => i.resourceId), [runningResourceId]);
+      assert.ok(first.json.nextCursor);
+      const second = await get(server, exposurePath(cve), { accountId: accountA, running: 'false', limit: '1', cursor: first.json.nextCursor });
+      assert.deepEqual(second.json.images.map((i: { resourceId: string }) => i.resourceId), [idleResourceId]);
+      assert.equal(second.json.nextCursor, undefined);
+    });
+
+    it('exports the whole list as CSV, one row per image and place it runs', async () => {
+      const csv = await get(server, exposurePath(cve), { accountId: accountA, running: 'false', format: 'csv', limit: '1' });
+      assert.equal(csv.status, 200);
+      assert.match(csv.headers.get('content-type')!, /^text\/csv/);
+      assert.match(csv.headers.get('content-disposition')!, /attachment; filename="CVE-2019-14697-exposure.csv"/);
+      const rows: Record<string, string>[] = parse(csv.text, { columns: true });
+      assert.deepEqual(rows.map((r) => [r.resourceId, r.clusterArn, r.detailsGroupOrNamespace, r.workloads, r.runningUnitCount]), [
+        [runningResourceId, ecsCluster, 'family:sample-fargate', '', '1'],
+        [runningResourceId, eksCluster, 'shop', 'Deployment/web', '1'],
+        [idleResourceId, '', '', '', ''],
+      ]);
+      assert.equal(rows[0].fixedVersions, '1.1.20-r5; 1.1.20-r5');
+    });
+
+    it('shows each account only its own images, through every path and cursor', async () => {
+      const b = await get(server, exposurePath(cve), { accountId: accountB, running: 'false' });
+      assert.deepEqual(b.json.images.map((i: { resourceId: string }) => i.resourceId), [`arn:aws:ecr:us-west-2:${accountB}:repository/b-app/sha256:${'c'.repeat(64)}`]);
+      assert.equal(b.json.summary.images, 1);
+      const csvB = await get(server, exposurePath(cve), { accountId: accountB, format: 'csv' });
+      assert.ok(!csvB.text.includes(accountA), 'no row of account A');
+      const cursorA = (await get(server, exposurePath(cve), { accountId: accountA, running: 'false', limit: '1' })).json.nextCursor;
+      const replayed = await get(server, exposurePath(cve), { accountId: accountB, running: 'false', limit: '1', cursor: cursorA });
+      assert.equal(replayed.status, 400);
+      assert.deepEqual(replayed.json, { error: 'InvalidParameter', message: 'The cursor was issued to a different account.', parameter: 'cursor' });
+      const otherFilter = await get(server, exposurePath(cve), { accountId: accountA, running: 'true', limit: '1', cursor: cursorA });
+      assert.equal(otherFilter.json.parameter, 'cursor');
+    });
+
+    it('answers a CVE no image carries with zero counts', async () => {
+      const { status, json } = await get(server, exposurePath('CVE-1999-0001'), { accountId: accountA });
+      assert.equal(status, 200);
+      assert.deepEqual(json.summary, { occurrences: 0, fixableOccurrences: 0, images: 0, runningImages: 0, runningUnits: 0, clusters: 0 });
+      assert.deepEqual(json.images, []);
+    });
+
+    it('refuses bad parameters with 400, naming the parameter', async () => {
+      const cases: [string, Record<string, string>, string][] = [
+        [exposurePath(cve), { limit: '0' }, 'limit'],
+        [exposurePath(cve), { limit: '101' }, 'limit'],
+        [exposurePath(cve), { running: 'maybe' }, 'running'],
+        [exposurePath(cve), { format: 'xml' }, 'format'],
+        [exposurePath(cve), { cursor: 'v1.garbage' }, 'cursor'],
+        [exposurePath(cve), { accountId: '1234' }, 'accountId'],
+        [exposurePath('CVE 2019'), {}, 'vulnerabilityId'],
+      ];
+      for (const [path, query, parameter] of cases) {
+        const { status, json } = await get(server, path, query);
+        assert.equal(status, 400, `${path} ${JSON.stringify(query)}`);
+        assert.equal(json.parameter, parameter);
+        assert.equal(typeof json.message, 'string');
+      }
+    });
+  });
+}
