@@ -1,4 +1,4 @@
-// `npm run bench [-- --scales small,large --stores sqlite,postgres --scenarios startup,feeds,latency,http,throughput,signed,ingest,files]`
+// `npm run bench [-- --scales small,large --stores sqlite,postgres --scenarios startup,feeds,latency,http,throughput,signed,ingest,files,console]`
 // Measures start-up (`--version` wall time, idle server memory), then loads a dataset through the real ingest path at each scale, measures every query in process and
 // over HTTP with the real SDK, HTTP throughput against a bare node:http ceiling (SigV4 off and on),
 // ingest throughput against a raw insert loop, and the server's peak memory; prints a table with the
@@ -18,12 +18,13 @@ import { measureEcsFeed, measureKubernetesFeed } from './feeds.ts';
 import { measureStartup } from './startup.ts';
 import { measureSignedRatios, measureThroughput } from './throughput.ts';
 import { measureFileIngest } from './ingest-files.ts';
+import { consoleLatencies } from './console-pages.ts';
 
 const { values: args } = parseArgs({
   options: {
     scales: { type: 'string', default: 'small,large' },
     stores: { type: 'string', default: postgresAdminUrl ? 'sqlite,postgres' : 'sqlite' },
-    scenarios: { type: 'string', default: 'startup,feeds,latency,http,throughput,signed,ingest,files' },
+    scenarios: { type: 'string', default: 'startup,feeds,latency,http,throughput,signed,ingest,files,console' },
     // Another version's checkout (with its node_modules), measured in the same run: start-up, and the
     // busy server's peak memory under the throughput load.
     baseline: { type: 'string' },
@@ -61,7 +62,7 @@ if (scenarios.has('feeds')) {
 }
 
 // The scenarios that need a loaded dataset per store and scale (start-up and the feeds bring their own).
-const storeScenarios = ['latency', 'http', 'throughput', 'signed', 'ingest', 'files'].filter((name) => scenarios.has(name));
+const storeScenarios = ['latency', 'http', 'throughput', 'signed', 'ingest', 'files', 'console'].filter((name) => scenarios.has(name));
 for (const kind of (storeScenarios.length ? args.stores!.split(',') : []) as ('sqlite' | 'postgres')[]) {
   const out: Record<string, any> = { scales: {} };
   results.stores[kind] = out;
@@ -94,6 +95,7 @@ for (const kind of (storeScenarios.length ? args.stores!.split(',') : []) as ('s
           entry.throughput = await measureThroughput(store, database.location, throughputQuery, Number(args.seconds), Number(args.connections), Number(args.workers), baselineCli);
           entry.peakRssMiB = Math.max(entry.peakRssMiB ?? 0, round(entry.throughput.peakRssMiB, 1));
         }
+        if (scenarios.has('console')) entry.console = await consoleLatencies(database.location, Math.min(iterations, 50));
         if (scenarios.has('signed') && scaleName === args.scales!.split(',').at(-1)) {
           entry.signed = await measureSignedRatios(store, database.location, signedQueries, Number(args.seconds), Number(args.connections));
         }
@@ -169,6 +171,10 @@ function renderTable(r: typeof results): string {
       for (const [name, v] of rows) {
         lines.push(`| ${name} | ${round(v.requestsPerSecond, 0)} | ${v.p99Ms} | ${v.errors} | ${round((v.requestsPerSecond / ceiling) * 100, 1)}% |`);
       }
+    }
+    if (small?.console || large?.console) {
+      lines.push('\nConsole pages and API (issue 12), one request at a time over loopback, p50 / p99 ms:', '| answer | small | large | target (large) |', '|---|---|---|---|');
+      for (const name of Object.keys((large ?? small).console)) lines.push(`| ${name} | ${fmt(small?.console?.[name])} | ${fmt(large?.console?.[name])} | <= 100 |`);
     }
     const signed = (large ?? small)?.signed;
     if (signed) {

@@ -19,7 +19,9 @@ export interface ConsoleRoute {
   handle(request: ConsoleRequest, context: PageContext, deps: ConsoleDependencies): Promise<ConsoleResponse>;
 }
 
-const exposurePageSize = 20;
+/** Images per exposure page: each brings up to 100 clusters' rows; the API's callers may ask for up to 100. */
+const exposurePageSize = 10;
+const exposureApiPageSize = 20;
 const exportedImages = 10_000;
 
 export const consoleRoutes: ConsoleRoute[] = [
@@ -59,7 +61,7 @@ export const consoleRoutes: ConsoleRoute[] = [
         return csvResponse(exposureCsv(view), `${view.answer.vulnerabilityId}-exposure.csv`);
       }
       if (request.query.format !== undefined && request.query.format !== 'json') throw new ConsoleInputError('format', `format must be json or csv, not '${request.query.format}'`);
-      return jsonResponse(exposureJson(await exposureView(request, deps, { defaultLimit: exposurePageSize })));
+      return jsonResponse(exposureJson(await exposureView(request, deps, { defaultLimit: exposureApiPageSize })));
     },
   },
 ];

@@ -4,7 +4,8 @@
 import { resourceIdOf } from '../ingest/images.ts';
 import { toClusterDetails, type ClusterDetails } from '../services/inspector2/get-clusters-for-image.ts';
 import { exposureOrder, type ExposedImageKey } from '../store/exposure-queries.ts';
-import type { ExposedImage, ExposedPackage, ExposureSummary, Store } from '../store/store.ts';
+import type { ExposedImage, ExposedPackage, Store } from '../store/store.ts';
+import { worstOf, type Severity } from '../ingest/findings/severity.ts';
 
 export interface ExposureRequest {
   accountId: string;
@@ -28,6 +29,19 @@ export interface ExposureImage extends Omit<ExposedImage, 'imageId' | 'lastInUse
   clusters: { clusterArn: string; clusterDetails: ClusterDetails[] }[];
 }
 
+export interface ExposureSummary {
+  /**
+   * The worst severity the findings give it where that is CRITICAL, HIGH or MEDIUM (what the rollups
+   * count); else the worst severity of the packages listed, if any.
+   */
+  severity?: string;
+  /** Occurrences: (image, package, installed version) with an active finding of it. */
+  occurrences: number;
+  images: number;
+  runningImages: number;
+  runningUnits: number;
+}
+
 export interface ExposureAnswer {
   vulnerabilityId: string;
   summary: ExposureSummary;
@@ -40,13 +54,26 @@ export interface ExposureAnswer {
 const clustersPerImage = 100;
 
 export async function vulnerabilityExposure(store: Store, request: ExposureRequest): Promise<ExposureAnswer> {
-  const { images, summary } = await store.exposure(request);
+  const [images, rollup] = await Promise.all([
+    store.exposure(request),
+    store.aggregationPage({ accountId: request.accountId, aggregation: 'vulnerabilityId', keys: [request.vulnerabilityId], limit: 1 }),
+  ]);
   const listed = images.filter((image) => (!request.runningOnly || image.runningUnits > 0) && (!request.after || exposureOrder(request.after, image) < 0));
   const page = listed.slice(0, request.limit);
   const packages = await store.exposurePackages(request, page.map((image) => image.imageId));
   const clusters = await Promise.all(
     page.map((image) => store.clustersForImage({ accountId: request.accountId, repository: image.repository, digest: image.digest, limit: clustersPerImage, now: request.now, retentionMs: request.retentionMs })),
   );
+  const pagePackages = [...packages.values()].flat();
+  const counts = rollup.rows[0];
+  const running = images.filter((image) => image.runningUnits > 0);
+  const summary: ExposureSummary = {
+    severity: counts?.critical ? 'CRITICAL' : counts?.high ? 'HIGH' : counts?.medium ? 'MEDIUM' : pagePackages.map((p) => p.severity as Severity).reduce<Severity | undefined>((w, s) => (w ? worstOf(w, s) : s), undefined),
+    occurrences: counts?.all ?? 0,
+    images: images.length,
+    runningImages: running.length,
+    runningUnits: running.reduce((n, image) => n + image.runningUnits, 0),
+  };
   const answer: ExposureAnswer = {
     vulnerabilityId: request.vulnerabilityId,
     summary,

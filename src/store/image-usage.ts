@@ -1,6 +1,7 @@
 // Keeps the runtime-use rollups (image_usage, image_stops, image_workloads) current as units change,
 // in the ingest's transaction: each unit that moves from one state to another takes its old state out
-// and puts its new one in. GetClustersForImage then reads groups, never units.
+// and puts its new one in. GetClustersForImage then reads groups, never units. Each image whose groups
+// changed then has its one-row summary (image_runtime, for the console) counted again from its groups.
 import type { Kysely } from 'kysely';
 import type { ImageKey } from '../ingest/images.ts';
 import type { Database, ImageGroupKey, ImageStopRow, RuntimeUnitRow } from './schema.ts';
@@ -18,11 +19,14 @@ interface Change {
 }
 
 const rowsPerStatement = 300;
+const imagesPerStatement = 100;
 
 export class UsageDelta {
   private readonly usage = new Map<string, Change>();
   private readonly workloads = new Map<string, Change & { type: string; name: string }>();
   private readonly stops: ImageStopRow[] = [];
+  /** Images whose groups change, by repository and digest. */
+  private readonly images = new Map<string, ImageKey>();
 
   constructor(private readonly accountId: string) {}
 
@@ -40,6 +44,7 @@ export class UsageDelta {
 
   private change(unit: UnitUse, running: number, lastInUse: number): void {
     for (const image of unit.images) {
+      this.images.set(`${image.repository}\u0000${image.digest}`, image);
       const key = this.keys(unit, image);
       const id = Object.values(key).join('\u0000');
       const usage = this.usage.get(id) ?? { key, running: 0, lastInUse: 0 };
@@ -104,6 +109,35 @@ export class UsageDelta {
     for (const chunk of chunks(this.stops, rowsPerStatement)) {
       await trx.insertInto('image_stops').values(chunk).onConflict((oc) => oc.doNothing()).execute();
     }
+    for (const chunk of chunks([...this.images.values()], imagesPerStatement)) await this.summarise(trx, chunk);
+  }
+
+  /** Counts these images' summaries again from their groups (a range of image_usage each). */
+  private async summarise(trx: Kysely<Database>, images: ImageKey[]): Promise<void> {
+    await trx
+      .insertInto('image_runtime')
+      .columns(['account_id', 'image_repository', 'image_digest', 'running_count', 'last_in_use', 'running_clusters'])
+      .expression((eb) =>
+        eb
+          .selectFrom('image_usage')
+          .select(['account_id', 'image_repository', 'image_digest'])
+          .select((eb) => [
+            eb.fn.sum<number>('running_count').as('running_count'),
+            eb.fn.max('last_in_use').as('last_in_use'),
+            eb.fn.count<number>(eb.case().when('running_count', '>', 0).then(eb.ref('cluster_arn')).end()).distinct().as('running_clusters'),
+          ])
+          .where('account_id', '=', this.accountId)
+          .where((eb) => eb.or(images.map((i) => eb.and([eb('image_repository', '=', i.repository), eb('image_digest', '=', i.digest)]))))
+          .groupBy(['account_id', 'image_repository', 'image_digest']),
+      )
+      .onConflict((oc) =>
+        oc.columns(['account_id', 'image_repository', 'image_digest']).doUpdateSet((eb) => ({
+          running_count: eb.ref('excluded.running_count'),
+          last_in_use: eb.ref('excluded.last_in_use'),
+          running_clusters: eb.ref('excluded.running_clusters'),
+        })),
+      )
+      .execute();
   }
 }
 

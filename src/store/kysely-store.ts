@@ -9,7 +9,7 @@ import { RuntimeQueries } from './runtime-queries.ts';
 import { PlannerStatistics } from './planner-statistics.ts';
 import { applyRuntime } from './runtime-writes.ts';
 import type { AccessKeyRow, Database } from './schema.ts';
-import type { AggregationRow, AggregationsQuery, ClustersForImageQuery, ClustersPage, ExposedImage, ExposedPackage, ExposureQuery, ExposureSummary, Store } from './store.ts';
+import type { AggregationRow, AggregationsQuery, ClustersForImageQuery, ClustersPage, ExposedImage, ExposedPackage, ExposureQuery, Store } from './store.ts';
 import { ExposureQueries } from './exposure-queries.ts';
 import { placeholder, PreparedQuery } from './prepared-query.ts';
 import type { StoreReads } from './store-reads.ts';
@@ -99,7 +99,7 @@ export class KyselyStore implements Store {
     return pinRollupVersion(this.db, accountId);
   }
 
-  exposure(query: ExposureQuery): Promise<{ images: ExposedImage[]; summary: ExposureSummary }> {
+  exposure(query: ExposureQuery): Promise<ExposedImage[]> {
     return this.exposures.exposedImages(this.reads.read, query);
   }
 

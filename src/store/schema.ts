@@ -144,9 +144,21 @@ export interface ImageWorkloadRow extends ImageGroupKey {
   last_in_use: number;
 }
 
+/** An image's runtime use summed over its groups (image_usage), kept with them. */
+export interface ImageRuntimeRow {
+  account_id: string;
+  image_repository: string;
+  image_digest: string;
+  running_count: number;
+  last_in_use: number;
+  /** Clusters with running units of the image. */
+  running_clusters: number;
+}
+
 export interface Database {
   access_keys: AccessKeyRow;
   image_usage: ImageUsageRow;
+  image_runtime: ImageRuntimeRow;
   image_stops: ImageStopRow;
   image_workloads: ImageWorkloadRow;
   runtime_units: RuntimeUnitRow;

@@ -77,20 +77,6 @@ export interface ExposedPackage {
   severity: string;
 }
 
-export interface ExposureSummary {
-  /** The worst severity any source gives it; undefined when no active finding names it. */
-  severity?: string;
-  /** Occurrences: (image, package, installed version) with an active finding of it. */
-  occurrences: number;
-  /** Occurrences whose scanner names a fixed version. */
-  fixableOccurrences: number;
-  images: number;
-  runningImages: number;
-  runningUnits: number;
-  /** Distinct clusters running any image that carries it. */
-  clusters: number;
-}
-
 export interface AggregationRow {
   key: string;
   all: number;
@@ -132,8 +118,8 @@ export interface Store {
    * it (undefined: the account has no findings): ingests keep the rows as of a pinned version.
    */
   pinRollupVersion(accountId: string): Promise<number | undefined>;
-  /** Every image carrying the vulnerability (running first) and the totals: the console's exposure. */
-  exposure(query: ExposureQuery): Promise<{ images: ExposedImage[]; summary: ExposureSummary }>;
+  /** Every image carrying the vulnerability, running first: the console's exposure. */
+  exposure(query: ExposureQuery): Promise<ExposedImage[]>;
   /** The vulnerability's packages in each of these images. */
   exposurePackages(query: Pick<ExposureQuery, 'accountId' | 'vulnerabilityId'>, imageIds: number[]): Promise<Map<number, ExposedPackage[]>>;
   /** Rollup rows that differ from what the account's findings imply (empty when consistent). */

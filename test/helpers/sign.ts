@@ -13,12 +13,14 @@ export interface SignOptions {
   sessionToken?: string;
   query?: Record<string, string>;
   headers?: Record<string, string>;
+  /** POST by default; a GET sends no body. */
+  method?: 'GET' | 'POST';
 }
 
 export async function signedFetch(url: string, path: string, body: string, options: SignOptions & { sendBody?: string }): Promise<Response> {
   const target = new URL(path, url);
   const request = new HttpRequest({
-    method: 'POST',
+    method: options.method ?? 'POST',
     protocol: 'http:',
     hostname: target.hostname,
     port: Number(target.port),
@@ -36,5 +38,6 @@ export async function signedFetch(url: string, path: string, body: string, optio
   const signed = await signer.sign(request, { signingDate: options.signingDate });
   const query = new URLSearchParams(options.query ?? {}).toString();
   const { host: _host, ...headers } = signed.headers;
-  return fetch(`${url}${target.pathname}${query ? `?${query}` : ''}`, { method: 'POST', headers, body: options.sendBody ?? body });
+  const method = options.method ?? 'POST';
+  return fetch(`${url}${target.pathname}${query ? `?${query}` : ''}`, { method, headers, body: method === 'GET' ? undefined : (options.sendBody ?? body) });
 }

@@ -27,8 +27,7 @@ ${s.occurrences === 0 ? html`<p role="status">No image in account ${context.acco
 <div><dt>Images carrying it</dt><dd>${number(s.images)}</dd></div>
 <div><dt>Running images</dt><dd>${number(s.runningImages)}</dd></div>
 <div><dt>Running units</dt><dd>${number(s.runningUnits)}</dd></div>
-<div><dt>Clusters</dt><dd>${number(s.clusters)}</dd></div>
-<div><dt>Occurrences fixable</dt><dd>${number(s.fixableOccurrences)} of ${number(s.occurrences)}</dd></div>
+<div><dt>Occurrences</dt><dd>${number(s.occurrences)}</dd></div>
 </dl>
 <form method="get" action="${base}" class="filters">
 ${context.accountInUrl ? html`<input type="hidden" name="accountId" value="${context.accountId}">` : ''}

@@ -1,0 +1,32 @@
+// The console's cost (issue 12): every page and API answer over the loaded dataset, through a real
+// server on loopback, timed one request at a time (the server's time plus a loopback round trip).
+// The widest exposure is the CVE the dataset puts in nearly every image.
+import { benchAccount, cveId } from './dataset.ts';
+import { startImagescope } from './processes.ts';
+import { measureLatency, type Latency } from './stats.ts';
+
+export async function consoleLatencies(db: string, iterations: number): Promise<Record<string, Latency>> {
+  const widest = cveId(0);
+  const paths: Record<string, string> = {
+    'overview page': '/',
+    'exposure page, running images (widest CVE)': `/vulnerabilities/${widest}`,
+    'exposure page, all images (widest CVE)': `/vulnerabilities/${widest}?running=false`,
+    'exposure API, first page (widest CVE)': `/api/v1/vulnerabilities/${widest}/exposure`,
+    'exposure page, a rare CVE': `/vulnerabilities/${cveId(39_999)}?running=false`,
+  };
+  const server = await startImagescope(db);
+  try {
+    const out: Record<string, Latency> = {};
+    for (const [name, path] of Object.entries(paths)) {
+      const url = `${server.url}${path}${path.includes('?') ? '&' : '?'}accountId=${benchAccount}`;
+      out[name] = await measureLatency(async () => {
+        const response = await fetch(url);
+        await response.arrayBuffer();
+        if (response.status !== 200) throw new Error(`${name}: ${response.status}`);
+      }, iterations);
+    }
+    return out;
+  } finally {
+    await server.stop();
+  }
+}

@@ -1,0 +1,96 @@
+// The console in a real browser: playwright-core driving Debian's Chromium (/usr/bin/chromium; .ci/run
+// installs it) against a server on port 0 fed through the real CLI. A user opens the overview, types a
+// CVE, and sees which running workloads carry it, where, and what fixes it; filters, CSV export and
+// keyboard use, with elements found by role and accessible name as assistive technology finds them.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { databaseKinds } from './helpers/databases.ts';
+import { accountA, cve, ingestConsoleWorld } from './helpers/console-world.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+
+const chromiumPath = process.env.IMAGESCOPE_CHROMIUM ?? '/usr/bin/chromium';
+const launchArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+for (const kind of databaseKinds) {
+  describe(`the console in Chromium on ${kind.name}`, () => {
+    let server: TestServer;
+    let browser: Browser;
+    let page: Page;
+
+    before(async () => {
+      const database = await kind.create();
+      await ingestConsoleWorld(database);
+      server = await startTestServer(kind, { database });
+      browser = await chromium.launch({ executablePath: chromiumPath, args: launchArgs });
+      page = await browser.newPage({ acceptDownloads: true });
+    });
+    after(async () => {
+      await browser?.close();
+      await server?.stop();
+    });
+
+    it('finds a CVE from the overview and shows the workloads that run it, where, and the fix', async () => {
+      const response = await page.goto(`${server.url}/?accountId=${accountA}`);
+      assert.match(response!.headers()['content-security-policy']!, /default-src 'none'/);
+      await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+      assert.equal(await page.getByRole('img', { name: /Findings by severity/ }).count(), 1);
+      const findings = page.getByRole('table', { name: 'Findings by severity' });
+      // 2 critical findings of the Trivy report on each of 2 images, and 1 in the Grype report.
+      assert.equal(await findings.getByRole('row', { name: /Critical/ }).getByRole('cell').innerText(), '5');
+      await page.getByRole('searchbox', { name: 'Vulnerability id' }).fill(cve);
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { level: 1, name: cve }).waitFor();
+      assert.match(page.url(), new RegExp(`/vulnerabilities/${cve}\\?accountId=${accountA}$`));
+      const totals = await page.getByRole('definition').allInnerTexts();
+      // Severity, images carrying it, running images, running units, occurrences.
+      assert.deepEqual(totals, ['CRITICAL', '2', '1', '2', '4']);
+      const image = page.getByRole('region', { name: /hello-repository@sha256:74b2c688c700/ });
+      const packages = image.getByRole('table', { name: /Packages/ });
+      assert.deepEqual(await packages.getByRole('row').allInnerTexts(), [
+        'Package\tInstalled\tFixed in\tSeverity\tScanner',
+        'musl\t1.1.20-r4\t1.1.20-r5\tCRITICAL\ttrivy',
+        'musl-utils\t1.1.20-r4\t1.1.20-r5\tCRITICAL\ttrivy',
+      ]);
+      const places = image.getByRole('table', { name: 'Where it runs' });
+      const eks = places.getByRole('row', { name: /apps/ });
+      assert.deepEqual((await eks.getByRole('cell').allInnerTexts()).slice(0, 5), ['apps', 'EKS', 'shop', 'Deployment web', '1']);
+      const ecs = places.getByRole('row', { name: /FargateCluster/ });
+      assert.deepEqual((await ecs.getByRole('cell').allInnerTexts()).slice(0, 3), ['FargateCluster', 'ECS', 'family:sample-fargate']);
+      assert.equal(await page.getByRole('region', { name: /idle@/ }).count(), 0, 'running only by default');
+    });
+
+    it('filters to every image that carries it, and exports the list as CSV', async () => {
+      await page.goto(`${server.url}/vulnerabilities/${cve}?accountId=${accountA}`);
+      await page.getByRole('radio', { name: 'All that carry it' }).check();
+      await page.getByRole('button', { name: 'Show' }).click();
+      await page.getByRole('region', { name: /idle@/ }).waitFor();
+      assert.equal(await page.getByRole('region').count(), 2);
+      assert.ok(await page.getByRole('radio', { name: 'All that carry it' }).isChecked());
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download CSV' }).click()]);
+      assert.equal(download.suggestedFilename(), `${cve}-exposure.csv`);
+      const lines = (await readFile((await download.path())!, 'utf8')).trim().split('\n');
+      assert.equal(lines.length, 4, 'a header, two places of the running image, one row of the idle one');
+      assert.match(lines[0]!, /^vulnerabilityId,resourceId,/);
+    });
+
+    it('works from the keyboard: the skip link first, then the search', async () => {
+      await page.goto(`${server.url}/?accountId=${accountA}`);
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+      await page.keyboard.press('Enter');
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+      await page.getByRole('searchbox', { name: 'Vulnerability id' }).focus();
+      await page.keyboard.type('CVE-1999-0001');
+      await page.keyboard.press('Enter');
+      await page.getByRole('status').filter({ hasText: 'No image in account' }).waitFor();
+    });
+
+    it('answers a bad vulnerability id with a page that says why', async () => {
+      const response = await page.goto(`${server.url}/search?q=${encodeURIComponent('not a cve')}&accountId=${accountA}`);
+      assert.equal(response!.status(), 400);
+      assert.match(await page.getByRole('alert').innerText(), /is not a vulnerability id/);
+    });
+  });
+}
