@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GetClustersForImageCommand } from '@aws-sdk/client-inspector2';
+import { ListImageScanFindingAggregationsCommand } from '@aws-sdk/client-imagebuilder';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { runCli } from './helpers/cli.ts';
@@ -12,7 +13,7 @@ import { sharedFixture } from './helpers/fixtures.ts';
 import { tempDir } from './helpers/temp.ts';
 import { databaseKinds } from './helpers/databases.ts';
 import { accountA, accountB, cve, ecsCluster, eksCluster, idleResourceId, ingestConsoleWorld, runningResourceId } from './helpers/console-world.ts';
-import { inspector2Client, startTestServer, type TestServer } from './helpers/server.ts';
+import { imagebuilderClient, inspector2Client, startTestServer, type TestServer } from './helpers/server.ts';
 import { signedFetch } from './helpers/sign.ts';
 import { newAccessKey } from '../src/protocol/access-keys.ts';
 import type { AccessKeyRow } from '../src/store/store.ts';
@@ -128,6 +129,19 @@ for (const kind of databaseKinds) {
       assert.equal(json.images[0].stoppedUnits, 1);
     });
 
+    it('lists pipelines with the counts ListImageScanFindingAggregations gives, as JSON and CSV', async () => {
+      const { json } = await get(server, '/api/v1/pipelines', { accountId: accountA });
+      const pipeline = `arn:aws:imagebuilder:us-west-2:${accountA}:image-pipeline/hello`;
+      // The Trivy report on the running image: 2 critical and 4 medium findings.
+      assert.deepEqual(json, { by: 'pipeline', items: [{ imagePipelineArn: pipeline, severityCounts: { all: 6, critical: 2, high: 0, medium: 4 } }] });
+      const sdk = await imagebuilderClient(server.url, accountA).send(new ListImageScanFindingAggregationsCommand({ filter: { name: 'imagePipelineArn' } }));
+      assert.deepEqual(sdk.responses!.map((r) => ({ imagePipelineArn: r.imagePipelineAggregation!.imagePipelineArn, severityCounts: r.imagePipelineAggregation!.severityCounts })), json.items);
+      const csv = await get(server, '/api/v1/pipelines', { accountId: accountA, format: 'csv' });
+      assert.deepEqual(parse(csv.text, { columns: true }), [{ imagePipelineArn: pipeline, all: '6', critical: '2', high: '0', medium: '4' }]);
+      assert.deepEqual((await get(server, '/api/v1/pipelines', { accountId: accountB })).json.items, []);
+      assert.deepEqual((await get(server, '/api/v1/pipelines', { accountId: accountA, by: 'build' })).json.items, []);
+    });
+
     it('refuses bad parameters with 400, naming the parameter', async () => {
       const cases: [string, Record<string, string>, string][] = [
         [exposurePath(cve), { limit: '0' }, 'limit'],
@@ -137,6 +151,8 @@ for (const kind of databaseKinds) {
         [exposurePath(cve), { cursor: 'v1.garbage' }, 'cursor'],
         [exposurePath(cve), { accountId: '1234' }, 'accountId'],
         [exposurePath('CVE 2019'), {}, 'vulnerabilityId'],
+        ['/api/v1/pipelines', { by: 'team' }, 'by'],
+        ['/api/v1/pipelines', { cursor: 'x' }, 'cursor'],
       ];
       for (const [path, query, parameter] of cases) {
         const { status, json } = await get(server, path, query);

@@ -87,6 +87,15 @@ for (const kind of databaseKinds) {
       await page.getByRole('status').filter({ hasText: 'No image in account' }).waitFor();
     });
 
+    it('lists pipelines from the navigation, worst first with their counts', async () => {
+      await page.goto(`${server.url}/?accountId=${accountA}`);
+      await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Pipelines' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Image pipelines' }).waitFor();
+      const rows = page.getByRole('table', { name: /Image pipelines/ }).getByRole('row');
+      assert.deepEqual(await rows.allInnerTexts(), ['Pipeline\tCritical\tHigh\tMedium\tAll', `arn:aws:imagebuilder:us-west-2:${accountA}:image-pipeline/hello\t2\t0\t4\t6`]);
+      assert.match(page.url(), new RegExp(`/pipelines\\?accountId=${accountA}$`), 'the account stays in the URL');
+    });
+
     it('answers a bad vulnerability id with a page that says why', async () => {
       const response = await page.goto(`${server.url}/search?q=${encodeURIComponent('not a cve')}&accountId=${accountA}`);
       assert.equal(response!.status(), 400);

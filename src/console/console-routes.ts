@@ -2,13 +2,15 @@
 // request to a response. Pages and API answers for one view come from the same query (exposure-view.ts).
 import { isStoreUnavailable } from '../store/unavailable.ts';
 import { ConsoleAccessDenied } from './console-access.ts';
-import { ConsoleInputError, vulnerabilityIdOf, type ConsoleRequest } from './console-request.ts';
+import { ConsoleInputError, formatOf, vulnerabilityIdOf, type ConsoleRequest } from './console-request.ts';
 import { csvResponse, htmlResponse, jsonResponse, redirect, type ConsoleResponse } from './console-response.ts';
 import { exposureCsv, exposureJson, exposureView, type ConsoleDependencies } from './exposure-view.ts';
 import { html } from './html.ts';
 import { exposurePage } from './pages/exposure-page.ts';
 import { consoleUrl, layout, type PageContext } from './pages/layout.ts';
 import { overviewPage } from './pages/overview-page.ts';
+import { pipelinesPage } from './pages/pipelines-page.ts';
+import { pipelinesCsv, pipelinesJson, pipelinesView } from './pipelines-view.ts';
 
 export interface ConsoleRoute {
   /** In the router's syntax (`:name` is a path parameter). */
@@ -56,12 +58,29 @@ export const consoleRoutes: ConsoleRoute[] = [
     name: 'api_exposure',
     async handle(request, _context, deps) {
       // An export is the whole list (up to exportedImages), not a page.
-      if (request.query.format === 'csv') {
+      if (formatOf(request.query) === 'csv') {
         const view = await exposureView(request, deps, { limit: exportedImages });
         return csvResponse(exposureCsv(view), `${view.answer.vulnerabilityId}-exposure.csv`);
       }
-      if (request.query.format !== undefined && request.query.format !== 'json') throw new ConsoleInputError('format', `format must be json or csv, not '${request.query.format}'`);
       return jsonResponse(exposureJson(await exposureView(request, deps, { defaultLimit: exposureApiPageSize })));
+    },
+  },
+  {
+    path: '/pipelines',
+    kind: 'page',
+    name: 'pipelines',
+    async handle(request, context, deps) {
+      return htmlResponse(pipelinesPage(context, await pipelinesView(request, deps)));
+    },
+  },
+  {
+    path: '/api/v1/pipelines',
+    kind: 'api',
+    name: 'api_pipelines',
+    async handle(request, _context, deps) {
+      const format = formatOf(request.query);
+      if (format === 'csv') return csvResponse(pipelinesCsv(await pipelinesView(request, deps, true)), 'pipelines.csv');
+      return jsonResponse(pipelinesJson(await pipelinesView(request, deps)));
     },
   },
 ];

@@ -33,6 +33,7 @@ export function layout(context: PageContext, title: string, main: Html): Html {
 <nav aria-label="Console">
 <ul>
 <li><a href="${consoleUrl(context, '/')}">Overview</a></li>
+<li><a href="${consoleUrl(context, '/pipelines')}">Pipelines</a></li>
 </ul>
 </nav>
 ${context.accountId ? html`<p class="account">Account <span>${context.accountId}</span></p>` : ''}
