@@ -175,7 +175,7 @@ describe('console access with --auth sigv4', () => {
   before(async () => {
     const database = await databaseKinds[0]!.create();
     await ingestConsoleWorld(database);
-    server = await startTestServer(databaseKinds[0]!, { database, env: { IMAGESCOPE_AUTH: 'sigv4' } });
+    server = await startTestServer(databaseKinds[0]!, { database, now: Date.now(), env: { IMAGESCOPE_AUTH: 'sigv4' } });
     for (const key of [reader, ingestOnly, other]) await server.store.createAccessKey(key);
   });
   after(() => server.stop());
@@ -189,16 +189,112 @@ describe('console access with --auth sigv4', () => {
     assert.deepEqual(((await theirs.json()) as { images: { resourceId: string }[] }).images.map((i) => i.resourceId.split(':')[4]), [accountB]);
   });
 
-  it('refuses unsigned and ingest-only callers with AWS\'s errors, and pages until sign-in exists', async () => {
+  it('refuses unsigned and ingest-only API callers with AWS\'s errors, and sends pages to sign in', async () => {
     const unsigned = await get(server, exposurePath(cve));
     assert.equal(unsigned.status, 403);
     assert.equal(unsigned.json.error, 'MissingAuthenticationTokenException');
     const ingest = await signedGet(ingestOnly);
     assert.equal(ingest.status, 403);
     assert.equal(((await ingest.json()) as { error: string }).error, 'AccessDeniedException');
-    const page = await get(server, '/', { accountId: accountA });
-    assert.equal(page.status, 401);
-    assert.match(page.text, /has no sign-in yet/);
-    assert.ok(!page.text.includes(accountA), 'a refused page shows no account');
+    const page = await get(server, '/pipelines', { accountId: accountA });
+    assert.equal(page.status, 303);
+    assert.equal(page.headers.get('location'), `/login?next=${encodeURIComponent(`/pipelines?accountId=${accountA}`)}`);
+  });
+
+  it('signs in with a read key: an HttpOnly SameSite=Strict session that sees its own account only', async () => {
+    const browser = new CookieJar(server.url);
+    const form = await browser.signInForm();
+    const wrong = await browser.post('/login', { csrf: form.csrf, next: '/', accessKeyId: reader.access_key_id, secretAccessKey: 'wrong' });
+    assert.equal(wrong.status, 401);
+    assert.match(await wrong.text(), /The access key id or secret access key is not valid/);
+    const noCsrf = await browser.post('/login', { next: '/', accessKeyId: reader.access_key_id, secretAccessKey: reader.secret_access_key });
+    assert.equal(noCsrf.status, 403, 'a sign-in without the form\'s token is refused');
+    const foreign = await browser.post('/login', { csrf: form.csrf, next: '/', accessKeyId: reader.access_key_id, secretAccessKey: reader.secret_access_key }, { origin: 'https://evil.example' });
+    assert.equal(foreign.status, 403, 'a sign-in posted from another site is refused');
+    const crossSite = await browser.post('/login', { csrf: form.csrf, next: '/', accessKeyId: reader.access_key_id, secretAccessKey: reader.secret_access_key }, { origin: 'null', 'sec-fetch-site': 'cross-site' });
+    assert.equal(crossSite.status, 403, 'so is one the browser says is cross-site');
+    const offSite = await browser.post('/login', { csrf: form.csrf, next: '//evil.example/', accessKeyId: other.access_key_id, secretAccessKey: other.secret_access_key });
+    assert.equal(offSite.headers.get('location'), '/', 'never sent off this site after signing in');
+    await browser.post('/logout', { csrf: browser.cookie('imagescope_csrf')! });
+    // Signing in gave a new CSRF token: the old form's is spent.
+    assert.equal((await browser.post('/login', { csrf: form.csrf, next: '/', accessKeyId: reader.access_key_id, secretAccessKey: reader.secret_access_key })).status, 403);
+    Object.assign(form, await browser.signInForm());
+    const signedIn = await browser.post('/login', { csrf: form.csrf, next: '/pipelines?by=build', accessKeyId: reader.access_key_id, secretAccessKey: reader.secret_access_key });
+    assert.equal(signedIn.status, 303);
+    assert.equal(signedIn.headers.get('location'), '/pipelines?by=build');
+    const setCookies = signedIn.headers.getSetCookie();
+    assert.ok(setCookies.some((c) => /^imagescope_session=[\w-]{43}; Max-Age=43200; Path=\/; HttpOnly; SameSite=Strict$/.test(c)), setCookies.join(' | '));
+    const overview = await browser.get('/', { accountId: accountB });
+    assert.equal(overview.status, 200);
+    const text = await overview.text();
+    assert.match(text, new RegExp(`Account <span>${accountA}</span>`), '?accountId= does not change a session\'s account');
+    assert.match(text, /Sign out/);
+    const api = await browser.get(exposurePath(cve), { running: 'false', accountId: accountB });
+    assert.equal(((await api.json()) as { summary: { images: number } }).summary.images, 2, 'the API takes the session too, for its own account');
+    const signOut = await browser.post('/logout', { csrf: browser.cookie('imagescope_csrf')! });
+    assert.equal(signOut.status, 303);
+    assert.equal((await browser.get('/')).status, 303, 'signed out');
+  });
+
+  it('ends a session when it is idle too long, its key is revoked, or sign-ins come too fast', async () => {
+    const browser = new CookieJar(server.url);
+    await browser.signIn(other);
+    assert.equal((await browser.get('/')).status, 200);
+    server.clock.now += 31 * 60_000;
+    assert.equal((await browser.get('/')).status, 303, 'idle for 31 minutes');
+    server.clock.now = Date.now();
+    await browser.signIn(other);
+    assert.equal((await browser.get('/')).status, 200);
+    await server.store.revokeAccessKey(other.access_key_id, Date.now());
+    assert.equal((await browser.get('/')).status, 303, 'the key was revoked');
+    const flood = new CookieJar(server.url);
+    const form = await flood.signInForm();
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await flood.post('/login', { csrf: form.csrf, next: '/', accessKeyId: 'AKIAUNKNOWN', secretAccessKey: 'x' })).status);
+    assert.ok(statuses.includes(429), `sign-ins are throttled: ${statuses.join(',')}`);
   });
 });
+
+/** A browser's cookies, enough to sign in and out through the forms. */
+class CookieJar {
+  private readonly cookies = new Map<string, string>();
+
+  constructor(private readonly url: string) {}
+
+  cookie(name: string): string | undefined {
+    return this.cookies.get(name);
+  }
+
+  private remember(response: Response): Response {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const [name, value] = pair!.split('=');
+      if (/Max-Age=0/.test(line)) this.cookies.delete(name!);
+      else this.cookies.set(name!, value!);
+    }
+    return response;
+  }
+
+  private header(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
+  async get(path: string, query: Record<string, string> = {}): Promise<Response> {
+    return this.remember(await fetch(`${this.url}${path}?${new URLSearchParams(query)}`, { redirect: 'manual', headers: { cookie: this.header() } }));
+  }
+
+  async post(path: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+    return this.remember(await fetch(`${this.url}${path}`, { method: 'POST', redirect: 'manual', headers: { cookie: this.header(), 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form).toString() }));
+  }
+
+  async signInForm(): Promise<{ csrf: string }> {
+    const page = await (await this.get('/login')).text();
+    return { csrf: /name="csrf" value="([^"]+)"/.exec(page)![1]! };
+  }
+
+  async signIn(key: AccessKeyRow): Promise<void> {
+    const { csrf } = await this.signInForm();
+    const response = await this.post('/login', { csrf, next: '/', accessKeyId: key.access_key_id, secretAccessKey: key.secret_access_key });
+    assert.equal(response.status, 303);
+  }
+}

@@ -9,6 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { databaseKinds } from './helpers/databases.ts';
 import { accountA, cve, ingestConsoleWorld } from './helpers/console-world.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
+import { newAccessKey } from '../src/protocol/access-keys.ts';
 
 const chromiumPath = process.env.IMAGESCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const launchArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -103,3 +104,43 @@ for (const kind of databaseKinds) {
     });
   });
 }
+
+describe('signing in to the console in Chromium (--auth sigv4)', () => {
+  let server: TestServer;
+  let browser: Browser;
+  const key = newAccessKey(accountA, 'read', Date.now());
+
+  before(async () => {
+    const database = await databaseKinds[0]!.create();
+    await ingestConsoleWorld(database);
+    server = await startTestServer(databaseKinds[0]!, { database, env: { IMAGESCOPE_AUTH: 'sigv4' } });
+    await server.store.createAccessKey(key);
+    browser = await chromium.launch({ executablePath: chromiumPath, args: launchArgs });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('signs in with an access key, keeps the page asked for, and signs out', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/vulnerabilities/${cve}`);
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    await page.getByLabel('Access key id').fill(key.access_key_id);
+    await page.getByLabel('Secret access key').fill('not the secret');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    assert.match(await page.getByRole('alert').innerText(), /not valid/);
+    await page.getByLabel('Access key id').fill(key.access_key_id);
+    await page.getByLabel('Secret access key').fill(key.secret_access_key);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: cve }).waitFor();
+    const cookies = await page.context().cookies();
+    const session = cookies.find((c) => c.name === 'imagescope_session')!;
+    assert.deepEqual([session.httpOnly, session.sameSite], [true, 'Strict']);
+    assert.equal(await page.evaluate(() => document.cookie), '', 'no cookie is readable from a script');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    await page.goto(`${server.url}/`);
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+  });
+});

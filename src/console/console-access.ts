@@ -1,7 +1,7 @@
 // Whose data a console request sees. With --auth none: the account named by ?accountId=, else the
-// default account. With --auth sigv4: the API takes a SigV4 signature (service `imagescope`, a read
-// or admin key) and answers only for the key's account; pages need a signed-in session, which this
-// version does not offer yet, so they answer 401 and say how to reach the data.
+// default account. With --auth sigv4: a signed-in session's account (console-sessions.ts), or for the
+// API a SigV4 signature (service `imagescope`, a read or admin key); ?accountId= is then ignored. A
+// page without a session leads to the sign-in form.
 import type { AuthMode } from '../protocol/authenticate.ts';
 import { authenticate } from '../protocol/authenticate.ts';
 import { roleAllows } from '../protocol/access-keys.ts';
@@ -10,6 +10,7 @@ import type { ServerSettings } from '../protocol/operation.ts';
 import type { SignedRequest } from '../protocol/sigv4-verifier.ts';
 import type { AccessKeyRow } from '../store/store.ts';
 import { ConsoleInputError } from './console-request.ts';
+import type { ConsoleSession } from './console-sessions.ts';
 
 export const consoleSigningService = 'imagescope';
 
@@ -18,6 +19,9 @@ export interface ConsoleCaller {
   /** The account came from the URL (authentication off): links keep it. */
   accountInUrl: boolean;
 }
+
+/** A page asked for without a session: the caller sends the browser to sign in. */
+export class SignInRequired extends Error {}
 
 /** Refused: the status, the AWS error code, and why. */
 export class ConsoleAccessDenied extends Error {
@@ -34,6 +38,8 @@ export interface AccessDependencies {
   authMode: AuthMode;
   settings: ServerSettings;
   findKey: (accessKeyId: string) => Promise<AccessKeyRow | undefined>;
+  /** The session the request's cookie opens, if any. */
+  session?: ConsoleSession;
   now: number;
 }
 
@@ -43,9 +49,8 @@ export async function consoleCaller(kind: 'page' | 'api', request: SignedRequest
     if (!/^\d{12}$/.test(accountParameter)) throw new ConsoleInputError('accountId', `accountId must be 12 digits, not '${accountParameter.slice(0, 40)}'`);
     return { accountId: accountParameter, accountInUrl: true };
   }
-  if (kind === 'page') {
-    throw new ConsoleAccessDenied(401, 'SignInRequired', 'This server requires authentication (--auth sigv4), and the console has no sign-in yet: call /api/v1 with a SigV4 signature (service imagescope), or run a loopback console with --auth none.');
-  }
+  if (deps.session) return { accountId: deps.session.accountId, accountInUrl: false };
+  if (kind === 'page') throw new SignInRequired();
   try {
     const caller = await authenticate('sigv4', request, consoleSigningService, { findKey: deps.findKey, settings: deps.settings, now: deps.now });
     if (!roleAllows(caller.role, 'query')) throw new ConsoleAccessDenied(403, 'AccessDeniedException', `An access key with role '${caller.role}' cannot read the console API.`);

@@ -5,7 +5,8 @@ import type { Html } from './html.ts';
 
 export interface ConsoleResponse {
   statusCode: number;
-  headers: Record<string, string>;
+  /** `set-cookie` may repeat. */
+  headers: Record<string, string | string[]>;
   body: string;
 }
 

@@ -32,6 +32,13 @@ export interface ServerConfig {
     /** How often the domain gauges are counted from the store. */
     snapshotIntervalMs: number;
   };
+  /** Console sign-in (--auth sigv4). */
+  console: {
+    idleMs: number;
+    lifetimeMs: number;
+    /** Sign-in attempts per client address per minute (a burst of as many). */
+    signInsPerMinute: number;
+  };
 }
 
 export const defaultPort = 4599;
@@ -94,6 +101,11 @@ export function serverConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process
       requestTimeoutMs: positiveNumber(env, 'IMAGESCOPE_REQUEST_TIMEOUT_MS', 300_000),
     },
     metrics: { token: env.IMAGESCOPE_METRICS_TOKEN || undefined, snapshotIntervalMs: positiveNumber(env, 'IMAGESCOPE_METRICS_INTERVAL_MS', 60_000) },
+    console: {
+      idleMs: positiveNumber(env, 'IMAGESCOPE_CONSOLE_IDLE_MINUTES', 30) * 60_000,
+      lifetimeMs: positiveNumber(env, 'IMAGESCOPE_CONSOLE_SESSION_HOURS', 12) * 3_600_000,
+      signInsPerMinute: positiveNumber(env, 'IMAGESCOPE_CONSOLE_SIGN_INS_PER_MINUTE', 10),
+    },
     db: flags.db ?? env.IMAGESCOPE_DB ?? defaultDatabaseFile,
     logLevel: env.IMAGESCOPE_LOG_LEVEL ?? 'info',
     settings: {

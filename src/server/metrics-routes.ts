@@ -13,7 +13,7 @@ import type { ServerMetrics } from './metrics.ts';
 
 export const metricsPath = '/metrics';
 
-const ownRoutes: Record<string, string> = { [ingestPath]: 'ingest', [livePath]: 'health', [readyPath]: 'health', [metricsPath]: 'metrics', [consoleCssPath]: 'console_css' };
+const ownRoutes: Record<string, string> = { [ingestPath]: 'ingest', [livePath]: 'health', [readyPath]: 'health', [metricsPath]: 'metrics', [consoleCssPath]: 'console_css', '/login': 'sign_in', '/logout': 'sign_out' };
 /** Console routes by their pattern (a path holds a vulnerability id, which is no label). */
 const consoleRouteNames = new Map(consoleRoutes.map((route) => [route.path, route.name]));
 

@@ -8,7 +8,7 @@ import { applyFindings, type FindingsWriters, type FindingsWriteSummary } from '
 import { RuntimeQueries } from './runtime-queries.ts';
 import { PlannerStatistics } from './planner-statistics.ts';
 import { applyRuntime } from './runtime-writes.ts';
-import type { AccessKeyRow, Database } from './schema.ts';
+import type { AccessKeyRow, ConsoleSessionRow, Database } from './schema.ts';
 import type { AggregationRow, AggregationsQuery, ClustersForImageQuery, ClustersPage, ExposedImage, ExposedPackage, ExposureQuery, Store } from './store.ts';
 import { ExposureQueries } from './exposure-queries.ts';
 import { placeholder, PreparedQuery } from './prepared-query.ts';
@@ -141,6 +141,31 @@ export class KyselyStore implements Store {
   async revokeAccessKey(accessKeyId: string, now: number): Promise<boolean> {
     const result = await this.db.updateTable('access_keys').set({ revoked_at: now }).where('access_key_id', '=', accessKeyId).where('revoked_at', 'is', null).executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
+  }
+
+  async createConsoleSession(session: ConsoleSessionRow, expired: { idleBefore: number; begunBefore: number }): Promise<void> {
+    await this.write(async (trx) => {
+      await trx.deleteFrom('console_sessions').where((eb) => eb.or([eb('last_seen_at', '<', expired.idleBefore), eb('created_at', '<', expired.begunBefore)])).execute();
+      await trx.insertInto('console_sessions').values(session).execute();
+    });
+  }
+
+  findConsoleSession(tokenHash: string): Promise<(ConsoleSessionRow & Pick<AccessKeyRow, 'role' | 'revoked_at'>) | undefined> {
+    return this.db
+      .selectFrom('console_sessions as s')
+      .innerJoin('access_keys as k', 'k.access_key_id', 's.access_key_id')
+      .selectAll('s')
+      .select(['k.role', 'k.revoked_at'])
+      .where('s.token_hash', '=', tokenHash)
+      .executeTakeFirst();
+  }
+
+  async touchConsoleSession(tokenHash: string, now: number): Promise<void> {
+    await this.db.updateTable('console_sessions').set({ last_seen_at: now }).where('token_hash', '=', tokenHash).execute();
+  }
+
+  async deleteConsoleSession(tokenHash: string): Promise<void> {
+    await this.db.deleteFrom('console_sessions').where('token_hash', '=', tokenHash).execute();
   }
 
   async secret(name: string, create: () => string): Promise<string> {

@@ -155,8 +155,19 @@ export interface ImageRuntimeRow {
   running_clusters: number;
 }
 
+/** A console sign-in: the key that signed in, its account, and when (epoch ms). */
+export interface ConsoleSessionRow {
+  /** SHA-256 (hex) of the session token the browser holds. */
+  token_hash: string;
+  access_key_id: string;
+  account_id: string;
+  created_at: number;
+  last_seen_at: number;
+}
+
 export interface Database {
   access_keys: AccessKeyRow;
+  console_sessions: ConsoleSessionRow;
   image_usage: ImageUsageRow;
   image_runtime: ImageRuntimeRow;
   image_stops: ImageStopRow;

@@ -5,9 +5,9 @@ import type { RuntimeBatches, RuntimeWriteSummary } from '../ingest/runtime/obse
 import type { DomainCounts } from './domain-counts.ts';
 import type { RollupMismatch } from './consistency.ts';
 import type { FindingsWriteSummary } from './findings-writes.ts';
-import type { AccessKeyRow, AccessRole, RollupAggregation } from './schema.ts';
+import type { AccessKeyRow, AccessRole, ConsoleSessionRow, RollupAggregation } from './schema.ts';
 
-export type { AccessKeyRow, AccessRole, FindingsWriteSummary, RollupAggregation, RollupMismatch };
+export type { AccessKeyRow, AccessRole, ConsoleSessionRow, FindingsWriteSummary, RollupAggregation, RollupMismatch };
 
 export interface ClustersForImageQuery {
   accountId: string;
@@ -139,6 +139,13 @@ export interface Store {
   listAccessKeys(accountId?: string): Promise<AccessKeyRow[]>;
   /** Marks the key revoked; false when no such active key exists. */
   revokeAccessKey(accessKeyId: string, now: number): Promise<boolean>;
+  /** Stores a console sign-in, and forgets those idle since `idleBefore` or begun before `begunBefore`. */
+  createConsoleSession(session: ConsoleSessionRow, expired: { idleBefore: number; begunBefore: number }): Promise<void>;
+  /** The session with this token hash, with the state of the key that signed in. */
+  findConsoleSession(tokenHash: string): Promise<(ConsoleSessionRow & Pick<AccessKeyRow, 'role' | 'revoked_at'>) | undefined>;
+  /** Marks the session used at `now`. */
+  touchConsoleSession(tokenHash: string, now: number): Promise<void>;
+  deleteConsoleSession(tokenHash: string): Promise<void>;
   /** A server-wide secret, created once by whichever replica asks first. */
   secret(name: string, create: () => string): Promise<string>;
   /**

@@ -6,6 +6,8 @@ export interface PageContext {
   accountId: string;
   /** With --auth none the account is chosen in the URL; links keep it. */
   accountInUrl: boolean;
+  /** Signed in (--auth sigv4): the CSRF token the sign-out form carries. */
+  signedIn?: { csrf: string };
 }
 
 /** A console URL, keeping the account parameter where the account came from the URL. */
@@ -37,6 +39,7 @@ export function layout(context: PageContext, title: string, main: Html): Html {
 </ul>
 </nav>
 ${context.accountId ? html`<p class="account">Account <span>${context.accountId}</span></p>` : ''}
+${context.signedIn ? html`<form method="post" action="/logout" class="sign-out"><input type="hidden" name="csrf" value="${context.signedIn.csrf}"><button type="submit">Sign out</button></form>` : ''}
 </header>
 <main id="main" tabindex="-1">
 ${main}
