@@ -80,6 +80,23 @@ for (const kind of databaseKinds) {
       );
     });
 
+    it('never serves a kept answer whose token the request clock has aged past a minute', async () => {
+      const clocked = await startTestServer(kind, { database: server.database, now: Date.now(), env: { IMAGESCOPE_AGGREGATION_PAGE_SIZE: '7' } });
+      try {
+        const client = imagebuilderClient(clocked.url);
+        const first = await client.send(new ListImageScanFindingAggregationsCommand({ filter: { name: 'vulnerabilityId' } }));
+        clocked.clock.now += 23 * 60 * 60 * 1000;
+        const later = await client.send(new ListImageScanFindingAggregationsCommand({ filter: { name: 'vulnerabilityId' } }));
+        assert.notEqual(later.nextToken, first.nextToken, 'sealed anew');
+        clocked.clock.now += 2 * 60 * 60 * 1000;
+        // 25 hours after the first answer: its token has expired, the later one's has not.
+        const next = await client.send(new ListImageScanFindingAggregationsCommand({ filter: { name: 'vulnerabilityId' }, nextToken: later.nextToken }));
+        assert.ok(next.responses!.length > 0);
+      } finally {
+        await clocked.close();
+      }
+    });
+
     it('continues from a kept first page with no key repeated or skipped, across an ingest', async () => {
       const all = await everyVulnerability(server);
       assert.ok(all.length > 14, 'several pages');

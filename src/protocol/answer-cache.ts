@@ -22,6 +22,8 @@ export interface AnswerRequest {
 interface KeptAnswer {
   statusCode: number;
   headers: Record<string, string>;
+  /** The request time (epoch ms) it was made at: its token's issue time. */
+  madeAt: number;
   /** The body, encoded, split where the request id of the request that made it appeared. */
   bodyAroundRequestId: Buffer[];
 }
@@ -43,6 +45,7 @@ function withRequestId(parts: Buffer[], requestId: string): Buffer {
 }
 
 export class AnswerCache {
+  // Aged on the request clock (madeAt), which dates the tokens; the LRU's own ttl only frees memory.
   private readonly answers = new StampedCache<KeptAnswer>({ max: 2_000, ttlMs: keptMs });
 
   /** `keep: false` makes every request run the operation (the benchmark of what a query costs). */
@@ -54,17 +57,17 @@ export class AnswerCache {
   }
 
   /** The kept answer to this request, given the id of the request it now answers. */
-  get(request: AnswerRequest, stamp: number | undefined, requestId: string): WireResponse | undefined {
+  get(request: AnswerRequest, stamp: number | undefined, requestId: string, now: number): WireResponse | undefined {
     const key = this.key(request);
     const kept = key === undefined ? undefined : this.answers.get(key, stamp);
-    if (!kept) return undefined;
+    if (!kept || now < kept.madeAt || now - kept.madeAt > keptMs) return undefined;
     return { statusCode: kept.statusCode, headers: { ...kept.headers, 'x-amzn-requestid': requestId }, body: withRequestId(kept.bodyAroundRequestId, requestId) };
   }
 
   /** Keeps a successful answer made from reads that began after `stamp` was read. */
-  set(request: AnswerRequest, stamp: number | undefined, requestId: string, response: WireResponse): void {
+  set(request: AnswerRequest, stamp: number | undefined, requestId: string, response: WireResponse, now: number): void {
     const key = this.key(request);
     if (key === undefined || response.statusCode >= 300) return;
-    this.answers.set(key, stamp, { statusCode: response.statusCode, headers: response.headers, bodyAroundRequestId: String(response.body).split(requestId).map((part) => Buffer.from(part)) });
+    this.answers.set(key, stamp, { madeAt: now, statusCode: response.statusCode, headers: response.headers, bodyAroundRequestId: String(response.body).split(requestId).map((part) => Buffer.from(part)) });
   }
 }

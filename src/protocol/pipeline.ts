@@ -52,13 +52,13 @@ export async function handleAwsRequest(request: WireRequest, deps: PipelineDepen
     const contentType = request.headers['content-type'];
     const answerRequest: AnswerRequest = { operation: operation.name, accountId: caller.accountId, region: caller.region, contentType: Array.isArray(contentType) ? contentType[0] : contentType, body: request.body };
     const answerStamp = operation.answerDependsOnStoreOnly ? stamp : undefined;
-    const kept = deps.answers.get(answerRequest, answerStamp, requestId);
+    const kept = deps.answers.get(answerRequest, answerStamp, requestId, now);
     if (kept) return kept;
     const input = deserialize(operation, request);
     const output = await operation.handle(input, { requestId, accountId: caller.accountId, region: caller.region, now, store: deps.store, tokens: deps.tokens, settings: deps.settings });
     const statusCode = service.model.operations[operation.name].http.responseCode ?? 200;
     const response = { statusCode, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId }, body: JSON.stringify(output) };
-    deps.answers.set(answerRequest, answerStamp, requestId, response);
+    deps.answers.set(answerRequest, answerStamp, requestId, response, now);
     return response;
   } catch (error) {
     if (error instanceof AwsError) return error.render(requestId);
