@@ -9,6 +9,7 @@ export async function consoleLatencies(db: string, iterations: number): Promise<
   const widest = cveId(0);
   const paths: Record<string, string> = {
     'overview page': '/',
+    'summary API': '/api/v1/summary',
     'exposure page, running images (widest CVE)': `/vulnerabilities/${widest}`,
     'exposure page, all images (widest CVE)': `/vulnerabilities/${widest}?running=false`,
     'exposure API, first page (widest CVE)': `/api/v1/vulnerabilities/${widest}/exposure`,

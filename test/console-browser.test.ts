@@ -36,6 +36,8 @@ for (const kind of databaseKinds) {
       const response = await page.goto(`${server.url}/?accountId=${accountA}`);
       assert.match(response!.headers()['content-security-policy']!, /default-src 'none'/);
       await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+      // Images scanned, running now, running units, unique vulnerabilities.
+      assert.deepEqual(await page.getByRole('definition').allInnerTexts(), ['3', '1', '2', '18']);
       assert.equal(await page.getByRole('img', { name: /Findings by severity/ }).count(), 1);
       const findings = page.getByRole('table', { name: 'Findings by severity' });
       // 2 critical findings of the Trivy report on each of 2 images, and 1 in the Grype report.

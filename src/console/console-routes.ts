@@ -11,6 +11,7 @@ import { consoleUrl, layout, type PageContext } from './pages/layout.ts';
 import { overviewPage } from './pages/overview-page.ts';
 import { pipelinesPage } from './pages/pipelines-page.ts';
 import { pipelinesCsv, pipelinesJson, pipelinesView } from './pipelines-view.ts';
+import { summaryView } from './summary-view.ts';
 
 export interface ConsoleRoute {
   /** In the router's syntax (`:name` is a path parameter). */
@@ -32,8 +33,16 @@ export const consoleRoutes: ConsoleRoute[] = [
     kind: 'page',
     name: 'overview',
     async handle(request, context, deps) {
-      const { rows } = await deps.store.aggregationPage({ accountId: request.accountId, aggregation: 'accountId', keys: [request.accountId], limit: 1 });
-      return htmlResponse(overviewPage(context, rows[0] ?? { all: 0, critical: 0, high: 0, medium: 0 }));
+      return htmlResponse(overviewPage(context, await summaryView(request, deps)));
+    },
+  },
+  {
+    path: '/api/v1/summary',
+    kind: 'api',
+    name: 'api_summary',
+    async handle(request, _context, deps) {
+      if (formatOf(request.query) === 'csv') throw new ConsoleInputError('format', 'the summary is not a list: it answers JSON only');
+      return jsonResponse(await summaryView(request, deps));
     },
   },
   {

@@ -11,6 +11,7 @@ import { applyRuntime } from './runtime-writes.ts';
 import type { AccessKeyRow, ConsoleSessionRow, Database } from './schema.ts';
 import type { AggregationRow, AggregationsQuery, ClustersForImageQuery, ClustersPage, ExposedImage, ExposedPackage, ExposureQuery, Store } from './store.ts';
 import { ExposureQueries } from './exposure-queries.ts';
+import { consoleSummary, type ConsoleSummary } from './console-summary.ts';
 import { placeholder, PreparedQuery } from './prepared-query.ts';
 import type { StoreReads } from './store-reads.ts';
 import { pinRollupVersion } from './rollup-writes.ts';
@@ -97,6 +98,10 @@ export class KyselyStore implements Store {
     if (!current) return undefined;
     if (current.pinned_version >= current.version) return current.version;
     return pinRollupVersion(this.db, accountId);
+  }
+
+  consoleSummary(accountId: string): Promise<ConsoleSummary> {
+    return consoleSummary(this.db, this.reads.read, accountId);
   }
 
   exposure(query: ExposureQuery): Promise<ExposedImage[]> {

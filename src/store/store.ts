@@ -2,6 +2,7 @@
 // SQLite and PostgreSQL (see open-store.ts); no SQL lives outside src/store.
 import type { FindingsBatch } from '../ingest/findings/findings-report.ts';
 import type { RuntimeBatches, RuntimeWriteSummary } from '../ingest/runtime/observations.ts';
+import type { ConsoleSummary } from './console-summary.ts';
 import type { DomainCounts } from './domain-counts.ts';
 import type { RollupMismatch } from './consistency.ts';
 import type { FindingsWriteSummary } from './findings-writes.ts';
@@ -118,6 +119,8 @@ export interface Store {
    * it (undefined: the account has no findings): ingests keep the rows as of a pinned version.
    */
   pinRollupVersion(accountId: string): Promise<number | undefined>;
+  /** One account's figures for the console's overview. */
+  consoleSummary(accountId: string): Promise<ConsoleSummary>;
   /** Every image carrying the vulnerability, running first: the console's exposure. */
   exposure(query: ExposureQuery): Promise<ExposedImage[]>;
   /** The vulnerability's packages in each of these images. */
