@@ -3,11 +3,10 @@
 // HTML.
 import { stringify } from 'csv-stringify/sync';
 import type { ConsoleCursors } from './console-cursor.ts';
-import { flagOf, pageSizeOf, vulnerabilityIdOf, type ConsoleRequest } from './console-request.ts';
-import { vulnerabilityExposure, type ExposureAnswer } from './exposure.ts';
+import { ConsoleInputError, flagOf, pageSizeOf, vulnerabilityIdOf, type ConsoleRequest } from './console-request.ts';
+import { placeOf, vulnerabilityExposure, type ExposureAnswer } from './exposure.ts';
 import type { ExposedImageKey } from '../store/exposure-queries.ts';
 import type { Store } from '../store/store.ts';
-import { ConsoleInputError } from './console-request.ts';
 
 export interface ExposureView {
   answer: ExposureAnswer;
@@ -62,11 +61,10 @@ export function exposureCsv(view: ExposureView): string {
     const details = image.clusters.flatMap((c) => c.clusterDetails.map((d) => ({ clusterArn: c.clusterArn, d })));
     if (details.length === 0) rows.push([...head, '', '', '', '', '', '', '', '']);
     for (const { clusterArn, d } of details) {
-      const ecs = 'awsEcsMetadataDetails' in d.clusterMetadata ? d.clusterMetadata.awsEcsMetadataDetails : undefined;
-      const eks = 'awsEksMetadataDetails' in d.clusterMetadata ? d.clusterMetadata.awsEksMetadataDetails : undefined;
+      const place = placeOf(d);
       rows.push([
-        ...head, clusterArn, ecs ? 'ECS' : 'EKS', ecs?.detailsGroup ?? eks?.namespace, ecs?.taskDefinitionArn ?? '',
-        (eks?.workloadInfoList ?? []).map((w) => `${w.type}/${w.name}`).join('; '), d.runningUnitCount, d.stoppedUnitCount, new Date(d.lastInUse * 1000).toISOString(),
+        ...head, clusterArn, place.platform, place.group, place.taskDefinitionArn ?? '',
+        place.workloads.map((w) => `${w.type}/${w.name}`).join('; '), d.runningUnitCount, d.stoppedUnitCount, new Date(d.lastInUse * 1000).toISOString(),
       ]);
     }
   }

@@ -50,6 +50,14 @@ export interface ExposureAnswer {
   next?: ExposedImageKey;
 }
 
+/** Where a GetClustersForImage details entry is, whichever platform: what the page and the CSV show. */
+export function placeOf(details: ClusterDetails): { platform: 'ECS' | 'EKS'; group: string; taskDefinitionArn?: string; workloads: { name: string; type: string }[] } {
+  const m = details.clusterMetadata;
+  return 'awsEcsMetadataDetails' in m
+    ? { platform: 'ECS', group: m.awsEcsMetadataDetails.detailsGroup, taskDefinitionArn: m.awsEcsMetadataDetails.taskDefinitionArn, workloads: [] }
+    : { platform: 'EKS', group: m.awsEksMetadataDetails.namespace, workloads: m.awsEksMetadataDetails.workloadInfoList };
+}
+
 /** Clusters listed per image: GetClustersForImage's own maximum page. */
 const clustersPerImage = 100;
 

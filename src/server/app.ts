@@ -2,19 +2,20 @@
 // protocol pipeline or the ingest endpoint and writes back what they return; it has no AWS logic.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
-import Fastify, { LogController, type FastifyRequest } from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { CachedAccessKeys } from '../protocol/access-key-cache.ts';
 import { AnswerCache } from '../protocol/answer-cache.ts';
 import { routeOf } from '../protocol/operations.ts';
 import { newTokenKey, PaginationTokens } from '../protocol/pagination-token.ts';
-import { handleAwsRequest, type PipelineDependencies, type WireRequest } from '../protocol/pipeline.ts';
+import { handleAwsRequest, type PipelineDependencies } from '../protocol/pipeline.ts';
 import { Throttle } from '../protocol/throttle.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import type { ServerConfig } from './config.ts';
 import { awsDirectLane } from './aws-direct.ts';
 import { consoleHttp } from './console-http.ts';
+import { wireRequest } from './wire-request.ts';
 import { healthRoutes } from './health-routes.ts';
 import { handleIngest, ingestPath, type IngestDependencies, type IngestReply } from './ingest-route.ts';
 import { ServerMetrics } from './metrics.ts';
@@ -88,11 +89,6 @@ function countIngest(metrics: ServerMetrics, result: IngestReply, askedFormat: s
 
 /** Format labels: the formats there are (a client's `format` parameter is not trusted as a label). */
 const knownFormats = new Set(['auto', ...formats.map((f) => f.name)]);
-
-function wireRequest(request: FastifyRequest): WireRequest {
-  const [path, query = ''] = request.url.split('?', 2);
-  return { method: request.method, path, query, headers: request.headers, body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0) };
-}
 
 /** Fastify's default: longer than the idle timeout of common load balancers, so they close first. */
 const keepAliveTimeoutMs = 72_000;

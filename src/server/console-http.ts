@@ -21,6 +21,7 @@ import { consoleFailure, consoleRoutes } from '../console/console-routes.ts';
 import { ConsoleSessions, SignInRefused, type SessionSettings } from '../console/console-sessions.ts';
 import type { PageContext } from '../console/pages/layout.ts';
 import { signInPage } from '../console/pages/sign-in-page.ts';
+import { wireRequest } from './wire-request.ts';
 
 export const consoleCssPath = '/console.css';
 const sessionCookie = 'imagescope_session';
@@ -55,7 +56,7 @@ export function consoleHttp(deps: ConsoleHttpDependencies): FastifyPluginAsync {
         let response: ConsoleResponse;
         try {
           const session = deps.authMode === 'sigv4' ? await sessions.resolve(cookies[sessionCookie], now) : undefined;
-          const caller = await consoleCaller(route.kind, signedRequest(request), query.accountId, { authMode: deps.authMode, settings: deps.settings, findKey, session, now });
+          const caller = await consoleCaller(route.kind, wireRequest(request), query.accountId, { authMode: deps.authMode, settings: deps.settings, findKey, session, now });
           context = { accountId: caller.accountId, accountInUrl: caller.accountInUrl, ...(session && cookies[csrfCookie] && { signedIn: { csrf: cookies[csrfCookie] } }) };
           response = await route.handle({ params: request.params as Record<string, string>, query, accountId: caller.accountId, now }, context, consoleDeps);
         } catch (error) {
@@ -133,9 +134,4 @@ function formOf(request: FastifyRequest): URLSearchParams {
 /** Where to go after signing in: a path on this server only (never `//host` or a scheme). */
 function nextOf(value: string | null | undefined): string {
   return value && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : '/';
-}
-
-function signedRequest(request: FastifyRequest) {
-  const [path, query = ''] = request.url.split('?', 2);
-  return { method: request.method, path: path!, query, headers: request.headers, body: Buffer.alloc(0) };
 }

@@ -4,7 +4,7 @@
 // last use, the numbers GetClustersForImage gives.
 import type { ClusterDetails } from '../../services/inspector2/get-clusters-for-image.ts';
 import { html, type Html } from '../html.ts';
-import type { ExposureImage } from '../exposure.ts';
+import { placeOf, type ExposureImage } from '../exposure.ts';
 import type { ExposureView } from '../exposure-view.ts';
 import { consoleUrl, layout, vulnerabilitySearch, type PageContext } from './layout.ts';
 
@@ -76,8 +76,7 @@ ${rows}
 }
 
 function usageRow(clusterArn: string, d: ClusterDetails): Html {
-  const ecs = 'awsEcsMetadataDetails' in d.clusterMetadata ? d.clusterMetadata.awsEcsMetadataDetails : undefined;
-  const eks = 'awsEksMetadataDetails' in d.clusterMetadata ? d.clusterMetadata.awsEksMetadataDetails : undefined;
-  const workloads = (eks?.workloadInfoList ?? []).map((w) => `${w.type} ${w.name}`).join(', ');
-  return html`<tr><td title="${clusterArn}">${clusterName(clusterArn)}</td><td>${ecs ? 'ECS' : 'EKS'}</td><td>${ecs?.detailsGroup ?? eks?.namespace}</td><td>${ecs ? html`<code>${ecs.taskDefinitionArn}</code>` : workloads}</td><td class="number">${number(d.runningUnitCount)}</td><td class="number">${number(d.stoppedUnitCount)}</td><td>${time(d.lastInUse)}</td></tr>`;
+  const place = placeOf(d);
+  const workloads = place.workloads.map((w) => `${w.type} ${w.name}`).join(', ');
+  return html`<tr><td title="${clusterArn}">${clusterName(clusterArn)}</td><td>${place.platform}</td><td>${place.group}</td><td>${place.platform === 'ECS' ? html`<code>${place.taskDefinitionArn}</code>` : workloads}</td><td class="number">${number(d.runningUnitCount)}</td><td class="number">${number(d.stoppedUnitCount)}</td><td>${time(d.lastInUse)}</td></tr>`;
 }
