@@ -6,8 +6,10 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Finding, FindingsBatch, FindingsReport } from '../ingest/findings/findings-report.ts';
 import type { FindingsInserter } from './bulk-insert.ts';
+import { recordSeveritySnapshot, recordSourceActivity } from './console-activity.ts';
+import { saveImageSummary, summariseImage } from './image-summaries.ts';
 import { addContribution, Contribution, type ImageTags } from './rollup-counts.ts';
-import { applyRollupDelta, nextRollupVersion, pruneClosedRollups, type RollupDeltaWriter } from './rollup-writes.ts';
+import { applyRollupDelta, nextRollupVersion, pruneClosedRollups, type RollupDeltaWriter, type RollupVersion } from './rollup-writes.ts';
 import type { Database, ImageFindingRow, ScannedImageRow } from './schema.ts';
 import { chunks } from './transactions.ts';
 
@@ -48,7 +50,7 @@ export async function applyFindings(trx: Kysely<Database>, accountId: string, ba
   for (const batch of batches) {
     const summary: FindingsWriteSummary = { reportsApplied: 0, reportsUnchanged: 0, findingsStored: 0 };
     for (const report of batch.reports) {
-      if (await applyReport(trx, accountId, batch, report, { images, delta, now, writers })) {
+      if (await applyReport(trx, accountId, batch, report, { images, delta, now, writers, at })) {
         summary.reportsApplied++;
         summary.findingsStored += report.findings.length;
       } else {
@@ -57,8 +59,10 @@ export async function applyFindings(trx: Kysely<Database>, accountId: string, ba
     }
     summaries.push(summary);
   }
+  await recordSourceActivity(trx, accountId, batches.flatMap((b) => b.reports.map((r) => r.source)), now);
   if (summaries.some((s) => s.reportsApplied > 0)) {
     await applyRollupDelta(trx, accountId, delta, at, now, writers.writeRollupDeltas);
+    await recordSeveritySnapshot(trx, accountId, now);
     if (at.version % pruneEvery === 0) await pruneClosedRollups(trx, accountId, now);
   }
   return summaries;
@@ -70,10 +74,12 @@ interface ReportContext {
   delta: Contribution;
   now: number;
   writers: FindingsWriters;
+  /** The ingest's rollup version: the revision of the image summaries it writes. */
+  at: RollupVersion;
 }
 
 /** Applies one report to its image; true when it changed the image's findings or tags. */
-async function applyReport(trx: Kysely<Database>, accountId: string, batch: FindingsBatch, report: FindingsReport, { images, delta, now, writers }: ReportContext): Promise<boolean> {
+async function applyReport(trx: Kysely<Database>, accountId: string, batch: FindingsBatch, report: FindingsReport, { images, delta, now, writers, at }: ReportContext): Promise<boolean> {
   const image = await images.find(report);
   const tagsBefore: ImageTags = { accountId, imageBuildVersionArn: image?.image_build_version_arn ?? null, imagePipelineArn: image?.image_pipeline_arn ?? null };
   const tagsAfter: ImageTags = {
@@ -89,8 +95,12 @@ async function applyReport(trx: Kysely<Database>, accountId: string, batch: Find
   if (!after && !retagged) return false;
   if (retagged) await images.save(report, imageId, tagsAfter, !image);
   addContribution(delta, tagsBefore, before, [], -1);
-  if (after) addContribution(delta, tagsAfter, after.rows, after.findings, 1);
-  else addContribution(delta, tagsAfter, before, [], 1);
+  if (after) {
+    addContribution(delta, tagsAfter, after.rows, after.findings, 1);
+    await saveImageSummary(trx, accountId, imageId, summariseImage(after.rows, after.findings), at.version);
+  } else {
+    addContribution(delta, tagsAfter, before, [], 1);
+  }
   return true;
 }
 

@@ -1,10 +1,11 @@
 // Keeps the runtime-use rollups (image_usage, image_stops, image_workloads) current as units change,
 // in the ingest's transaction: each unit that moves from one state to another takes its old state out
 // and puts its new one in. GetClustersForImage then reads groups, never units. Each image whose groups
-// changed then has its one-row summary (image_runtime, for the console) counted again from its groups.
+// changed then has its one-row summary (image-runtime.ts) counted again from its groups.
 import type { Kysely } from 'kysely';
 import type { ImageKey } from '../ingest/images.ts';
 import type { Database, ImageGroupKey, ImageStopRow, RuntimeUnitRow } from './schema.ts';
+import { summariseImageRuntime } from './image-runtime.ts';
 import { chunks } from './transactions.ts';
 
 /** A unit as the rollups see it: where it is, what it runs, and its state. */
@@ -29,6 +30,11 @@ export class UsageDelta {
   private readonly images = new Map<string, ImageKey>();
 
   constructor(private readonly accountId: string) {}
+
+  /** Images whose groups this delta changes. */
+  get changedImages(): number {
+    return this.images.size;
+  }
 
   private keys(unit: UnitUse, image: ImageKey): ImageGroupKey {
     return {
@@ -109,35 +115,7 @@ export class UsageDelta {
     for (const chunk of chunks(this.stops, rowsPerStatement)) {
       await trx.insertInto('image_stops').values(chunk).onConflict((oc) => oc.doNothing()).execute();
     }
-    for (const chunk of chunks([...this.images.values()], imagesPerStatement)) await this.summarise(trx, chunk);
-  }
-
-  /** Counts these images' summaries again from their groups (a range of image_usage each). */
-  private async summarise(trx: Kysely<Database>, images: ImageKey[]): Promise<void> {
-    await trx
-      .insertInto('image_runtime')
-      .columns(['account_id', 'image_repository', 'image_digest', 'running_count', 'last_in_use', 'running_clusters'])
-      .expression((eb) =>
-        eb
-          .selectFrom('image_usage')
-          .select(['account_id', 'image_repository', 'image_digest'])
-          .select((eb) => [
-            eb.fn.sum<number>('running_count').as('running_count'),
-            eb.fn.max('last_in_use').as('last_in_use'),
-            eb.fn.count<number>(eb.case().when('running_count', '>', 0).then(eb.ref('cluster_arn')).end()).distinct().as('running_clusters'),
-          ])
-          .where('account_id', '=', this.accountId)
-          .where((eb) => eb.or(images.map((i) => eb.and([eb('image_repository', '=', i.repository), eb('image_digest', '=', i.digest)]))))
-          .groupBy(['account_id', 'image_repository', 'image_digest']),
-      )
-      .onConflict((oc) =>
-        oc.columns(['account_id', 'image_repository', 'image_digest']).doUpdateSet((eb) => ({
-          running_count: eb.ref('excluded.running_count'),
-          last_in_use: eb.ref('excluded.last_in_use'),
-          running_clusters: eb.ref('excluded.running_clusters'),
-        })),
-      )
-      .execute();
+    for (const chunk of chunks([...this.images.values()], imagesPerStatement)) await summariseImageRuntime(trx, this.accountId, chunk);
   }
 }
 

@@ -5,10 +5,14 @@
 import type { Kysely } from 'kysely';
 import { pruneStops, storedUnits, UsageDelta, unitUses, withImages, type UnitUse } from './image-usage.ts';
 import type { RuntimeBatches, RuntimeWriteSummary, SnapshotScope, UnitObservation } from '../ingest/runtime/observations.ts';
+import { recordSeveritySnapshot, recordSourceActivity } from './console-activity.ts';
 import type { Database, RuntimeUnitRow } from './schema.ts';
 import { chunks } from './transactions.ts';
 
 const rowsPerStatement = 400;
+
+/** The names the console shows for the runtime sources. */
+const runtimeSources = { ECS: 'ECS', EKS: 'Kubernetes' } as const;
 
 /**
  * Applies the batches in order, in the caller's transaction. They are taken one at a time, so that a
@@ -19,7 +23,10 @@ export async function applyRuntime(trx: Kysely<Database>, accountId: string, bat
   const summary: RuntimeWriteSummary = { applied: 0, unchanged: 0, stoppedBySnapshot: 0 };
   const usage = new UsageDelta(accountId);
   const snapshots: SnapshotScope[] = [];
+  const platforms = new Set<'ECS' | 'EKS'>();
   for await (const batch of batches) {
+    for (const unit of batch.units) platforms.add(unit.platform);
+    for (const snapshot of batch.snapshots) platforms.add(snapshot.platform);
     const latest = latestPerUnit(batch.units);
     summary.unchanged += batch.units.length - latest.length;
     for (const chunk of chunks(latest, rowsPerStatement)) await applyUnits(trx, accountId, chunk, usage, summary);
@@ -28,6 +35,8 @@ export async function applyRuntime(trx: Kysely<Database>, accountId: string, bat
   for (const snapshot of snapshots) summary.stoppedBySnapshot += await stopMissing(trx, accountId, snapshot, usage);
   await usage.apply(trx);
   await pruneStops(trx, accountId, now);
+  await recordSourceActivity(trx, accountId, [...platforms].map((p) => runtimeSources[p]), now);
+  if (usage.changedImages > 0) await recordSeveritySnapshot(trx, accountId, now);
   return summary;
 }
 

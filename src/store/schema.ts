@@ -153,6 +153,57 @@ export interface ImageRuntimeRow {
   last_in_use: number;
   /** Clusters with running units of the image. */
   running_clusters: number;
+  /** Those clusters with the image's running units there: `platform\tclusterArn\tunits` lines. */
+  running_cluster_units: string;
+}
+
+/** What the console lists about a scanned image (image-summaries.ts), kept with its findings. */
+export interface ImageFindingSummaryRow {
+  account_id: string;
+  image_id: number;
+  /** The rollup version of the ingest that wrote the row: readers keep what they parsed until it moves. */
+  revision: number;
+  count_all: number;
+  count_critical: number;
+  count_high: number;
+  count_medium: number;
+  count_low: number;
+  count_informational: number;
+  count_untriaged: number;
+  /** Occurrences with a fixed version named. */
+  fixable_all: number;
+  fixable_critical: number;
+  fixable_high: number;
+  /** Distinct vulnerability ids. */
+  vulnerability_count: number;
+  /** `id\trank\tfixable` lines sorted by id: each id's worst severity and whether any occurrence has a fix. */
+  vulnerabilities: string;
+}
+
+/** An account's occurrences by severity on one day (UTC), for all images and for running ones; the last ingest of the day writes it. */
+export interface SeveritySnapshotRow {
+  account_id: string;
+  /** `YYYY-MM-DD` */
+  day: string;
+  all_critical: number;
+  all_high: number;
+  all_medium: number;
+  all_low: number;
+  all_informational: number;
+  all_untriaged: number;
+  running_critical: number;
+  running_high: number;
+  running_medium: number;
+  running_low: number;
+  running_informational: number;
+  running_untriaged: number;
+}
+
+/** When each source (a scanner, ECS, Kubernetes) last fed the account data (epoch ms, ingest time). */
+export interface SourceActivityRow {
+  account_id: string;
+  source: string;
+  last_ingest_at: number;
 }
 
 /** A console sign-in: the key that signed in, its account, and when (epoch ms). */
@@ -170,6 +221,9 @@ export interface Database {
   console_sessions: ConsoleSessionRow;
   image_usage: ImageUsageRow;
   image_runtime: ImageRuntimeRow;
+  image_finding_summaries: ImageFindingSummaryRow;
+  severity_snapshots: SeveritySnapshotRow;
+  source_activity: SourceActivityRow;
   image_stops: ImageStopRow;
   image_workloads: ImageWorkloadRow;
   runtime_units: RuntimeUnitRow;

@@ -7,6 +7,7 @@ import * as m0004 from './0004-image-usage.ts';
 import * as m0005 from './0005-pinned-rollup-versions.ts';
 import * as m0006 from './0006-console.ts';
 import * as m0007 from './0007-console-sessions.ts';
+import * as m0008 from './0008-console-rollups.ts';
 
 const migrations: Record<string, Migration> = {
   '0001-runtime': m0001,
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0005-pinned-rollup-versions': m0005,
   '0006-console': m0006,
   '0007-console-sessions': m0007,
+  '0008-console-rollups': m0008,
 };
 
 /** Every migration this version applies, in order: a database missing one is not ready to serve. */

@@ -1,0 +1,63 @@
+// Each image's runtime use in one row (image_runtime): its running units, last use, and the clusters
+// running it with its units in each. Counted again from the image's groups (image_usage) whenever
+// they change, in the ingest's transaction, so the console reads one row per image, never its groups.
+import type { Kysely } from 'kysely';
+import type { ImageKey } from '../ingest/images.ts';
+import type { Database, ImageRuntimeRow } from './schema.ts';
+
+/** A cluster running the image, as kept in `running_cluster_units`. */
+export interface ClusterUnits {
+  platform: 'ECS' | 'EKS';
+  clusterArn: string;
+  runningUnits: number;
+}
+
+type ClusterUse = { image_repository: string; image_digest: string; cluster_arn: string; platform: 'ECS' | 'EKS'; running: number; last_in_use: number };
+
+/** Counts the summaries of these images (at most a few hundred) again from their groups. */
+export async function summariseImageRuntime(trx: Kysely<Database>, accountId: string, images: ImageKey[]): Promise<void> {
+  const uses = await trx
+    .selectFrom('image_usage')
+    .select(['image_repository', 'image_digest', 'cluster_arn', 'platform'])
+    .select((eb) => [eb.fn.sum<number>('running_count').as('running'), eb.fn.max('last_in_use').as('last_in_use')])
+    .where('account_id', '=', accountId)
+    .where((eb) => eb.or(images.map((i) => eb.and([eb('image_repository', '=', i.repository), eb('image_digest', '=', i.digest)]))))
+    .groupBy(['image_repository', 'image_digest', 'cluster_arn', 'platform'])
+    .orderBy('cluster_arn')
+    .execute() as ClusterUse[];
+  const rows = new Map<string, ImageRuntimeRow & { clusters: ClusterUnits[] }>();
+  for (const use of uses) {
+    const key = `${use.image_repository}\u0000${use.image_digest}`;
+    let row = rows.get(key);
+    if (!row) rows.set(key, (row = { account_id: accountId, image_repository: use.image_repository, image_digest: use.image_digest, running_count: 0, last_in_use: 0, running_clusters: 0, running_cluster_units: '', clusters: [] }));
+    const running = Number(use.running);
+    row.running_count += running;
+    row.last_in_use = Math.max(row.last_in_use, Number(use.last_in_use));
+    if (running > 0) row.clusters.push({ platform: use.platform, clusterArn: use.cluster_arn, runningUnits: running });
+  }
+  if (rows.size === 0) return;
+  await trx
+    .insertInto('image_runtime')
+    .values([...rows.values()].map(({ clusters, ...row }) => ({ ...row, running_clusters: clusters.length, running_cluster_units: formatClusterUnits(clusters) })))
+    .onConflict((oc) =>
+      oc.columns(['account_id', 'image_repository', 'image_digest']).doUpdateSet((eb) => ({
+        running_count: eb.ref('excluded.running_count'),
+        last_in_use: eb.ref('excluded.last_in_use'),
+        running_clusters: eb.ref('excluded.running_clusters'),
+        running_cluster_units: eb.ref('excluded.running_cluster_units'),
+      })),
+    )
+    .execute();
+}
+
+export function formatClusterUnits(clusters: ClusterUnits[]): string {
+  return clusters.map((c) => `${c.platform}\t${c.clusterArn}\t${c.runningUnits}`).join('\n');
+}
+
+export function parseClusterUnits(text: string): ClusterUnits[] {
+  if (text === '') return [];
+  return text.split('\n').map((line) => {
+    const [platform, clusterArn, units] = line.split('\t');
+    return { platform: platform as ClusterUnits['platform'], clusterArn, runningUnits: Number(units) };
+  });
+}
