@@ -32,6 +32,7 @@ code { font-size: .9em; word-break: break-all; }
 fieldset { border: 1px solid var(--line); display: inline-flex; gap: 1rem; align-items: center; }
 .chart rect.CRITICAL { fill: var(--critical); } .chart rect.HIGH { fill: var(--high); } .chart rect.MEDIUM { fill: var(--medium); } .chart rect.OTHER { fill: var(--low); }
 .chart text { fill: var(--fg); font-size: 12px; }
+.trend polyline { fill: none; stroke-width: 2; } .trend polyline.CRITICAL { stroke: var(--critical); } .trend polyline.HIGH { stroke: var(--high); } .trend polyline.MEDIUM { stroke: var(--medium); }
 .muted { color: var(--muted); }
 .pager { display: flex; gap: 1rem; }
 `;

@@ -17,6 +17,9 @@ export class ConsoleInputError extends Error {
   }
 }
 
+/** A resource the account does not hold: 404 with the reason. */
+export class ConsoleNotFound extends Error {}
+
 export const maxPageSize = 100;
 
 export function pageSizeOf(query: ConsoleRequest['query'], defaultSize: number): number {

@@ -2,19 +2,26 @@
 // request to a response. Pages and API answers for one view come from the same query (exposure-view.ts).
 import { isStoreUnavailable } from '../store/unavailable.ts';
 import { ConsoleAccessDenied } from './console-access.ts';
-import { ConsoleInputError, formatOf, vulnerabilityIdOf, type ConsoleRequest } from './console-request.ts';
+import { clustersCsv, clustersJson, clustersView } from './clusters-view.ts';
+import { ConsoleInputError, ConsoleNotFound, formatOf, vulnerabilityIdOf, type ConsoleRequest } from './console-request.ts';
 import { csvResponse, htmlResponse, jsonResponse, redirect, type ConsoleResponse } from './console-response.ts';
-import { exposureCsv, exposureJson, exposureView, type ConsoleDependencies } from './exposure-view.ts';
+import type { ConsoleDependencies } from './console-dependencies.ts';
+import { exposureCsv, exposureJson, exposureView } from './exposure-view.ts';
 import { html } from './html.ts';
 import { exposurePage } from './pages/exposure-page.ts';
 import { consoleUrl, layout, type PageContext } from './pages/layout.ts';
 import { overviewPage } from './pages/overview-page.ts';
 import { pipelinesPage } from './pages/pipelines-page.ts';
 import { pipelinesCsv, pipelinesJson, pipelinesView } from './pipelines-view.ts';
+import { imageDetailJson, imageDetailView, imageFindingsCsv, imagesCsv, imagesJson, imagesView } from './images-view.ts';
+import { clustersPage } from './pages/clusters-page.ts';
+import { imagePage, imagesPage } from './pages/images-page.ts';
+import { vulnerabilitiesPage } from './pages/vulnerabilities-page.ts';
 import { summaryView } from './summary-view.ts';
+import { vulnerabilitiesCsv, vulnerabilitiesJson, vulnerabilitiesView } from './vulnerabilities-view.ts';
 
 export interface ConsoleRoute {
-  /** In the router's syntax (`:name` is a path parameter). */
+  /** In the router's syntax (`:name` is a path parameter; `*` the rest of the path, slashes included). */
   path: string;
   kind: 'page' | 'api';
   /** The label the request metrics use. */
@@ -51,6 +58,74 @@ export const consoleRoutes: ConsoleRoute[] = [
     name: 'search',
     async handle(request, context) {
       return redirect(consoleUrl(context, `/vulnerabilities/${encodeURIComponent(vulnerabilityIdOf(request.query.q))}`));
+    },
+  },
+  {
+    path: '/vulnerabilities',
+    kind: 'page',
+    name: 'vulnerabilities',
+    async handle(request, context, deps) {
+      return htmlResponse(vulnerabilitiesPage(context, await vulnerabilitiesView(request, deps)));
+    },
+  },
+  {
+    path: '/api/v1/vulnerabilities',
+    kind: 'api',
+    name: 'api_vulnerabilities',
+    async handle(request, _context, deps) {
+      if (formatOf(request.query) === 'csv') return csvResponse(vulnerabilitiesCsv(await vulnerabilitiesView(request, deps, true)), 'vulnerabilities.csv');
+      return jsonResponse(vulnerabilitiesJson(await vulnerabilitiesView(request, deps)));
+    },
+  },
+  {
+    path: '/images',
+    kind: 'page',
+    name: 'images',
+    async handle(request, context, deps) {
+      return htmlResponse(imagesPage(context, await imagesView(request, deps)));
+    },
+  },
+  {
+    path: '/api/v1/images',
+    kind: 'api',
+    name: 'api_images',
+    async handle(request, _context, deps) {
+      if (formatOf(request.query) === 'csv') return csvResponse(imagesCsv(await imagesView(request, deps, true)), 'images.csv');
+      return jsonResponse(imagesJson(await imagesView(request, deps)));
+    },
+  },
+  {
+    path: '/images/*',
+    kind: 'page',
+    name: 'image',
+    async handle(request, context, deps) {
+      return htmlResponse(imagePage(context, await imageDetailView(request, deps)));
+    },
+  },
+  {
+    path: '/api/v1/images/*',
+    kind: 'api',
+    name: 'api_image',
+    async handle(request, _context, deps) {
+      if (formatOf(request.query) === 'csv') return csvResponse(imageFindingsCsv(await imageDetailView(request, deps, true)), 'image-findings.csv');
+      return jsonResponse(imageDetailJson(await imageDetailView(request, deps)));
+    },
+  },
+  {
+    path: '/clusters',
+    kind: 'page',
+    name: 'clusters',
+    async handle(request, context, deps) {
+      return htmlResponse(clustersPage(context, await clustersView(request, deps)));
+    },
+  },
+  {
+    path: '/api/v1/clusters',
+    kind: 'api',
+    name: 'api_clusters',
+    async handle(request, _context, deps) {
+      if (formatOf(request.query) === 'csv') return csvResponse(clustersCsv(await clustersView(request, deps, true)), 'clusters.csv');
+      return jsonResponse(clustersJson(await clustersView(request, deps)));
     },
   },
   {
@@ -94,16 +169,19 @@ export const consoleRoutes: ConsoleRoute[] = [
   },
 ];
 
-/** What a route's failure becomes: 400 with the parameter, 401/403, 503, else 500 (logged by the caller). */
+const failureHeadings: Record<number, string> = { 400: 'That request cannot be answered', 404: 'Not found', 500: 'Something went wrong', 503: 'Unavailable' };
+
+/** What a route's failure becomes: 400 with the parameter, 401/403, 404, 503, else 500 (logged by the caller). */
 export function consoleFailure(kind: 'page' | 'api', context: PageContext, error: unknown): ConsoleResponse {
   const [statusCode, code, message, parameter] =
     error instanceof ConsoleInputError ? [400, 'InvalidParameter', error.message, error.parameter]
     : error instanceof ConsoleAccessDenied ? [error.statusCode, error.errorType, error.message, undefined]
+    : error instanceof ConsoleNotFound ? [404, 'NotFound', error.message, undefined]
     : isStoreUnavailable(error) ? [503, 'ServiceUnavailable', 'The database is unavailable; try again in a moment.', undefined]
     : [500, 'InternalFailure', 'Internal failure', undefined];
   const response = kind === 'api'
     ? jsonResponse({ error: code, message, ...(parameter && { parameter }) }, statusCode)
-    : htmlResponse(layout(context, 'Error', html`<h1>${statusCode === 400 ? 'That request cannot be answered' : statusCode === 503 ? 'Unavailable' : statusCode === 500 ? 'Something went wrong' : 'Sign-in required'}</h1><p role="alert">${message}</p><p><a href="${consoleUrl(context, '/')}">Back to the overview</a></p>`), statusCode);
+    : htmlResponse(layout(context, 'Error', html`<h1>${failureHeadings[statusCode] ?? 'Sign-in required'}</h1><p role="alert">${message}</p><p><a href="${consoleUrl(context, '/')}">Back to the overview</a></p>`), statusCode);
   if (statusCode === 503) response.headers['retry-after'] = '1';
   return response;
 }

@@ -2,11 +2,10 @@
 // (running only by default, page size, cursor) read once, the same answer rendered as JSON, CSV or
 // HTML.
 import { stringify } from 'csv-stringify/sync';
-import type { ConsoleCursors } from './console-cursor.ts';
+import type { ConsoleDependencies } from './console-dependencies.ts';
 import { ConsoleInputError, flagOf, pageSizeOf, vulnerabilityIdOf, type ConsoleRequest } from './console-request.ts';
 import { placeOf, vulnerabilityExposure, type ExposureAnswer } from './exposure.ts';
 import type { ExposedImageKey } from '../store/exposure-queries.ts';
-import type { Store } from '../store/store.ts';
 
 export interface ExposureView {
   answer: ExposureAnswer;
@@ -14,12 +13,6 @@ export interface ExposureView {
   limit: number;
   /** The cursor of the next page, if there is one. */
   nextCursor?: string;
-}
-
-export interface ConsoleDependencies {
-  store: Store;
-  cursors: ConsoleCursors;
-  retentionMs: number;
 }
 
 /** `defaultLimit`: a page, unless the request sets `limit`; `limit`: this many, from the start (an export). */

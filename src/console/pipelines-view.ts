@@ -4,7 +4,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { AggregationRow, RollupAggregation } from '../store/store.ts';
 import { ConsoleInputError, pageSizeOf, type ConsoleRequest } from './console-request.ts';
-import type { ConsoleDependencies } from './exposure-view.ts';
+import type { ConsoleDependencies } from './console-dependencies.ts';
 
 export type PipelinesBy = 'pipeline' | 'build';
 

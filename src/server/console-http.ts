@@ -15,6 +15,7 @@ import { Throttle } from '../protocol/throttle.ts';
 import type { Store } from '../store/store.ts';
 import { consoleCaller, SignInRequired } from '../console/console-access.ts';
 import { consoleCss } from '../console/console-css.ts';
+import { FleetReader } from '../console/fleet.ts';
 import { ConsoleCursors } from '../console/console-cursor.ts';
 import { htmlResponse, redirect, securityHeaders, type ConsoleResponse } from '../console/console-response.ts';
 import { consoleFailure, consoleRoutes } from '../console/console-routes.ts';
@@ -39,7 +40,7 @@ export interface ConsoleHttpDependencies {
 }
 
 export function consoleHttp(deps: ConsoleHttpDependencies): FastifyPluginAsync {
-  const consoleDeps = { store: deps.store, cursors: new ConsoleCursors(deps.tokens), retentionMs: deps.settings.retentionMs };
+  const consoleDeps = { store: deps.store, fleet: new FleetReader(deps.store), cursors: new ConsoleCursors(deps.tokens), retentionMs: deps.settings.retentionMs };
   const findKey = (id: string) => deps.keys.find(id, deps.store.changeStamp());
   const perMinute = deps.console.signInsPerMinute;
   const sessions = new ConsoleSessions(deps.store, findKey, new Throttle({ ratePerSecond: perMinute / 60, burst: perMinute }), deps.console);
@@ -49,7 +50,7 @@ export function consoleHttp(deps: ConsoleHttpDependencies): FastifyPluginAsync {
     app.get(consoleCssPath, async (_request, reply) => reply.headers({ ...securityHeaders, 'cache-control': 'public, max-age=3600', 'content-type': 'text/css; charset=utf-8' }).send(consoleCss));
     for (const route of consoleRoutes) {
       app.get(route.path, async (request, reply) => {
-        const query = request.query as Record<string, string | undefined>;
+        const query = lastValues(request.query as Record<string, string | string[] | undefined>);
         const now = deps.now();
         const cookies = parseCookies(request.headers.cookie ?? '');
         let context: PageContext | undefined;
@@ -134,4 +135,12 @@ function formOf(request: FastifyRequest): URLSearchParams {
 /** Where to go after signing in: a path on this server only (never `//host` or a scheme). */
 function nextOf(value: string | null | undefined): string {
   return value && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : '/';
+}
+
+/**
+ * A parameter given more than once takes its last value: a checkbox after a hidden input of the same
+ * name (a form's way to send "off") then reads as the box says.
+ */
+function lastValues(query: Record<string, string | string[] | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(query).map(([name, value]) => [name, Array.isArray(value) ? value.at(-1) : value]));
 }

@@ -8,10 +8,11 @@ import { applyFindings, type FindingsWriters, type FindingsWriteSummary } from '
 import { RuntimeQueries } from './runtime-queries.ts';
 import { PlannerStatistics } from './planner-statistics.ts';
 import { applyRuntime } from './runtime-writes.ts';
-import type { AccessKeyRow, ConsoleSessionRow, Database } from './schema.ts';
+import type { AccessKeyRow, ConsoleSessionRow, Database, SeveritySnapshotRow, SourceActivityRow } from './schema.ts';
 import type { AggregationRow, AggregationsQuery, ClustersForImageQuery, ClustersPage, ExposedImage, ExposedPackage, ExposureQuery, Store } from './store.ts';
 import { ExposureQueries } from './exposure-queries.ts';
 import { consoleSummary, type ConsoleSummary } from './console-summary.ts';
+import { ConsoleQueries, type ConsoleFindingRow, type ConsoleImageRow, type ConsoleRuntimeRow } from './console-queries.ts';
 import { placeholder, PreparedQuery } from './prepared-query.ts';
 import type { StoreReads } from './store-reads.ts';
 import { pinRollupVersion } from './rollup-writes.ts';
@@ -24,6 +25,7 @@ export class KyselyStore implements Store {
   private readonly aggregations: AggregationQueries;
   private readonly runtime: RuntimeQueries;
   private readonly exposures: ExposureQueries;
+  private readonly consoleQueries: ConsoleQueries;
   private readonly accessKey: PreparedQuery<{ accessKeyId: string }>;
   private readonly rollupVersion: PreparedQuery<{ accountId: string }>;
 
@@ -39,6 +41,7 @@ export class KyselyStore implements Store {
     this.aggregations = new AggregationQueries(db);
     this.runtime = new RuntimeQueries(db);
     this.exposures = new ExposureQueries(db);
+    this.consoleQueries = new ConsoleQueries(db);
     this.accessKey = new PreparedQuery(db, (db) => db.selectFrom('access_keys').selectAll().where('access_key_id', '=', placeholder<string>('accessKeyId')));
     this.rollupVersion = new PreparedQuery(db, (db) => db.selectFrom('rollup_versions').select(['version', 'pinned_version']).where('account_id', '=', placeholder<string>('accountId')));
   }
@@ -106,6 +109,30 @@ export class KyselyStore implements Store {
 
   exposure(query: ExposureQuery): Promise<ExposedImage[]> {
     return this.exposures.exposedImages(this.reads.read, query);
+  }
+
+  consoleImages(accountId: string): Promise<ConsoleImageRow[]> {
+    return this.consoleQueries.images(this.reads.read, accountId);
+  }
+
+  consoleRuntime(accountId: string): Promise<ConsoleRuntimeRow[]> {
+    return this.consoleQueries.runtime(this.reads.read, accountId);
+  }
+
+  imageVulnerabilityLists(accountId: string, imageIds?: number[]): Promise<Map<number, { revision: number; vulnerabilities: string }>> {
+    return this.consoleQueries.vulnerabilityLists(this.reads.read, accountId, imageIds);
+  }
+
+  imageFindings(accountId: string, imageId: number): Promise<ConsoleFindingRow[]> {
+    return this.consoleQueries.imageFindings(this.reads.read, accountId, imageId);
+  }
+
+  severitySnapshots(accountId: string, fromDay: string): Promise<SeveritySnapshotRow[]> {
+    return this.consoleQueries.severitySnapshots(this.reads.read, accountId, fromDay);
+  }
+
+  sourceActivity(accountId: string): Promise<Omit<SourceActivityRow, 'account_id'>[]> {
+    return this.consoleQueries.sourceActivity(this.reads.read, accountId);
   }
 
   exposurePackages(query: Pick<ExposureQuery, 'accountId' | 'vulnerabilityId'>, imageIds: number[]): Promise<Map<number, ExposedPackage[]>> {

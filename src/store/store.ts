@@ -2,13 +2,14 @@
 // SQLite and PostgreSQL (see open-store.ts); no SQL lives outside src/store.
 import type { FindingsBatch } from '../ingest/findings/findings-report.ts';
 import type { RuntimeBatches, RuntimeWriteSummary } from '../ingest/runtime/observations.ts';
+import type { ConsoleFindingRow, ConsoleImageRow, ConsoleRuntimeRow } from './console-queries.ts';
 import type { ConsoleSummary } from './console-summary.ts';
 import type { DomainCounts } from './domain-counts.ts';
 import type { RollupMismatch } from './consistency.ts';
 import type { FindingsWriteSummary } from './findings-writes.ts';
-import type { AccessKeyRow, AccessRole, ConsoleSessionRow, RollupAggregation } from './schema.ts';
+import type { AccessKeyRow, AccessRole, ConsoleSessionRow, RollupAggregation, SeveritySnapshotRow, SourceActivityRow } from './schema.ts';
 
-export type { AccessKeyRow, AccessRole, ConsoleSessionRow, FindingsWriteSummary, RollupAggregation, RollupMismatch };
+export type { AccessKeyRow, AccessRole, ConsoleFindingRow, ConsoleImageRow, ConsoleRuntimeRow, ConsoleSessionRow, FindingsWriteSummary, RollupAggregation, RollupMismatch, SeveritySnapshotRow };
 
 export interface ClustersForImageQuery {
   accountId: string;
@@ -123,6 +124,18 @@ export interface Store {
   consoleSummary(accountId: string): Promise<ConsoleSummary>;
   /** Every image carrying the vulnerability, running first: the console's exposure. */
   exposure(query: ExposureQuery): Promise<ExposedImage[]>;
+  /** Every scanned image of the account with its summary's counts and revision (console lists). */
+  consoleImages(accountId: string): Promise<ConsoleImageRow[]>;
+  /** Every image of the account ever seen in use, with its runtime summary. */
+  consoleRuntime(accountId: string): Promise<ConsoleRuntimeRow[]>;
+  /** The vulnerability lists of these images' summaries (every image's when absent), with their revisions. */
+  imageVulnerabilityLists(accountId: string, imageIds?: number[]): Promise<Map<number, { revision: number; vulnerabilities: string }>>;
+  /** One image's active findings. */
+  imageFindings(accountId: string, imageId: number): Promise<ConsoleFindingRow[]>;
+  /** The account's daily snapshots from `fromDay` (`YYYY-MM-DD`) on, oldest first. */
+  severitySnapshots(accountId: string, fromDay: string): Promise<SeveritySnapshotRow[]>;
+  /** When each source last fed the account. */
+  sourceActivity(accountId: string): Promise<Omit<SourceActivityRow, 'account_id'>[]>;
   /** The vulnerability's packages in each of these images. */
   exposurePackages(query: Pick<ExposureQuery, 'accountId' | 'vulnerabilityId'>, imageIds: number[]): Promise<Map<number, ExposedPackage[]>>;
   /** Rollup rows that differ from what the account's findings imply (empty when consistent). */

@@ -6,11 +6,9 @@ import type { ClusterDetails } from '../../services/inspector2/get-clusters-for-
 import { html, type Html } from '../html.ts';
 import { placeOf, type ExposureImage } from '../exposure.ts';
 import type { ExposureView } from '../exposure-view.ts';
+import { clusterName, imageLink, imageName, number, pager, time } from './format.ts';
 import { consoleUrl, layout, vulnerabilitySearch, type PageContext } from './layout.ts';
 
-const number = (n: number) => n.toLocaleString('en-US');
-const time = (epochSeconds: number | undefined) => (epochSeconds ? new Date(epochSeconds * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : 'never');
-const clusterName = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
 
 export function exposurePage(context: PageContext, view: ExposureView): Html {
   const { answer } = view;
@@ -40,17 +38,15 @@ ${context.accountInUrl ? html`<input type="hidden" name="accountId" value="${con
 </form>
 <p><a href="${consoleUrl(context, `/api/v1${base}/exposure`, { running, format: 'csv' })}" download>Download CSV</a> · <a href="${consoleUrl(context, `/api/v1${base}/exposure`, { running })}">JSON</a></p>
 ${answer.images.length === 0 && s.occurrences > 0 ? html`<p role="status">${view.runningOnly ? 'None of the images that carry it runs now.' : 'No image carries it.'}</p>` : ''}
-${answer.images.map((image) => imageSection(image))}
-<nav class="pager" aria-label="Pages">
-${view.nextCursor ? html`<a rel="next" href="${consoleUrl(context, base, { running, limit: String(view.limit), cursor: view.nextCursor })}">Next images</a>` : ''}
-</nav>
+${answer.images.map((image) => imageSection(context, image))}
+${pager(context, base, { running, limit: String(view.limit) }, view.nextCursor, 'Next images')}
 `);
 }
 
-function imageSection(image: ExposureImage): Html {
-  const name = `${image.repository.slice(image.repository.indexOf(':repository/') + ':repository/'.length) || image.repository}@${image.digest.slice(0, 19)}…`;
+function imageSection(context: PageContext, image: ExposureImage): Html {
+  const name = imageName(image.repository, image.digest);
   return html`<section class="image" aria-label="${name}">
-<h2>${name}</h2>
+<h2>${imageLink(context, image.resourceId, image.repository, image.digest)}</h2>
 <p><code>${image.resourceId}</code></p>
 <p>${number(image.runningUnits)} running now · ${number(image.stoppedUnits)} stopped in the last 24 hours · last in use ${time(image.lastInUse)}${image.imagePipelineArn ? html` · pipeline <code>${image.imagePipelineArn}</code>` : ''}${image.imageBuildVersionArn ? html` · build <code>${image.imageBuildVersionArn}</code>` : ''}</p>
 <table>
@@ -60,12 +56,14 @@ function imageSection(image: ExposureImage): Html {
 ${image.packages.map((p) => html`<tr><td>${p.packageName}</td><td><code>${p.installedVersion}</code></td><td>${p.fixedVersion ? html`<code>${p.fixedVersion}</code>` : html`<span class="muted">no fix known</span>`}</td><td class="severity-${p.severity}">${p.severity}</td><td>${p.source}</td></tr>`)}
 </tbody>
 </table>
-${image.clusters.length === 0 ? html`<p class="muted">Not running, and not stopped within the retention window.</p>` : whereItRuns(image)}
+${whereItRuns(image.clusters)}
 </section>`;
 }
 
-function whereItRuns(image: ExposureImage): Html {
-  const rows = image.clusters.flatMap((c) => c.clusterDetails.map((d) => usageRow(c.clusterArn, d)));
+/** GetClustersForImage's entries of an image as a table. */
+export function whereItRuns(clusters: ExposureImage['clusters']): Html {
+  if (clusters.length === 0) return html`<p class="muted">Not running, and not stopped within the retention window.</p>`;
+  const rows = clusters.flatMap((c) => c.clusterDetails.map((d) => usageRow(c.clusterArn, d)));
   return html`<table>
 <caption>Where it runs</caption>
 <thead><tr><th scope="col">Cluster</th><th scope="col">Platform</th><th scope="col">Service, family or namespace</th><th scope="col">Task definition or workloads</th><th scope="col" class="number">Running</th><th scope="col" class="number">Stopped (24 h)</th><th scope="col">Last in use</th></tr></thead>

@@ -35,6 +35,9 @@ export function layout(context: PageContext, title: string, main: Html): Html {
 <nav aria-label="Console">
 <ul>
 <li><a href="${consoleUrl(context, '/')}">Overview</a></li>
+<li><a href="${consoleUrl(context, '/vulnerabilities')}">Vulnerabilities</a></li>
+<li><a href="${consoleUrl(context, '/images')}">Images</a></li>
+<li><a href="${consoleUrl(context, '/clusters')}">Clusters</a></li>
 <li><a href="${consoleUrl(context, '/pipelines')}">Pipelines</a></li>
 </ul>
 </nav>

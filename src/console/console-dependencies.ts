@@ -1,0 +1,12 @@
+// What every console view reads through: the store, the account's images as the lists see them
+// (fleet.ts), the cursors' sealing, and the retention of stopped use that GetClustersForImage applies.
+import type { Store } from '../store/store.ts';
+import type { ConsoleCursors } from './console-cursor.ts';
+import type { FleetReader } from './fleet.ts';
+
+export interface ConsoleDependencies {
+  store: Store;
+  fleet: FleetReader;
+  cursors: ConsoleCursors;
+  retentionMs: number;
+}

@@ -1,0 +1,37 @@
+// How the pages write numbers, times and names, in one place.
+import { html, type Html } from '../html.ts';
+import { consoleUrl, type PageContext } from './layout.ts';
+
+export const number = (n: number) => n.toLocaleString('en-US');
+
+/** An epoch-seconds time as `YYYY-MM-DD hh:mm:ss UTC`; `never` when absent or 0. */
+export const time = (epochSeconds: number | undefined) => (epochSeconds ? new Date(epochSeconds * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : 'never');
+
+/** The last segment of a cluster ARN. */
+export const clusterName = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
+
+/** `repository@sha256:0123456789ab…`, the repository without its ARN prefix. */
+export function imageName(repository: string, digest: string): string {
+  const marker = ':repository/';
+  const at = repository.indexOf(marker);
+  return `${at === -1 ? repository : repository.slice(at + marker.length)}@${digest.slice(0, 19)}…`;
+}
+
+export function imageLink(context: PageContext, resourceId: string, repository: string, digest: string): Html {
+  return html`<a href="${consoleUrl(context, `/images/${encodeURIComponent(resourceId)}`)}">${imageName(repository, digest)}</a>`;
+}
+
+export function vulnerabilityLink(context: PageContext, id: string): Html {
+  return html`<a href="${consoleUrl(context, `/vulnerabilities/${encodeURIComponent(id)}`)}">${id}</a>`;
+}
+
+export function severityCell(severity: string | undefined): Html {
+  return html`<td class="severity-${severity ?? 'none'}">${severity ?? 'not scanned'}</td>`;
+}
+
+/** The pager under a list: a link to the next page, keeping the list's parameters. */
+export function pager(context: PageContext, path: string, query: Record<string, string | undefined>, nextCursor: string | undefined, label: string): Html {
+  return html`<nav class="pager" aria-label="Pages">
+${nextCursor ? html`<a rel="next" href="${consoleUrl(context, path, { ...query, cursor: nextCursor })}">${label}</a>` : ''}
+</nav>`;
+}

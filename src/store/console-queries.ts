@@ -1,0 +1,80 @@
+// The console's reads, each one range by the account's key (or a few keys): the scanned images with
+// their summaries (counts and revision, not the vulnerability lists), the images' runtime rows, the
+// vulnerability lists of the images a reader has not parsed yet, one image's findings, the daily
+// snapshots, and each source's last ingest. Nothing here reads findings beyond one image's.
+import type { Kysely } from 'kysely';
+import type { ImageSummaryCounts } from './image-summaries.ts';
+import type { Database, ImageFindingRow, ImageRuntimeRow, SeveritySnapshotRow, SourceActivityRow } from './schema.ts';
+import type { RunRead } from './store-reads.ts';
+import { chunks } from './transactions.ts';
+
+export interface ConsoleImageRow extends ImageSummaryCounts {
+  image_id: number;
+  image_repository: string;
+  image_digest: string;
+  image_pipeline_arn: string | null;
+  image_build_version_arn: string | null;
+  /** Null for an image whose findings were never counted (none can be: every scanned image has one). */
+  revision: number | null;
+}
+
+export type ConsoleRuntimeRow = Omit<ImageRuntimeRow, 'account_id'>;
+
+export type ConsoleFindingRow = Omit<ImageFindingRow, 'account_id' | 'image_id' | 'active'>;
+
+/** Vulnerability lists fetched per statement (a fixed set of statement shapes). */
+const idsPerStatement = 100;
+
+export class ConsoleQueries {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  images(read: RunRead, accountId: string): Promise<ConsoleImageRow[]> {
+    return read<ConsoleImageRow>(this.db
+      .selectFrom('scanned_images as si')
+      .leftJoin('image_finding_summaries as s', (join) => join.onRef('s.account_id', '=', 'si.account_id').onRef('s.image_id', '=', 'si.image_id'))
+      .select(['si.image_id', 'si.image_repository', 'si.image_digest', 'si.image_pipeline_arn', 'si.image_build_version_arn', 's.revision'])
+      .select(['s.count_all', 's.count_critical', 's.count_high', 's.count_medium', 's.count_low', 's.count_informational', 's.count_untriaged'])
+      .select(['s.fixable_all', 's.fixable_critical', 's.fixable_high', 's.vulnerability_count'])
+      .where('si.account_id', '=', accountId)
+      .compile());
+  }
+
+  runtime(read: RunRead, accountId: string): Promise<ConsoleRuntimeRow[]> {
+    return read<ConsoleRuntimeRow>(this.db
+      .selectFrom('image_runtime')
+      .select(['image_repository', 'image_digest', 'running_count', 'last_in_use', 'running_clusters', 'running_cluster_units'])
+      .where('account_id', '=', accountId)
+      .compile());
+  }
+
+  /** The vulnerability lists of these images (every image of the account when `imageIds` is absent). */
+  async vulnerabilityLists(read: RunRead, accountId: string, imageIds?: number[]): Promise<Map<number, { revision: number; vulnerabilities: string }>> {
+    const out = new Map<number, { revision: number; vulnerabilities: string }>();
+    const base = this.db.selectFrom('image_finding_summaries').select(['image_id', 'revision', 'vulnerabilities']).where('account_id', '=', accountId);
+    const statements = imageIds === undefined ? [base] : chunks(imageIds, idsPerStatement).map((ids) => base.where('image_id', 'in', ids));
+    for (const statement of statements) {
+      for (const r of await read<{ image_id: number; revision: number; vulnerabilities: string }>(statement.compile())) {
+        out.set(Number(r.image_id), { revision: Number(r.revision), vulnerabilities: r.vulnerabilities });
+      }
+    }
+    return out;
+  }
+
+  imageFindings(read: RunRead, accountId: string, imageId: number): Promise<ConsoleFindingRow[]> {
+    return read<ConsoleFindingRow>(this.db
+      .selectFrom('image_findings')
+      .select(['source', 'vulnerability_id', 'package_name', 'package_version', 'fixed_version', 'severity', 'observed_at'])
+      .where('account_id', '=', accountId)
+      .where('image_id', '=', imageId)
+      .where('active', '=', 1)
+      .compile());
+  }
+
+  severitySnapshots(read: RunRead, accountId: string, fromDay: string): Promise<SeveritySnapshotRow[]> {
+    return read<SeveritySnapshotRow>(this.db.selectFrom('severity_snapshots').selectAll().where('account_id', '=', accountId).where('day', '>=', fromDay).orderBy('day').compile());
+  }
+
+  sourceActivity(read: RunRead, accountId: string): Promise<Omit<SourceActivityRow, 'account_id'>[]> {
+    return read<Omit<SourceActivityRow, 'account_id'>>(this.db.selectFrom('source_activity').select(['source', 'last_ingest_at']).where('account_id', '=', accountId).orderBy('source').compile());
+  }
+}
