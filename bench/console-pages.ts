@@ -1,7 +1,7 @@
 // The console's cost (issue 12): every page and API answer over the loaded dataset, through a real
 // server on loopback, timed one request at a time (the server's time plus a loopback round trip).
 // The widest exposure is the CVE the dataset puts in nearly every image.
-import { benchAccount, cveId } from './dataset.ts';
+import { benchAccount, cveId, popularImage } from './dataset.ts';
 import { startImagescope } from './processes.ts';
 import { measureLatency, type Latency } from './stats.ts';
 
@@ -14,6 +14,13 @@ export async function consoleLatencies(db: string, iterations: number): Promise<
     'exposure page, all images (widest CVE)': `/vulnerabilities/${widest}?running=false`,
     'exposure API, first page (widest CVE)': `/api/v1/vulnerabilities/${widest}/exposure`,
     'exposure page, a rare CVE': `/vulnerabilities/${cveId(39_999)}?running=false`,
+    'vulnerabilities page (running)': '/vulnerabilities',
+    'vulnerabilities API, all, last severity filter': '/api/v1/vulnerabilities?running=false&severity=LOW&q=cve-2024',
+    'images page': '/images',
+    'images API (running)': '/api/v1/images?running=true',
+    'image page (popular image)': `/images/${encodeURIComponent(popularImage)}`,
+    'clusters page': '/clusters',
+    'clusters API': '/api/v1/clusters',
   };
   const server = await startImagescope(db);
   try {
