@@ -36,12 +36,19 @@ for (const kind of databaseKinds) {
       const response = await page.goto(`${server.url}/?accountId=${accountA}`);
       assert.match(response!.headers()['content-security-policy']!, /default-src 'none'/);
       await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
-      // Images scanned, running now, running units, unique vulnerabilities.
-      assert.deepEqual(await page.getByRole('definition').allInnerTexts(), ['3', '1', '2', '18']);
-      assert.equal(await page.getByRole('img', { name: /Findings by severity/ }).count(), 1);
-      const findings = page.getByRole('table', { name: 'Findings by severity' });
+      // Images running now, running units, running images with criticals, unique vulnerabilities on
+      // running images, fixable criticals on them, images scanned, unique vulnerabilities.
+      assert.deepEqual(await page.getByRole('definition').allInnerTexts(), ['1', '2', '1', '3', '2', '3', '18']);
+      assert.equal(await page.getByRole('img', { name: /Findings by severity/ }).count(), 2);
+      const findings = page.getByRole('table', { name: 'Findings by severity, all images' });
       // 2 critical findings of the Trivy report on each of 2 images, and 1 in the Grype report.
       assert.equal(await findings.getByRole('row', { name: /Critical/ }).getByRole('cell').innerText(), '5');
+      const running = page.getByRole('table', { name: 'Findings by severity, running images' });
+      assert.equal(await running.getByRole('row', { name: /Critical/ }).getByRole('cell').innerText(), '2');
+      const top = page.getByRole('table', { name: 'The five vulnerabilities with the most running units' });
+      assert.deepEqual((await top.getByRole('row').allInnerTexts()).slice(1, 2), [`${cve}\tCRITICAL\t1\t2\t2`]);
+      assert.deepEqual(await page.getByRole('table', { name: 'When each source last fed data' }).getByRole('rowheader').allInnerTexts(), ['ECS', 'Kubernetes', 'grype', 'trivy']);
+      assert.equal(await page.getByRole('img', { name: /Trend on running images/ }).count(), 1);
       await page.getByRole('searchbox', { name: 'Vulnerability id' }).fill(cve);
       await page.keyboard.press('Enter');
       await page.getByRole('heading', { level: 1, name: cve }).waitFor();
@@ -97,6 +104,44 @@ for (const kind of databaseKinds) {
       const rows = page.getByRole('table', { name: /Image pipelines/ }).getByRole('row');
       assert.deepEqual(await rows.allInnerTexts(), ['Pipeline\tCritical\tHigh\tMedium\tAll', `arn:aws:imagebuilder:us-west-2:${accountA}:image-pipeline/hello\t2\t0\t4\t6`]);
       assert.match(page.url(), new RegExp(`/pipelines\\?accountId=${accountA}$`), 'the account stays in the URL');
+    });
+
+    it('lists the vulnerabilities that run, narrows them with the filters, and follows one to its exposure', async () => {
+      await page.goto(`${server.url}/?accountId=${accountA}`);
+      await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Vulnerabilities' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Vulnerabilities' }).waitFor();
+      const table = page.getByRole('table', { name: /Vulnerabilities, most running units first/ });
+      assert.deepEqual(await table.getByRole('rowheader').allInnerTexts(), [cve, 'CVE-2019-1549', 'CVE-2019-1551']);
+      await page.getByRole('checkbox', { name: 'Running now only' }).uncheck();
+      await page.getByLabel('Severity').selectOption('HIGH');
+      await page.getByRole('button', { name: 'Show' }).click();
+      await page.getByText('10 vulnerabilities').waitFor();
+      assert.equal(await table.getByRole('rowheader').count(), 10);
+      assert.ok(!(await page.getByRole('checkbox', { name: 'Running now only' }).isChecked()), 'the filter stays as chosen');
+      await page.getByLabel('Severity').selectOption('');
+      await page.getByRole('checkbox', { name: 'Fixable only' }).check();
+      await page.getByRole('button', { name: 'Show' }).click();
+      await page.getByText('4 vulnerabilities').waitFor();
+      await table.getByRole('link', { name: cve }).click();
+      await page.getByRole('heading', { level: 1, name: cve }).waitFor();
+    });
+
+    it('shows images worst first, one image with its findings and where it runs, and the clusters', async () => {
+      await page.goto(`${server.url}/images?accountId=${accountA}`);
+      const images = page.getByRole('table', { name: 'Images, worst first' });
+      assert.equal(await images.getByRole('rowheader').count(), 3);
+      await images.getByRole('link', { name: /hello-repository@/ }).click();
+      await page.getByRole('heading', { level: 1, name: /hello-repository@sha256:74b2c688c700/ }).waitFor();
+      const places = page.getByRole('table', { name: 'Where it runs' });
+      assert.equal(await places.getByRole('row').count(), 3, 'a header, the ECS task group, the EKS namespace');
+      const findings = page.getByRole('table', { name: /Findings, worst first/ });
+      assert.deepEqual((await findings.getByRole('row').allInnerTexts()).slice(1, 2), [`${cve}\tCRITICAL\tmusl\t1.1.20-r4\t1.1.20-r5\ttrivy`]);
+      await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Clusters' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Clusters' }).waitFor();
+      assert.deepEqual(await page.getByRole('heading', { level: 2 }).allInnerTexts(), ['FargateCluster ECS', 'apps EKS']);
+      const apps = page.getByRole('region', { name: 'apps' }).getByRole('table');
+      assert.deepEqual((await apps.getByRole('row').allInnerTexts()).length, 2);
+      assert.match((await apps.getByRole('row').allInnerTexts())[1]!, /hello-repository.*\tCRITICAL\t2\t1$/);
     });
 
     it('answers a bad vulnerability id with a page that says why', async () => {

@@ -11,7 +11,8 @@ export interface SeverityCounts {
 
 const barWidth = 360;
 
-export function severityChart(counts: SeverityCounts, labelledBy: string): Html {
+/** `labelledBy`: the id of the heading that names the chart, whose text also captions its table. */
+export function severityChart(counts: SeverityCounts, labelledBy: string, caption: string): Html {
   const bars = [
     { name: 'Critical', className: 'CRITICAL', value: counts.critical },
     { name: 'High', className: 'HIGH', value: counts.high },
@@ -25,7 +26,7 @@ export function severityChart(counts: SeverityCounts, labelledBy: string): Html 
 ${bars.map((b, i) => html`<text x="0" y="${i * 26 + 17}">${b.name}</text><rect class="${b.className}" x="110" y="${i * 26 + 4}" width="${Math.round((b.value / max) * barWidth)}" height="18"></rect><text x="${118 + Math.round((b.value / max) * barWidth)}" y="${i * 26 + 17}">${b.value.toLocaleString('en-US')}</text>`)}
 </svg>
 <table>
-<caption>Findings by severity</caption>
+<caption>${caption}</caption>
 <thead><tr><th scope="col">Severity</th><th scope="col" class="number">Findings</th></tr></thead>
 <tbody>
 ${bars.map((b) => html`<tr><th scope="row">${b.name}</th><td class="number">${b.value.toLocaleString('en-US')}</td></tr>`)}

@@ -24,9 +24,9 @@ ${vulnerabilitySearch(context)}
 <div><dt>Unique vulnerabilities</dt><dd>${number(summary.uniqueVulnerabilities)}</dd></div>
 </dl>
 <h2 id="running-by-severity">Findings by severity, running images</h2>
-${severityChart({ all: running.all, critical: running.critical, high: running.high, medium: running.medium }, 'running-by-severity')}
+${severityChart({ all: running.all, critical: running.critical, high: running.high, medium: running.medium }, 'running-by-severity', 'Findings by severity, running images')}
 <h2 id="findings-by-severity">Findings by severity, all images</h2>
-${severityChart(summary.findings, 'findings-by-severity')}
+${severityChart(summary.findings, 'findings-by-severity', 'Findings by severity, all images')}
 <h2>Most running units</h2>
 ${summary.topVulnerabilities.length === 0 ? html`<p role="status">No running image has a finding.</p>` : html`<table>
 <caption>The five vulnerabilities with the most running units</caption>
