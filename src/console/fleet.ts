@@ -1,8 +1,8 @@
 // The account's images as the console's lists see them: each scanned image with its counts, runtime
 // and vulnerability ids, plus the images running without a scan. Read per request from the summary
-// rollups (one row per image; see store/image-summaries.ts and store/image-runtime.ts). The images'
-// vulnerability lists are parsed once and kept by image and revision, so a request reads only the
-// lists of images whose findings changed since: the per-vulnerability figures are then sums over
+// rollups (one narrow row per image; see store/image-summaries.ts and store/image-runtime.ts). The
+// images' vulnerability and cluster lists are parsed once and kept by image and revision, so a request
+// reads only the lists of images that changed since: the per-vulnerability figures are then sums over
 // typed arrays in memory, never a scan of findings. What is kept is only a copy of rows the
 // database holds, checked against their revision on every request; every replica keeps its own.
 import { severities, type Severity } from '../ingest/findings/severity.ts';
@@ -17,6 +17,8 @@ export interface FleetRuntime {
   lastInUse: number;
   /** The clusters running the image now, with its units there. */
   clusters: ClusterUnits[];
+  /** The same clusters as indexes into Fleet.clusterArns. */
+  clusterIndexes: Int32Array;
 }
 
 export interface FleetImage extends FleetRuntime {
@@ -56,15 +58,36 @@ export interface Fleet {
   unscanned: UnscannedImage[];
   /** Every vulnerability id the images' lists name (some may no longer be carried by any image). */
   vulnerabilityIds: readonly string[];
+  /** Every cluster ARN the cluster lists name (some may no longer run anything). */
+  clusterArns: readonly string[];
 }
 
-const emptyRuntime: FleetRuntime = { runningUnits: 0, lastInUse: 0, clusters: [] };
+const noClusters = { clusters: [], clusterIndexes: new Int32Array(0) };
+const emptyRuntime: FleetRuntime = { runningUnits: 0, lastInUse: 0, ...noClusters };
 
 /** Parsed lists of one account, and the ids they intern. */
 class AccountLists {
   readonly ids: string[] = [];
   private readonly indexOf = new Map<string, number>();
   readonly byImage = new Map<number, ParsedVulnerabilities>();
+  /** Running images' clusters by `repository\0digest`, with the runtime revision they were read at. */
+  readonly clustersByImage = new Map<string, { revision: number; clusters: ClusterUnits[]; clusterIndexes: Int32Array }>();
+  readonly clusterArns: string[] = [];
+  /** The fleet last built, and the rows it was built from. */
+  last?: { fingerprint: string; fleet: Fleet };
+  private readonly clusterIndexOf = new Map<string, number>();
+
+  internClusters(clusters: ClusterUnits[]): Int32Array {
+    return Int32Array.from(clusters, (c) => {
+      let index = this.clusterIndexOf.get(c.clusterArn);
+      if (index === undefined) {
+        index = this.clusterArns.length;
+        this.clusterArns.push(c.clusterArn);
+        this.clusterIndexOf.set(c.clusterArn, index);
+      }
+      return index;
+    });
+  }
 
   parse(revision: number, text: string): ParsedVulnerabilities {
     const lines = parseVulnerabilityLines(text);
@@ -95,21 +118,43 @@ export class FleetReader {
   async read(accountId: string): Promise<Fleet> {
     const [rows, runtime] = await Promise.all([this.store.consoleImages(accountId), this.store.consoleRuntime(accountId)]);
     const lists = this.listsOf(accountId);
-    const stale = rows.filter((r) => r.revision !== null && lists.byImage.get(Number(r.image_id))?.revision !== Number(r.revision)).map((r) => Number(r.image_id));
-    if (stale.length > 0) {
-      // A cold start reads every list in one range rather than by ids.
-      const fetched = await this.store.imageVulnerabilityLists(accountId, stale.length === rows.length ? undefined : stale);
-      for (const [imageId, list] of fetched) lists.byImage.set(imageId, lists.parse(list.revision, list.vulnerabilities));
-    }
+    await Promise.all([this.refreshVulnerabilities(accountId, lists, rows), this.refreshClusters(accountId, lists, runtime)]);
+    // Every row as read: while none differs (revisions included), the fleet built before is this one,
+    // and what views derived from it (fleetMemo) still holds.
+    const fingerprint = JSON.stringify([rows, runtime]);
+    if (lists.last?.fingerprint === fingerprint) return lists.last.fleet;
     const runtimeByKey = new Map(runtime.map((r) => [`${r.image_repository}\u0000${r.image_digest}`, r]));
     const images = rows.map((row) => fleetImage(row, runtimeByKey, lists));
     const unscanned = [...runtimeByKey.values()].filter((r) => Number(r.running_count) > 0).map((r) => ({
       resourceId: resourceIdOf({ repository: r.image_repository, digest: r.image_digest }),
       repository: r.image_repository,
       digest: r.image_digest,
-      ...runtimeOf(r),
+      ...runtimeOf(r, lists),
     }));
-    return { images, unscanned, vulnerabilityIds: lists.ids };
+    const fleet = { images, unscanned, vulnerabilityIds: lists.ids, clusterArns: lists.clusterArns };
+    lists.last = { fingerprint, fleet };
+    return fleet;
+  }
+
+  /** Parses the vulnerability lists whose summary moved since they were parsed (all of them, at first, in one range). */
+  private async refreshVulnerabilities(accountId: string, lists: AccountLists, rows: ConsoleImageRow[]): Promise<void> {
+    const stale = rows.filter((r) => r.revision !== null && lists.byImage.get(Number(r.image_id))?.revision !== Number(r.revision)).map((r) => Number(r.image_id));
+    if (stale.length === 0) return;
+    const fetched = await this.store.imageVulnerabilityLists(accountId, stale.length > rows.length / 2 ? undefined : stale);
+    for (const [imageId, list] of fetched) lists.byImage.set(imageId, lists.parse(list.revision, list.vulnerabilities));
+  }
+
+  /** The same for the cluster lists of running images, by their runtime row's revision. */
+  private async refreshClusters(accountId: string, lists: AccountLists, runtime: ConsoleRuntimeRow[]): Promise<void> {
+    const stale = runtime.filter((r) => Number(r.running_count) > 0 && lists.clustersByImage.get(`${r.image_repository}\u0000${r.image_digest}`)?.revision !== Number(r.revision));
+    if (stale.length === 0) return;
+    const all = stale.length > runtime.length / 2;
+    const fetched = await this.store.imageClusterLists(accountId, all ? undefined : stale.map((r) => ({ repository: r.image_repository, digest: r.image_digest })));
+    for (const r of stale) {
+      const key = `${r.image_repository}\u0000${r.image_digest}`;
+      const clusters = parseClusterUnits(fetched.get(key) ?? '');
+      lists.clustersByImage.set(key, { revision: Number(r.revision), clusters, clusterIndexes: lists.internClusters(clusters) });
+    }
   }
 
   private listsOf(accountId: string): AccountLists {
@@ -144,10 +189,22 @@ function fleetImage(row: ConsoleImageRow, runtimeByKey: Map<string, ConsoleRunti
     uniqueVulnerabilities: Number(row.vulnerability_count ?? 0),
     worstRank: worst === -1 ? severities.length : worst,
     vulnerabilities: lists.byImage.get(Number(row.image_id)) ?? noVulnerabilities,
-    ...(runtime ? runtimeOf(runtime) : emptyRuntime),
+    ...(runtime ? runtimeOf(runtime, lists) : emptyRuntime),
   };
 }
 
-function runtimeOf(r: ConsoleRuntimeRow): FleetRuntime {
-  return { runningUnits: Number(r.running_count), lastInUse: Number(r.last_in_use), clusters: parseClusterUnits(r.running_cluster_units) };
+function runtimeOf(r: ConsoleRuntimeRow, lists: AccountLists): FleetRuntime {
+  const runningUnits = Number(r.running_count);
+  const cached = runningUnits > 0 ? lists.clustersByImage.get(`${r.image_repository}\u0000${r.image_digest}`) : undefined;
+  return { runningUnits, lastInUse: Number(r.last_in_use), clusters: cached?.clusters ?? [], clusterIndexes: cached?.clusterIndexes ?? noClusters.clusterIndexes };
+}
+
+const derived = new WeakMap<Fleet, Map<string, unknown>>();
+
+/** What a view derives from a fleet, built once per fleet (the same fleet comes back while nothing changed). */
+export function fleetMemo<T>(fleet: Fleet, name: string, build: (fleet: Fleet) => T): T {
+  let values = derived.get(fleet);
+  if (!values) derived.set(fleet, (values = new Map()));
+  if (!values.has(name)) values.set(name, build(fleet));
+  return values.get(name) as T;
 }

@@ -10,7 +10,7 @@ import { toClusterDetails, type ClusterDetails } from '../services/inspector2/ge
 import type { ConsoleDependencies } from './console-dependencies.ts';
 import { ConsoleInputError, ConsoleNotFound, flagOf, pageSizeOf, type ConsoleRequest } from './console-request.ts';
 import type { FleetImage } from './fleet.ts';
-import { listPage, sortRows, type ListPage, type PagedList } from './list-page.ts';
+import { listPage, type ListPage, type PagedList } from './list-page.ts';
 
 export interface ImageFilter {
   runningOnly: boolean;
@@ -30,6 +30,8 @@ const clustersPerImage = 100;
 
 /** Most critical first, then high, medium, all occurrences, then most running units, then the oldest image. */
 export const imageOrder = (i: FleetImage) => [-i.counts.CRITICAL, -i.counts.HIGH, -i.counts.MEDIUM, -i.all, -i.runningUnits, i.imageId];
+export const compareImages = (a: FleetImage, b: FleetImage) =>
+  b.counts.CRITICAL - a.counts.CRITICAL || b.counts.HIGH - a.counts.HIGH || b.counts.MEDIUM - a.counts.MEDIUM || b.all - a.all || b.runningUnits - a.runningUnits || a.imageId - b.imageId;
 
 function imageFilterOf(query: ConsoleRequest['query']): ImageFilter {
   const text = (query.q ?? '').trim();
@@ -37,18 +39,17 @@ function imageFilterOf(query: ConsoleRequest['query']): ImageFilter {
   return { runningOnly: flagOf(query, 'running', false), text };
 }
 
-export function sortedImages(images: FleetImage[], filter: ImageFilter): FleetImage[] {
+function matchingImages(images: FleetImage[], filter: ImageFilter): FleetImage[] {
   const text = filter.text.toLowerCase();
-  const matching = images.filter((i) => (!filter.runningOnly || i.runningUnits > 0) && (text === '' || i.repository.toLowerCase().includes(text) || i.digest.includes(text)));
-  return sortRows(matching, { sortKey: imageOrder });
+  return images.filter((i) => (!filter.runningOnly || i.runningUnits > 0) && (text === '' || i.repository.toLowerCase().includes(text) || i.digest.includes(text)));
 }
 
 export async function imagesView(request: ConsoleRequest, deps: ConsoleDependencies, exportAll = false): Promise<ImagesView> {
   const filter = imageFilterOf(request.query);
   const limit = exportAll ? exportedRows : pageSizeOf(request.query, defaultPageSize);
   const fleet = await deps.fleet.read(request.accountId);
-  const list: PagedList<FleetImage> = { view: 'images', filter, sortKey: imageOrder, keyShape: ['number', 'number', 'number', 'number', 'number', 'number'] };
-  return { ...listPage(request, deps.cursors, sortedImages(fleet.images, filter), list, limit, exportAll), filter };
+  const list: PagedList<FleetImage> = { view: 'images', filter, sortKey: imageOrder, compare: compareImages, keyShape: ['number', 'number', 'number', 'number', 'number', 'number'] };
+  return { ...listPage(request, deps.cursors, matchingImages(fleet.images, filter), list, limit, exportAll), filter };
 }
 
 /** An image as the API lists it. */
@@ -118,7 +119,7 @@ export async function imageDetailView(request: ConsoleRequest, deps: ConsoleDepe
     sortKey: (f) => [severities.indexOf(f.severity), f.vulnerabilityId, f.packageName, f.installedVersion],
     keyShape: ['number', 'string', 'string', 'string'],
   };
-  const findings = listPage(request, deps.cursors, sortRows(occurrences(rows), list), list, exportAll ? Number.MAX_SAFE_INTEGER : pageSizeOf(request.query, findingsPageSize), exportAll);
+  const findings = listPage(request, deps.cursors, occurrences(rows), list, exportAll ? Number.MAX_SAFE_INTEGER : pageSizeOf(request.query, findingsPageSize), exportAll);
   return { image, findings, clusters: usage.clusters.map((c) => ({ clusterArn: c.clusterArn, clusterDetails: c.details.map(toClusterDetails) })) };
 }
 

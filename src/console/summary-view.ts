@@ -9,10 +9,10 @@ import { utcDay } from '../store/console-activity.ts';
 import type { SeveritySnapshotRow } from '../store/store.ts';
 import type { ConsoleDependencies } from './console-dependencies.ts';
 import type { ConsoleRequest } from './console-request.ts';
-import { imageJson, sortedImages } from './images-view.ts';
+import { compareImages, imageJson } from './images-view.ts';
 import type { SeverityCounts } from './severity-chart.ts';
-import { countClusters, vulnerabilityOrder, vulnerabilityRows, type VulnerabilityRow } from './vulnerabilities-view.ts';
-import { sortRows } from './list-page.ts';
+import { countClusters, vulnerabilityTable, type VulnerabilityRow } from './vulnerabilities-view.ts';
+import { firstRows } from './list-page.ts';
 
 export type SixCounts = Record<Lowercase<Severity> | 'all', number>;
 
@@ -74,9 +74,11 @@ export async function summaryView(request: ConsoleRequest, deps: ConsoleDependen
       if (image.counts.CRITICAL > 0) runningImagesWithCritical++;
     }
   }
-  const running = vulnerabilityRows(fleet).filter((v) => v.runningUnits > 0);
-  const topVulnerabilities = sortRows(running, { sortKey: vulnerabilityOrder }).slice(0, topCount);
-  countClusters(fleet, topVulnerabilities);
+  const table = vulnerabilityTable(fleet);
+  const running = table.matching({ runningOnly: true, severities: [], fixableOnly: false, text: '' });
+  const top = firstRows(running, table.compare, topCount);
+  const topVulnerabilities = top.map((v) => table.row(v));
+  countClusters(fleet, topVulnerabilities, top);
   return {
     ...summary,
     findings: { all, critical, high, medium },
@@ -85,7 +87,7 @@ export async function summaryView(request: ConsoleRequest, deps: ConsoleDependen
     fixableCritical,
     uniqueVulnerabilitiesRunning: running.length,
     topVulnerabilities,
-    topImages: sortedImages(fleet.images, { runningOnly: true, text: '' }).slice(0, topCount).map(imageJson),
+    topImages: firstRows(fleet.images.filter((i) => i.runningUnits > 0), compareImages, topCount).map(imageJson),
     sources: sources.map((s) => ({ source: s.source, lastIngestAt: Number(s.last_ingest_at) / 1000 })),
     latestScans: summary.latestScans.map((s) => ({ source: s.source, reportTime: s.reportTime / 1000 })),
     trend: trendOf(snapshots, from, utcDay(request.now)),

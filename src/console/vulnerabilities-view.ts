@@ -7,8 +7,8 @@ import { stringify } from 'csv-stringify/sync';
 import { severities, type Severity } from '../ingest/findings/severity.ts';
 import type { ConsoleDependencies } from './console-dependencies.ts';
 import { ConsoleInputError, flagOf, pageSizeOf, type ConsoleRequest } from './console-request.ts';
-import type { Fleet } from './fleet.ts';
-import { listPage, sortRows, type ListPage, type PagedList } from './list-page.ts';
+import { fleetMemo, type Fleet } from './fleet.ts';
+import { listPage, type ListPage, type PagedList } from './list-page.ts';
 
 export interface VulnerabilityRow {
   vulnerabilityId: string;
@@ -37,61 +37,101 @@ export interface VulnerabilitiesView extends ListPage<VulnerabilityRow> {
 const defaultPageSize = 50;
 const exportedRows = 100_000;
 
-/** Every vulnerability id some image carries, with its figures (clusters left at 0). */
-export function vulnerabilityRows(fleet: Fleet): VulnerabilityRow[] {
-  const n = fleet.vulnerabilityIds.length;
-  const images = new Int32Array(n);
-  const runningImages = new Int32Array(n);
-  const runningUnits = new Float64Array(n);
-  const rank = new Uint8Array(n).fill(255);
-  const fixable = new Uint8Array(n);
-  for (const image of fleet.images) {
-    const { index, rank: ranks, fixable: fixes } = image.vulnerabilities;
-    const running = image.runningUnits > 0;
-    for (let i = 0; i < index.length; i++) {
-      const v = index[i]!;
-      images[v]!++;
-      if (ranks[i]! < rank[v]!) rank[v] = ranks[i]!;
-      fixable[v]! |= fixes[i]!;
-      if (running) {
+/**
+ * The figures of every vulnerability id the lists intern, by its index: sums over the account's
+ * images in typed arrays (one pass over every image's list), so that filtering and ordering never
+ * build an object per vulnerability; only a page's rows become objects.
+ */
+export class VulnerabilityTable {
+  readonly images: Int32Array;
+  readonly runningImages: Int32Array;
+  readonly runningUnits: Float64Array;
+  /** Worst severity rank; 255 where no image carries it. */
+  readonly rank: Uint8Array;
+  readonly fixable: Uint8Array;
+
+  constructor(readonly fleet: Fleet) {
+    const n = fleet.vulnerabilityIds.length;
+    const images = (this.images = new Int32Array(n));
+    const runningImages = (this.runningImages = new Int32Array(n));
+    const runningUnits = (this.runningUnits = new Float64Array(n));
+    const rank = (this.rank = new Uint8Array(n).fill(255));
+    const fixable = (this.fixable = new Uint8Array(n));
+    for (const image of fleet.images) {
+      const { index, rank: ranks, fixable: fixes } = image.vulnerabilities;
+      const units = image.runningUnits;
+      for (let i = 0; i < index.length; i++) {
+        const v = index[i]!;
+        images[v]!++;
+        if (ranks[i]! < rank[v]!) rank[v] = ranks[i]!;
+        fixable[v]! |= fixes[i]!;
+      }
+      if (units === 0) continue;
+      for (let i = 0; i < index.length; i++) {
+        const v = index[i]!;
         runningImages[v]!++;
-        runningUnits[v]! += image.runningUnits;
+        runningUnits[v]! += units;
       }
     }
   }
-  const rows: VulnerabilityRow[] = [];
-  for (let v = 0; v < n; v++) {
-    if (images[v] === 0) continue;
-    rows.push({ vulnerabilityId: fleet.vulnerabilityIds[v]!, severity: severities[rank[v]!]!, fixable: fixable[v] === 1, images: images[v]!, runningImages: runningImages[v]!, runningUnits: runningUnits[v]!, clusters: 0 });
+
+  /** Indexes of the ids some image carries that pass the filter. */
+  matching(filter: VulnerabilityFilter): number[] {
+    const ranks = new Set(filter.severities.map((s) => severities.indexOf(s)));
+    const text = filter.text.toLowerCase();
+    const out: number[] = [];
+    for (let v = 0; v < this.images.length; v++) {
+      if (this.images[v] === 0) continue;
+      if (filter.runningOnly && this.runningUnits[v] === 0) continue;
+      if (ranks.size > 0 && !ranks.has(this.rank[v]!)) continue;
+      if (filter.fixableOnly && this.fixable[v] === 0) continue;
+      if (text !== '' && !this.fleet.vulnerabilityIds[v]!.toLowerCase().includes(text)) continue;
+      out.push(v);
+    }
+    return out;
   }
-  return rows;
+
+  /** Running units first, then the worst severity, then the most images, then the id. */
+  readonly compare = (a: number, b: number): number => {
+    const ids = this.fleet.vulnerabilityIds;
+    return this.runningUnits[b]! - this.runningUnits[a]! || this.rank[a]! - this.rank[b]! || this.images[b]! - this.images[a]! || (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0);
+  };
+
+  /** The same order as a cursor's key. */
+  readonly sortKey = (v: number) => [-this.runningUnits[v]!, this.rank[v]!, -this.images[v]!, this.fleet.vulnerabilityIds[v]!];
+
+  row(v: number): VulnerabilityRow {
+    return {
+      vulnerabilityId: this.fleet.vulnerabilityIds[v]!,
+      severity: severities[this.rank[v]!]!,
+      fixable: this.fixable[v] === 1,
+      images: this.images[v]!,
+      runningImages: this.runningImages[v]!,
+      runningUnits: this.runningUnits[v]!,
+      clusters: 0,
+    };
+  }
 }
 
-/** Running units first, then the worst severity, then the most images, then the id. */
-export const vulnerabilityOrder = (row: VulnerabilityRow) => [-row.runningUnits, severities.indexOf(row.severity), -row.images, row.vulnerabilityId];
+export const vulnerabilityTable = (fleet: Fleet) => fleetMemo(fleet, 'vulnerabilities', (f) => new VulnerabilityTable(f));
 
 /**
- * Fills in `clusters` for these rows: the distinct clusters of the running images carrying each. Each
+ * Fills in `clusters` for these rows (the vulnerabilities at these indexes): the distinct clusters of
+ * the running images carrying each. Each
  * running image's clusters become a bit set, and each row ORs the sets of its images, so an export of
  * every row costs one pass over the lists, whatever the number of clusters.
  */
-export function countClusters(fleet: Fleet, rows: VulnerabilityRow[]): void {
-  const clusterIndex = new Map<string, number>();
-  for (const image of fleet.images) if (image.runningUnits > 0) for (const c of image.clusters) if (!clusterIndex.has(c.clusterArn)) clusterIndex.set(c.clusterArn, clusterIndex.size);
-  const words = Math.ceil(clusterIndex.size / 32);
-  if (words === 0) return;
-  const idIndex = new Map(fleet.vulnerabilityIds.map((id, v) => [id, v]));
+export function countClusters(fleet: Fleet, rows: VulnerabilityRow[], indexes: number[]): void {
+  const words = Math.ceil(fleet.clusterArns.length / 32);
+  if (words === 0 || rows.length === 0) return;
   const slot = new Int32Array(fleet.vulnerabilityIds.length).fill(-1);
-  rows.forEach((row, i) => (slot[idIndex.get(row.vulnerabilityId)!] = i));
+  indexes.forEach((v, i) => (slot[v] = i));
   const sets = new Uint32Array(rows.length * words);
   const imageSet = new Uint32Array(words);
   for (const image of fleet.images) {
-    if (image.runningUnits === 0 || image.clusters.length === 0) continue;
+    if (image.runningUnits === 0 || image.clusterIndexes.length === 0) continue;
     imageSet.fill(0);
-    for (const c of image.clusters) {
-      const bit = clusterIndex.get(c.clusterArn)!;
-      imageSet[bit >>> 5]! |= 1 << (bit & 31);
-    }
+    for (const bit of image.clusterIndexes) imageSet[bit >>> 5]! |= 1 << (bit & 31);
     for (const v of image.vulnerabilities.index) {
       const i = slot[v]!;
       if (i < 0) continue;
@@ -119,22 +159,15 @@ export function vulnerabilityFilterOf(query: ConsoleRequest['query']): Vulnerabi
   return { runningOnly: flagOf(query, 'running', true), severities: severityList as Severity[], fixableOnly: flagOf(query, 'fixable', false), text };
 }
 
-export function matchesFilter(row: VulnerabilityRow, filter: VulnerabilityFilter): boolean {
-  return (!filter.runningOnly || row.runningUnits > 0)
-    && (filter.severities.length === 0 || filter.severities.includes(row.severity))
-    && (!filter.fixableOnly || row.fixable)
-    && (filter.text === '' || row.vulnerabilityId.toLowerCase().includes(filter.text.toLowerCase()));
-}
-
 export async function vulnerabilitiesView(request: ConsoleRequest, deps: ConsoleDependencies, exportAll = false): Promise<VulnerabilitiesView> {
   const filter = vulnerabilityFilterOf(request.query);
   const limit = exportAll ? exportedRows : pageSizeOf(request.query, defaultPageSize);
-  const fleet = await deps.fleet.read(request.accountId);
-  const list: PagedList<VulnerabilityRow> = { view: 'vulnerabilities', filter, sortKey: vulnerabilityOrder, keyShape: ['number', 'number', 'number', 'string'] };
-  const sorted = sortRows(vulnerabilityRows(fleet).filter((row) => matchesFilter(row, filter)), list);
-  const page = listPage(request, deps.cursors, sorted, list, limit, exportAll);
-  countClusters(fleet, page.rows);
-  return { ...page, filter };
+  const table = vulnerabilityTable(await deps.fleet.read(request.accountId));
+  const list: PagedList<number> = { view: 'vulnerabilities', filter, sortKey: table.sortKey, compare: table.compare, keyShape: ['number', 'number', 'number', 'string'] };
+  const page = listPage(request, deps.cursors, table.matching(filter), list, limit, exportAll);
+  const rows = page.rows.map((v) => table.row(v));
+  countClusters(table.fleet, rows, page.rows);
+  return { ...page, rows, filter };
 }
 
 export function vulnerabilitiesJson(view: VulnerabilitiesView) {

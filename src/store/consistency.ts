@@ -1,8 +1,9 @@
 // Verifies that the rollups equal what the stored data implies: recomputes every image's contribution
-// from its findings and compares the sum with the current rollup rows, and recounts the running units
-// of every image usage group. Used by
+// from its findings and compares the sum with the current rollup rows, recounts each image's console
+// summary, and recounts the running units of every image usage group. Used by
 // `imagescope check` after a crash or a restore; costs a full read of the account's findings.
 import type { Kysely } from 'kysely';
+import { summariseImage } from './image-summaries.ts';
 import { addContribution, Contribution } from './rollup-counts.ts';
 import type { Database, RollupAggregation } from './schema.ts';
 
@@ -16,7 +17,7 @@ export interface RollupMismatch {
 export async function checkRollups(db: Kysely<Database>, accountId: string): Promise<RollupMismatch[]> {
   const findings = await db
     .selectFrom('image_findings')
-    .select(['image_id', 'vulnerability_id', 'package_name', 'package_version', 'severity', 'active'])
+    .select(['image_id', 'vulnerability_id', 'package_name', 'package_version', 'fixed_version', 'severity', 'active'])
     .where('account_id', '=', accountId)
     .execute();
   const images = await db.selectFrom('scanned_images').selectAll().where('account_id', '=', accountId).execute();
@@ -47,7 +48,24 @@ export async function checkRollups(db: Kysely<Database>, accountId: string): Pro
     const c = expected.get(row.aggregation as RollupAggregation, row.key);
     if (!c || c.all <= 0) mismatches.push({ aggregation: row.aggregation, key: row.key, stored: row.counts, expected: 'none' });
   }
-  return [...mismatches, ...(await checkRunningCounts(db, accountId))];
+  return [...mismatches, ...(await checkImageSummaries(db, accountId, byImage)), ...(await checkRunningCounts(db, accountId))];
+}
+
+/** Each image's console summary and vulnerability list against its findings. */
+async function checkImageSummaries(db: Kysely<Database>, accountId: string, byImage: Map<number, Parameters<typeof summariseImage>[0]>): Promise<RollupMismatch[]> {
+  const summaries = await db.selectFrom('image_finding_summaries as s')
+    .innerJoin('image_vulnerability_lists as l', (join) => join.onRef('l.account_id', '=', 's.account_id').onRef('l.image_id', '=', 's.image_id'))
+    .selectAll('s').select('l.vulnerabilities').where('s.account_id', '=', accountId).execute();
+  const stored = new Map(summaries.map(({ account_id: _a, image_id, revision: _r, ...summary }) => [Number(image_id), summary]));
+  const images = await db.selectFrom('scanned_images').select('image_id').where('account_id', '=', accountId).execute();
+  const mismatches: RollupMismatch[] = [];
+  for (const { image_id } of images) {
+    const expected = summariseImage(byImage.get(Number(image_id)) ?? [], []);
+    const have = stored.get(Number(image_id));
+    const differs = !have || Object.entries(expected).some(([column, value]) => String(have[column as keyof typeof have]) !== String(value));
+    if (differs) mismatches.push({ aggregation: 'imageSummary', key: String(image_id), stored: have ? `${have.count_all} occurrences, ${have.vulnerability_count} ids` : 'none', expected: `${expected.count_all} occurrences, ${expected.vulnerability_count} ids` });
+  }
+  return mismatches;
 }
 
 /** image_usage.running_count against the running units and their images. */

@@ -1,8 +1,9 @@
 // The console's reads, each one range by the account's key (or a few keys): the scanned images with
-// their summaries (counts and revision, not the vulnerability lists), the images' runtime rows, the
-// vulnerability lists of the images a reader has not parsed yet, one image's findings, the daily
+// their summaries (counts and revision), the images' runtime rows (with their revision), the
+// vulnerability and cluster lists of the images a reader has not parsed yet, one image's findings, the daily
 // snapshots, and each source's last ingest. Nothing here reads findings beyond one image's.
 import type { Kysely } from 'kysely';
+import type { ImageKey } from '../ingest/images.ts';
 import type { ImageSummaryCounts } from './image-summaries.ts';
 import type { Database, ImageFindingRow, ImageRuntimeRow, SeveritySnapshotRow, SourceActivityRow } from './schema.ts';
 import type { RunRead } from './store-reads.ts';
@@ -42,7 +43,7 @@ export class ConsoleQueries {
   runtime(read: RunRead, accountId: string): Promise<ConsoleRuntimeRow[]> {
     return read<ConsoleRuntimeRow>(this.db
       .selectFrom('image_runtime')
-      .select(['image_repository', 'image_digest', 'running_count', 'last_in_use', 'running_clusters', 'running_cluster_units'])
+      .select(['image_repository', 'image_digest', 'running_count', 'last_in_use', 'running_clusters', 'revision'])
       .where('account_id', '=', accountId)
       .compile());
   }
@@ -50,11 +51,25 @@ export class ConsoleQueries {
   /** The vulnerability lists of these images (every image of the account when `imageIds` is absent). */
   async vulnerabilityLists(read: RunRead, accountId: string, imageIds?: number[]): Promise<Map<number, { revision: number; vulnerabilities: string }>> {
     const out = new Map<number, { revision: number; vulnerabilities: string }>();
-    const base = this.db.selectFrom('image_finding_summaries').select(['image_id', 'revision', 'vulnerabilities']).where('account_id', '=', accountId);
+    const base = this.db.selectFrom('image_vulnerability_lists').select(['image_id', 'revision', 'vulnerabilities']).where('account_id', '=', accountId);
     const statements = imageIds === undefined ? [base] : chunks(imageIds, idsPerStatement).map((ids) => base.where('image_id', 'in', ids));
     for (const statement of statements) {
       for (const r of await read<{ image_id: number; revision: number; vulnerabilities: string }>(statement.compile())) {
         out.set(Number(r.image_id), { revision: Number(r.revision), vulnerabilities: r.vulnerabilities });
+      }
+    }
+    return out;
+  }
+
+  /** The cluster lists of these images (every image's when `images` is absent), by `repository\0digest`. */
+  async clusterLists(read: RunRead, accountId: string, images?: ImageKey[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const base = this.db.selectFrom('image_cluster_lists').select(['image_repository', 'image_digest', 'running_cluster_units']).where('account_id', '=', accountId);
+    const statements = images === undefined ? [base] : chunks(images, idsPerStatement).map((keys) =>
+      base.where((eb) => eb.or(keys.map((k) => eb.and([eb('image_repository', '=', k.repository), eb('image_digest', '=', k.digest)])))));
+    for (const statement of statements) {
+      for (const r of await read<{ image_repository: string; image_digest: string; running_cluster_units: string }>(statement.compile())) {
+        out.set(`${r.image_repository}\u0000${r.image_digest}`, r.running_cluster_units);
       }
     }
     return out;

@@ -10,7 +10,7 @@ import type { Database, ImageFindingRow, ImageFindingSummaryRow } from './schema
 
 type StoredFinding = Pick<ImageFindingRow, 'vulnerability_id' | 'package_name' | 'package_version' | 'fixed_version' | 'severity' | 'active'>;
 
-export type ImageSummaryCounts = Omit<ImageFindingSummaryRow, 'account_id' | 'image_id' | 'revision' | 'vulnerabilities'>;
+export type ImageSummaryCounts = Omit<ImageFindingSummaryRow, 'account_id' | 'image_id' | 'revision'>;
 
 export interface ImageSummary extends ImageSummaryCounts {
   /** `id\trank\tfixable` lines, sorted by id (see parseVulnerabilityLines). */
@@ -21,20 +21,13 @@ const countColumns = ['count_critical', 'count_high', 'count_medium', 'count_low
 
 /** The summary of an image whose findings are `rows` (as stored) plus `findings` (a report's). */
 export function summariseImage(rows: StoredFinding[], findings: Finding[]): ImageSummary {
-  const occurrences = new Map<string, { vulnerabilityId: string; rank: number; fixable: boolean }>();
-  const add = (vulnerabilityId: string, packageName: string, packageVersion: string, severity: Severity, fixable: boolean) => {
-    const key = `${vulnerabilityId}\u0000${packageName}\u0000${packageVersion}`;
-    const rank = severityRank(severity);
-    const seen = occurrences.get(key);
-    if (!seen) occurrences.set(key, { vulnerabilityId, rank, fixable });
-    else occurrences.set(key, { vulnerabilityId, rank: Math.min(seen.rank, rank), fixable: seen.fixable || fixable });
-  };
-  for (const r of rows) if (r.active) add(r.vulnerability_id, r.package_name, r.package_version, r.severity as Severity, r.fixed_version !== null);
-  for (const f of findings) if (f.active) add(f.vulnerabilityId, f.packageName, f.packageVersion, f.severity, f.fixedVersion !== undefined);
+  const occurrences: Iterable<Occurrence> = rows.length === 0 ? reportOccurrences(findings) : mergedOccurrences(rows, findings);
+  let all = 0;
   const byRank = [0, 0, 0, 0, 0, 0];
   const fixableByRank = [0, 0, 0, 0, 0, 0];
   const vulnerabilities = new Map<string, { rank: number; fixable: boolean }>();
-  for (const o of occurrences.values()) {
+  for (const o of occurrences) {
+    all++;
     byRank[o.rank]++;
     if (o.fixable) fixableByRank[o.rank]++;
     const seen = vulnerabilities.get(o.vulnerabilityId);
@@ -44,13 +37,35 @@ export function summariseImage(rows: StoredFinding[], findings: Finding[]): Imag
   const counts = Object.fromEntries(countColumns.map((column, rank) => [column, byRank[rank]])) as Record<(typeof countColumns)[number], number>;
   return {
     ...counts,
-    count_all: occurrences.size,
+    count_all: all,
     fixable_all: fixableByRank.reduce((a, b) => a + b, 0),
     fixable_critical: fixableByRank[0],
     fixable_high: fixableByRank[1],
     vulnerability_count: vulnerabilities.size,
     vulnerabilities: lines.join('\n'),
   };
+}
+
+type Occurrence = { vulnerabilityId: string; rank: number; fixable: boolean };
+
+/** One source: a report's findings are one per occurrence already, so no merge is needed. */
+function* reportOccurrences(findings: Finding[]): Generator<Occurrence> {
+  for (const f of findings) if (f.active) yield { vulnerabilityId: f.vulnerabilityId, rank: severityRank(f.severity), fixable: f.fixedVersion !== undefined };
+}
+
+/** Several sources: the same occurrence counts once, at its worst severity, fixable if any source names a fix. */
+function mergedOccurrences(rows: StoredFinding[], findings: Finding[]): Iterable<Occurrence> {
+  const occurrences = new Map<string, Occurrence>();
+  const add = (vulnerabilityId: string, packageName: string, packageVersion: string, severity: Severity, fixable: boolean) => {
+    const key = `${vulnerabilityId}\u0000${packageName}\u0000${packageVersion}`;
+    const rank = severityRank(severity);
+    const seen = occurrences.get(key);
+    if (!seen) occurrences.set(key, { vulnerabilityId, rank, fixable });
+    else occurrences.set(key, { vulnerabilityId, rank: Math.min(seen.rank, rank), fixable: seen.fixable || fixable });
+  };
+  for (const r of rows) if (r.active) add(r.vulnerability_id, r.package_name, r.package_version, r.severity as Severity, r.fixed_version !== null);
+  for (const f of findings) if (f.active) add(f.vulnerabilityId, f.packageName, f.packageVersion, f.severity, f.fixedVersion !== undefined);
+  return occurrences.values();
 }
 
 export interface ImageVulnerability {
@@ -74,9 +89,12 @@ export function countsBySeverity(summary: Pick<ImageSummaryCounts, (typeof count
   return Object.fromEntries(severities.map((s, rank) => [s, Number(summary[countColumns[rank]])])) as Record<Severity, number>;
 }
 
-/** Stores the image's summary; `revision` (the ingest's rollup version) tells readers it changed. */
+/** Stores the image's summary and list; `revision` (the ingest's rollup version) tells readers they changed. */
 export async function saveImageSummary(trx: Kysely<Database>, accountId: string, imageId: number, summary: ImageSummary, revision: number): Promise<void> {
-  const row = { account_id: accountId, image_id: imageId, revision, ...summary };
-  const { account_id: _a, image_id: _i, ...changes } = row;
-  await trx.insertInto('image_finding_summaries').values(row).onConflict((oc) => oc.columns(['account_id', 'image_id']).doUpdateSet(changes)).execute();
+  const { vulnerabilities, ...counts } = summary;
+  const key = { account_id: accountId, image_id: imageId };
+  await trx.insertInto('image_finding_summaries').values({ ...key, revision, ...counts })
+    .onConflict((oc) => oc.columns(['account_id', 'image_id']).doUpdateSet({ revision, ...counts })).execute();
+  await trx.insertInto('image_vulnerability_lists').values({ ...key, revision, vulnerabilities })
+    .onConflict((oc) => oc.columns(['account_id', 'image_id']).doUpdateSet({ revision, vulnerabilities })).execute();
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { RuntimeBatches, RuntimeWriteSummary } from '../ingest/runtime/observations.ts';
 import type { FindingsBatch } from '../ingest/findings/findings-report.ts';
+import type { ImageKey } from '../ingest/images.ts';
 import { accountsWithFindings, checkRollups, type RollupMismatch } from './consistency.ts';
 import { domainCounts, type DomainCounts } from './domain-counts.ts';
 import { AggregationQueries } from './finding-queries.ts';
@@ -121,6 +122,10 @@ export class KyselyStore implements Store {
 
   imageVulnerabilityLists(accountId: string, imageIds?: number[]): Promise<Map<number, { revision: number; vulnerabilities: string }>> {
     return this.consoleQueries.vulnerabilityLists(this.reads.read, accountId, imageIds);
+  }
+
+  imageClusterLists(accountId: string, images?: ImageKey[]): Promise<Map<string, string>> {
+    return this.consoleQueries.clusterLists(this.reads.read, accountId, images);
   }
 
   imageFindings(accountId: string, imageId: number): Promise<ConsoleFindingRow[]> {

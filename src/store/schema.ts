@@ -153,7 +153,16 @@ export interface ImageRuntimeRow {
   last_in_use: number;
   /** Clusters with running units of the image. */
   running_clusters: number;
-  /** Those clusters with the image's running units there: `platform\tclusterArn\tunits` lines. */
+  /** Moves on every change of the row: readers keep the image's cluster list until it does. */
+  revision: number;
+}
+
+/** The clusters running an image now with its units in each, kept apart from image_runtime so that its rows stay narrow. */
+export interface ImageClusterListRow {
+  account_id: string;
+  image_repository: string;
+  image_digest: string;
+  /** `platform\tclusterArn\tunits` lines. */
   running_cluster_units: string;
 }
 
@@ -176,6 +185,14 @@ export interface ImageFindingSummaryRow {
   fixable_high: number;
   /** Distinct vulnerability ids. */
   vulnerability_count: number;
+}
+
+/** A scanned image's distinct vulnerability ids, written with its summary (in a table of its own, so summary rows stay narrow). */
+export interface ImageVulnerabilityListRow {
+  account_id: string;
+  image_id: number;
+  /** The summary's revision when written. */
+  revision: number;
   /** `id\trank\tfixable` lines sorted by id: each id's worst severity and whether any occurrence has a fix. */
   vulnerabilities: string;
 }
@@ -222,6 +239,8 @@ export interface Database {
   image_usage: ImageUsageRow;
   image_runtime: ImageRuntimeRow;
   image_finding_summaries: ImageFindingSummaryRow;
+  image_vulnerability_lists: ImageVulnerabilityListRow;
+  image_cluster_lists: ImageClusterListRow;
   severity_snapshots: SeveritySnapshotRow;
   source_activity: SourceActivityRow;
   image_stops: ImageStopRow;

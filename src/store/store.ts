@@ -1,6 +1,7 @@
 // The one interface the rest of imagescope uses to reach its data. Implemented once with Kysely for
 // SQLite and PostgreSQL (see open-store.ts); no SQL lives outside src/store.
 import type { FindingsBatch } from '../ingest/findings/findings-report.ts';
+import type { ImageKey } from '../ingest/images.ts';
 import type { RuntimeBatches, RuntimeWriteSummary } from '../ingest/runtime/observations.ts';
 import type { ConsoleFindingRow, ConsoleImageRow, ConsoleRuntimeRow } from './console-queries.ts';
 import type { ConsoleSummary } from './console-summary.ts';
@@ -130,6 +131,8 @@ export interface Store {
   consoleRuntime(accountId: string): Promise<ConsoleRuntimeRow[]>;
   /** The vulnerability lists of these images' summaries (every image's when absent), with their revisions. */
   imageVulnerabilityLists(accountId: string, imageIds?: number[]): Promise<Map<number, { revision: number; vulnerabilities: string }>>;
+  /** The cluster lists (`platform\tclusterArn\tunits` lines) of these images (every image's when absent), by `repository\0digest`. */
+  imageClusterLists(accountId: string, images?: ImageKey[]): Promise<Map<string, string>>;
   /** One image's active findings. */
   imageFindings(accountId: string, imageId: number): Promise<ConsoleFindingRow[]>;
   /** The account's daily snapshots from `fromDay` (`YYYY-MM-DD`) on, oldest first. */

@@ -5,9 +5,10 @@ import { summariseImageRuntime } from '../image-runtime.ts';
 import { chunks } from '../transactions.ts';
 
 // What the console's lists read instead of findings and groups: one summary row per scanned image
-// (its counts and its vulnerability ids), the clusters each image runs in with its units there, a
+// (its counts) and its vulnerability ids, the clusters each image runs in with its units there, a
 // daily snapshot of the account's counts for the trend, and when each source last fed the account.
-// Existing images get their summaries here, counted from their stored findings.
+// The long lists live in tables of their own: the rows read on every request stay narrow. Existing
+// images get their summaries here, counted from their stored findings.
 export async function up(db: Kysely<any>): Promise<void> {
   const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
   const withoutRowid = sqlite ? sql`without rowid` : sql``;
@@ -17,10 +18,20 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('image_id', 'bigint', (c) => c.notNull())
     .addColumn('revision', 'bigint', (c) => c.notNull());
   for (const column of ['count_all', 'count_critical', 'count_high', 'count_medium', 'count_low', 'count_informational', 'count_untriaged', 'fixable_all', 'fixable_critical', 'fixable_high', 'vulnerability_count']) summaries = summaries.$call(count(column));
-  await summaries
+  await summaries.addPrimaryKeyConstraint('image_finding_summaries_pk', ['account_id', 'image_id']).modifyEnd(withoutRowid).execute();
+  await db.schema.createTable('image_vulnerability_lists')
+    .addColumn('account_id', 'varchar(12)', (c) => c.notNull())
+    .addColumn('image_id', 'bigint', (c) => c.notNull())
+    .addColumn('revision', 'bigint', (c) => c.notNull())
     .addColumn('vulnerabilities', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('image_finding_summaries_pk', ['account_id', 'image_id'])
-    .modifyEnd(withoutRowid)
+    .addPrimaryKeyConstraint('image_vulnerability_lists_pk', ['account_id', 'image_id'])
+    .execute();
+  await db.schema.createTable('image_cluster_lists')
+    .addColumn('account_id', 'varchar(12)', (c) => c.notNull())
+    .addColumn('image_repository', 'text', (c) => c.notNull())
+    .addColumn('image_digest', 'varchar(71)', (c) => c.notNull())
+    .addColumn('running_cluster_units', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('image_cluster_lists_pk', ['account_id', 'image_repository', 'image_digest'])
     .execute();
   let snapshots = db.schema.createTable('severity_snapshots')
     .addColumn('account_id', 'varchar(12)', (c) => c.notNull())
@@ -34,7 +45,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('source_activity_pk', ['account_id', 'source'])
     .modifyEnd(withoutRowid)
     .execute();
-  await db.schema.alterTable('image_runtime').addColumn('running_cluster_units', 'text', (c) => c.notNull().defaultTo('')).execute();
+  await db.schema.alterTable('image_runtime').addColumn('revision', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
   await backfill(db as Kysely<Database>);
 }
 
@@ -56,7 +67,9 @@ async function backfill(db: Kysely<Database>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('image_runtime').dropColumn('running_cluster_units').execute();
+  await db.schema.alterTable('image_runtime').dropColumn('revision').execute();
+  await db.schema.dropTable('image_cluster_lists').execute();
+  await db.schema.dropTable('image_vulnerability_lists').execute();
   await db.schema.dropTable('source_activity').execute();
   await db.schema.dropTable('severity_snapshots').execute();
   await db.schema.dropTable('image_finding_summaries').execute();
