@@ -3,8 +3,9 @@
 // rollups (one narrow row per image; see store/image-summaries.ts and store/image-runtime.ts). The
 // images' vulnerability and cluster lists are parsed once and kept by image and revision, so a request
 // reads only the lists of images that changed since: the per-vulnerability figures are then sums over
-// typed arrays in memory, never a scan of findings. What is kept is only a copy of rows the
-// database holds, checked against their revision on every request; every replica keeps its own.
+// typed arrays in memory, never a scan of findings. While the account's console version (one row,
+// moved by every ingest that changes these rows) stands, the fleet built before is served again. What
+// is kept is only a copy of rows the database holds; every replica keeps its own.
 import { severities, type Severity } from '../ingest/findings/severity.ts';
 import { resourceIdOf } from '../ingest/images.ts';
 import { countsBySeverity, parseVulnerabilityLines } from '../store/image-summaries.ts';
@@ -73,8 +74,8 @@ class AccountLists {
   /** Running images' clusters by `repository\0digest`, with the runtime revision they were read at. */
   readonly clustersByImage = new Map<string, { revision: number; clusters: ClusterUnits[]; clusterIndexes: Int32Array }>();
   readonly clusterArns: string[] = [];
-  /** The fleet last built, and the rows it was built from. */
-  last?: { fingerprint: string; fleet: Fleet };
+  /** The fleet last built, and the account's console version it was built at. */
+  last?: { version: number; fleet: Fleet };
   private readonly clusterIndexOf = new Map<string, number>();
 
   internClusters(clusters: ClusterUnits[]): Int32Array {
@@ -116,13 +117,13 @@ export class FleetReader {
   constructor(private readonly store: Store) {}
 
   async read(accountId: string): Promise<Fleet> {
-    const [rows, runtime] = await Promise.all([this.store.consoleImages(accountId), this.store.consoleRuntime(accountId)]);
     const lists = this.listsOf(accountId);
+    // Read before the rows: an ingest committed in between leaves a newer version than the one kept,
+    // so the next request reads again rather than keep rows older than they look.
+    const version = await this.store.consoleVersion(accountId);
+    if (lists.last?.version === version) return lists.last.fleet;
+    const [rows, runtime] = await Promise.all([this.store.consoleImages(accountId), this.store.consoleRuntime(accountId)]);
     await Promise.all([this.refreshVulnerabilities(accountId, lists, rows), this.refreshClusters(accountId, lists, runtime)]);
-    // Every row as read: while none differs (revisions included), the fleet built before is this one,
-    // and what views derived from it (fleetMemo) still holds.
-    const fingerprint = JSON.stringify([rows, runtime]);
-    if (lists.last?.fingerprint === fingerprint) return lists.last.fleet;
     const runtimeByKey = new Map(runtime.map((r) => [`${r.image_repository}\u0000${r.image_digest}`, r]));
     const images = rows.map((row) => fleetImage(row, runtimeByKey, lists));
     const unscanned = [...runtimeByKey.values()].filter((r) => Number(r.running_count) > 0).map((r) => ({
@@ -132,7 +133,7 @@ export class FleetReader {
       ...runtimeOf(r, lists),
     }));
     const fleet = { images, unscanned, vulnerabilityIds: lists.ids, clusterArns: lists.clusterArns };
-    lists.last = { fingerprint, fleet };
+    lists.last = { version, fleet };
     return fleet;
   }
 
@@ -201,7 +202,7 @@ function runtimeOf(r: ConsoleRuntimeRow, lists: AccountLists): FleetRuntime {
 
 const derived = new WeakMap<Fleet, Map<string, unknown>>();
 
-/** What a view derives from a fleet, built once per fleet (the same fleet comes back while nothing changed). */
+/** What a view derives from a fleet, built once per fleet (the same fleet comes back while the account's console version stands). */
 export function fleetMemo<T>(fleet: Fleet, name: string, build: (fleet: Fleet) => T): T {
   let values = derived.get(fleet);
   if (!values) derived.set(fleet, (values = new Map()));

@@ -1,8 +1,10 @@
 // What every ingest leaves for the console besides its data: when each source last fed the account
-// (source_activity), and today's snapshot of the account's occurrences by severity, for all images
-// and for those running now (severity_snapshots, one row per UTC day, the day's last ingest wins), from
-// which the overview draws its 90-day trend. Both are small writes in the ingest's transaction; the
-// snapshot sums one summary row per image.
+// (source_activity); and, when it changed what the console lists, the account's console version
+// (console_versions: a reader holding what it read at that version need not read again) and today's
+// snapshot of the account's occurrences by severity, for all images and for those running now
+// (severity_snapshots, one row per UTC day, the day's last ingest wins), from which the overview draws
+// its 90-day trend. All are small writes in the ingest's transaction; the snapshot sums one summary
+// row per image.
 import { sql, type Kysely } from 'kysely';
 import { severities } from '../ingest/findings/severity.ts';
 import type { Database, SeveritySnapshotRow } from './schema.ts';
@@ -19,7 +21,15 @@ export const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 const lower = severities.map((s) => s.toLowerCase());
 
-export async function recordSeveritySnapshot(trx: Kysely<Database>, accountId: string, now: number): Promise<void> {
+/** The ingest changed image summaries, tags or runtime: a new console version and today's snapshot. */
+export async function recordConsoleChange(trx: Kysely<Database>, accountId: string, now: number): Promise<void> {
+  await trx.insertInto('console_versions').values({ account_id: accountId, version: 1 })
+    .onConflict((oc) => oc.column('account_id').doUpdateSet((eb) => ({ version: eb('console_versions.version', '+', 1) })))
+    .execute();
+  await recordSeveritySnapshot(trx, accountId, now);
+}
+
+async function recordSeveritySnapshot(trx: Kysely<Database>, accountId: string, now: number): Promise<void> {
   const sums = lower.flatMap((s) => [
     sql<number>`coalesce(sum(${sql.ref(`s.count_${s}`)}), 0)`.as(`all_${s}`),
     sql<number>`coalesce(sum(case when r.running_count > 0 then ${sql.ref(`s.count_${s}`)} else 0 end), 0)`.as(`running_${s}`),

@@ -40,6 +40,11 @@ export class ConsoleQueries {
       .compile());
   }
 
+  async version(read: RunRead, accountId: string): Promise<number> {
+    const [row] = await read<{ version: number }>(this.db.selectFrom('console_versions').select('version').where('account_id', '=', accountId).compile());
+    return Number(row?.version ?? 0);
+  }
+
   runtime(read: RunRead, accountId: string): Promise<ConsoleRuntimeRow[]> {
     return read<ConsoleRuntimeRow>(this.db
       .selectFrom('image_runtime')

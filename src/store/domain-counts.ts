@@ -1,9 +1,9 @@
 // What the store holds, counted across every account for the server's metrics: findings by severity
 // and whether their image runs now, unique vulnerabilities by their worst severity, running units by
 // platform, and images. A periodic snapshot reads these (never a scrape), on the reads connection.
-// Each read is bounded by rollups or by what runs: the findings totals come from each account's
-// rollup row; only the findings of running images are read one by one, and the rest is the
-// difference; unique vulnerabilities read every current vulnerability rollup row once.
+// Each read is bounded by rollups: the findings totals come from each account's rollup row, those of
+// running images from one summary row per running image (image_finding_summaries, image_runtime), and
+// the rest is the difference; unique vulnerabilities read every current vulnerability rollup row once.
 // Severities below medium are counted together as `OTHER`, as the rollups count them.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
@@ -17,14 +17,12 @@ export interface DomainCounts {
 }
 
 export async function domainCounts(db: Kysely<Database>, read: RunRead): Promise<DomainCounts> {
-  const severityGroup = sql<string>`case when f.severity in ('CRITICAL', 'HIGH', 'MEDIUM') then f.severity else 'OTHER' end`;
-  const runningFindings = await read<{ severity: string; count: number }>(db
-    .selectFrom((qb) => qb.selectFrom('image_usage').select(['account_id', 'image_repository', 'image_digest']).distinct().where('running_count', '>', 0).as('r'))
+  const [runningTotals] = await read<{ all: number | null; critical: number | null; high: number | null; medium: number | null }>(db
+    .selectFrom('image_runtime as r')
     .innerJoin('scanned_images as i', (join) => join.onRef('i.account_id', '=', 'r.account_id').onRef('i.image_repository', '=', 'r.image_repository').onRef('i.image_digest', '=', 'r.image_digest'))
-    .innerJoin('image_findings as f', (join) => join.onRef('f.account_id', '=', 'i.account_id').onRef('f.image_id', '=', 'i.image_id'))
-    .select([severityGroup.as('severity'), (eb) => eb.fn.countAll<number>().as('count')])
-    .where('f.active', '=', 1)
-    .groupBy('severity')
+    .innerJoin('image_finding_summaries as s', (join) => join.onRef('s.account_id', '=', 'i.account_id').onRef('s.image_id', '=', 'i.image_id'))
+    .select((eb) => [eb.fn.sum<number>('s.count_all').as('all'), eb.fn.sum<number>('s.count_critical').as('critical'), eb.fn.sum<number>('s.count_high').as('high'), eb.fn.sum<number>('s.count_medium').as('medium')])
+    .where('r.running_count', '>', 0)
     .compile());
   const [totals] = await read<{ all: number | null; critical: number | null; high: number | null; medium: number | null }>(db
     // Account by account, each account's own row by primary key.
@@ -35,7 +33,8 @@ export async function domainCounts(db: Kysely<Database>, read: RunRead): Promise
     .compile());
   const total: Record<string, number> = { CRITICAL: Number(totals?.critical ?? 0), HIGH: Number(totals?.high ?? 0), MEDIUM: Number(totals?.medium ?? 0) };
   total.OTHER = Number(totals?.all ?? 0) - total.CRITICAL! - total.HIGH! - total.MEDIUM!;
-  const running = new Map(runningFindings.map((r) => [r.severity, Number(r.count)]));
+  const running = new Map<string, number>([['CRITICAL', Number(runningTotals?.critical ?? 0)], ['HIGH', Number(runningTotals?.high ?? 0)], ['MEDIUM', Number(runningTotals?.medium ?? 0)]]);
+  running.set('OTHER', Number(runningTotals?.all ?? 0) - running.get('CRITICAL')! - running.get('HIGH')! - running.get('MEDIUM')!);
   const findings = Object.entries(total).flatMap(([severity, count]) => [
     { severity, running: true, count: running.get(severity) ?? 0 },
     { severity, running: false, count: count - (running.get(severity) ?? 0) },

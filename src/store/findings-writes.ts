@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Finding, FindingsBatch, FindingsReport } from '../ingest/findings/findings-report.ts';
 import type { FindingsInserter } from './bulk-insert.ts';
-import { recordSeveritySnapshot, recordSourceActivity } from './console-activity.ts';
+import { recordConsoleChange, recordSourceActivity } from './console-activity.ts';
 import { saveImageSummary, summariseImage } from './image-summaries.ts';
 import { addContribution, Contribution, type ImageTags } from './rollup-counts.ts';
 import { applyRollupDelta, nextRollupVersion, pruneClosedRollups, type RollupDeltaWriter, type RollupVersion } from './rollup-writes.ts';
@@ -62,7 +62,7 @@ export async function applyFindings(trx: Kysely<Database>, accountId: string, ba
   await recordSourceActivity(trx, accountId, batches.flatMap((b) => b.reports.map((r) => r.source)), now);
   if (summaries.some((s) => s.reportsApplied > 0)) {
     await applyRollupDelta(trx, accountId, delta, at, now, writers.writeRollupDeltas);
-    await recordSeveritySnapshot(trx, accountId, now);
+    await recordConsoleChange(trx, accountId, now);
     if (at.version % pruneEvery === 0) await pruneClosedRollups(trx, accountId, now);
   }
   return summaries;

@@ -112,6 +112,10 @@ export class KyselyStore implements Store {
     return this.exposures.exposedImages(this.reads.read, query);
   }
 
+  consoleVersion(accountId: string): Promise<number> {
+    return this.consoleQueries.version(this.reads.read, accountId);
+  }
+
   consoleImages(accountId: string): Promise<ConsoleImageRow[]> {
     return this.consoleQueries.images(this.reads.read, accountId);
   }

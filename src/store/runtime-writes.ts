@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import { pruneStops, storedUnits, UsageDelta, unitUses, withImages, type UnitUse } from './image-usage.ts';
 import type { RuntimeBatches, RuntimeWriteSummary, SnapshotScope, UnitObservation } from '../ingest/runtime/observations.ts';
-import { recordSeveritySnapshot, recordSourceActivity } from './console-activity.ts';
+import { recordConsoleChange, recordSourceActivity } from './console-activity.ts';
 import type { Database, RuntimeUnitRow } from './schema.ts';
 import { chunks } from './transactions.ts';
 
@@ -36,7 +36,7 @@ export async function applyRuntime(trx: Kysely<Database>, accountId: string, bat
   await usage.apply(trx);
   await pruneStops(trx, accountId, now);
   await recordSourceActivity(trx, accountId, [...platforms].map((p) => runtimeSources[p]), now);
-  if (usage.changedImages > 0) await recordSeveritySnapshot(trx, accountId, now);
+  if (usage.changedImages > 0) await recordConsoleChange(trx, accountId, now);
   return summary;
 }
 

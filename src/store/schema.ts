@@ -216,6 +216,12 @@ export interface SeveritySnapshotRow {
   running_untriaged: number;
 }
 
+/** Moves whenever an ingest changes what the console's lists read for the account (summaries, tags, runtime). */
+export interface ConsoleVersionRow {
+  account_id: string;
+  version: number;
+}
+
 /** When each source (a scanner, ECS, Kubernetes) last fed the account data (epoch ms, ingest time). */
 export interface SourceActivityRow {
   account_id: string;
@@ -243,6 +249,7 @@ export interface Database {
   image_cluster_lists: ImageClusterListRow;
   severity_snapshots: SeveritySnapshotRow;
   source_activity: SourceActivityRow;
+  console_versions: ConsoleVersionRow;
   image_stops: ImageStopRow;
   image_workloads: ImageWorkloadRow;
   runtime_units: RuntimeUnitRow;

@@ -125,6 +125,8 @@ export interface Store {
   consoleSummary(accountId: string): Promise<ConsoleSummary>;
   /** Every image carrying the vulnerability, running first: the console's exposure. */
   exposure(query: ExposureQuery): Promise<ExposedImage[]>;
+  /** A number that moves whenever an ingest changes what consoleImages, consoleRuntime or the lists answer. */
+  consoleVersion(accountId: string): Promise<number>;
   /** Every scanned image of the account with its summary's counts and revision (console lists). */
   consoleImages(accountId: string): Promise<ConsoleImageRow[]>;
   /** Every image of the account ever seen in use, with its runtime summary. */

@@ -6,7 +6,8 @@ import { chunks } from '../transactions.ts';
 
 // What the console's lists read instead of findings and groups: one summary row per scanned image
 // (its counts) and its vulnerability ids, the clusters each image runs in with its units there, a
-// daily snapshot of the account's counts for the trend, and when each source last fed the account.
+// daily snapshot of the account's counts for the trend, when each source last fed the account, and a
+// version per account that moves with any of it.
 // The long lists live in tables of their own: the rows read on every request stay narrow. Existing
 // images get their summaries here, counted from their stored findings.
 export async function up(db: Kysely<any>): Promise<void> {
@@ -45,6 +46,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('source_activity_pk', ['account_id', 'source'])
     .modifyEnd(withoutRowid)
     .execute();
+  await db.schema.createTable('console_versions')
+    .addColumn('account_id', 'varchar(12)', (c) => c.primaryKey())
+    .addColumn('version', 'bigint', (c) => c.notNull())
+    .execute();
   await db.schema.alterTable('image_runtime').addColumn('revision', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
   await backfill(db as Kysely<Database>);
 }
@@ -70,6 +75,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('image_runtime').dropColumn('revision').execute();
   await db.schema.dropTable('image_cluster_lists').execute();
   await db.schema.dropTable('image_vulnerability_lists').execute();
+  await db.schema.dropTable('console_versions').execute();
   await db.schema.dropTable('source_activity').execute();
   await db.schema.dropTable('severity_snapshots').execute();
   await db.schema.dropTable('image_finding_summaries').execute();
