@@ -50,6 +50,7 @@ for (const kind of databaseKinds) {
       assert.equal(image.resourceId, runningResourceId);
       assert.equal(image.runningUnits, 2);
       assert.equal(image.imagePipelineArn, `arn:aws:imagebuilder:us-west-2:${accountA}:image-pipeline/hello`);
+      assert.deepEqual(image.tags, ['1.0']);
       assert.deepEqual(image.packages, [
         { source: 'trivy', packageName: 'musl', installedVersion: '1.1.20-r4', fixedVersion: '1.1.20-r5', severity: 'CRITICAL' },
         { source: 'trivy', packageName: 'musl-utils', installedVersion: '1.1.20-r4', fixedVersion: '1.1.20-r5', severity: 'CRITICAL' },

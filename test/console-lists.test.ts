@@ -102,6 +102,7 @@ for (const kind of databaseKinds) {
         resourceId: runningResourceId,
         repository: `arn:aws:ecr:us-west-2:${accountA}:repository/hello-repository`,
         digest: runningResourceId.slice(runningResourceId.lastIndexOf('/') + 1),
+        tags: ['1.0'],
         imagePipelineArn: `arn:aws:imagebuilder:us-west-2:${accountA}:image-pipeline/hello`,
         severityCounts: { all: 6, critical: 2, high: 0, medium: 4, low: 0, informational: 0, untriaged: 0 },
         fixableCounts: { all: 6, critical: 2, high: 0 },
@@ -114,11 +115,12 @@ for (const kind of databaseKinds) {
       assert.equal(typeof json.items[0].lastInUse, 'number');
       assert.deepEqual(json.items[2].severityCounts, { all: 15, critical: 1, high: 10, medium: 2, low: 2, informational: 0, untriaged: 0 });
       assert.deepEqual(json.items[2].fixableCounts, { all: 1, critical: 0, high: 0 });
+      assert.deepEqual(json.items.map((i: { tags: string[] }) => i.tags), [['1.0'], [], ['1.32.1']], 'tags from --image and from the Grype report');
       const running = await get(server, '/api/v1/images', { accountId: accountA, running: 'true' });
       assert.deepEqual(running.json.items.map((i: { resourceId: string }) => i.resourceId), [runningResourceId]);
       assert.deepEqual(await walk(server, '/api/v1/images', { accountId: accountA, limit: '1' }), json.items);
       const csv: Record<string, string>[] = parse((await get(server, '/api/v1/images', { accountId: accountA, format: 'csv' })).text, { columns: true });
-      assert.deepEqual(csv.map((r) => [r.resourceId, r.critical, r.fixable, r.runningUnits]), [[runningResourceId, '2', '6', '2'], [idleResourceId, '2', '6', '0'], [busyboxResourceId, '1', '1', '0']]);
+      assert.deepEqual(csv.map((r) => [r.resourceId, r.tags, r.critical, r.fixable, r.runningUnits]), [[runningResourceId, '1.0', '2', '6', '2'], [idleResourceId, '', '2', '6', '0'], [busyboxResourceId, '1.32.1', '1', '1', '0']]);
     });
 
     it('answers one image: its findings worst first, paged, and where it runs as GetClustersForImage says', async () => {
@@ -138,6 +140,19 @@ for (const kind of databaseKinds) {
       // A resource id may also come with its slashes unencoded.
       const raw = await fetch(`${server.url}/api/v1/images/${runningResourceId}?accountId=${accountA}`);
       assert.equal((await raw.json()).resourceId, runningResourceId);
+    });
+
+    it('lists the first clusters of each exposed image, and says when more run it', async () => {
+      const exposurePath = `/api/v1/vulnerabilities/${cve}/exposure`;
+      const one = await get(server, exposurePath, { accountId: accountA, clusterLimit: '1' });
+      assert.deepEqual(one.json.images[0].clusters.map((c: { clusterArn: string }) => c.clusterArn), [ecsCluster]);
+      assert.equal(one.json.images[0].moreClusters, true);
+      const all = await get(server, exposurePath, { accountId: accountA });
+      assert.equal(all.json.images[0].clusters.length, 2);
+      assert.equal(all.json.images[0].moreClusters, undefined);
+      assert.equal((await get(server, exposurePath, { accountId: accountA, clusterLimit: '101' })).json.parameter, 'clusterLimit');
+      const page = await (await fetch(`${server.url}/vulnerabilities/${cve}?accountId=${accountA}&clusterLimit=1`)).text();
+      assert.match(page, /runs in more clusters: its page lists them all/);
     });
 
     it('lists clusters with the images they run and their worst severity', async () => {
@@ -235,6 +250,54 @@ for (const kind of databaseKinds) {
       } finally {
         await dir.remove();
       }
+    });
+  });
+
+  describe(`linked digests on ${kind.name}`, () => {
+    // The Grype report names busybox by its registry digest (repoDigests: the index of a multi-platform
+    // image) and the platform manifest it scanned (manifestDigest); a pod runs the platform digest.
+    const index = 'sha256:ae39a6f5c07297d7ab64dbd4f82c77c874cc6a94cea29fdec309d0992574b4f7';
+    const platform = 'sha256:123b1fd3a44eaaf7322e08e9175d9ca57d49ebf2955d4fa1f5607e99dc31bcbb';
+    const repository = `arn:aws:ecr:us-east-1:${accountA}:repository/docker.io/library/busybox`;
+    const edge = `arn:aws:eks:us-east-1:${accountA}:cluster/edge`;
+    let server: TestServer;
+
+    before(async () => {
+      const database = await kind.create();
+      const dir = await tempDir();
+      try {
+        const pod = {
+          apiVersion: 'v1', kind: 'Pod',
+          metadata: { name: 'probe', namespace: 'ops', uid: 'pod-probe', resourceVersion: '3' },
+          status: { phase: 'Running', containerStatuses: [{ name: 'probe', image: 'busybox:1.32.1', imageID: `docker-pullable://busybox@${platform}`, state: { running: {} } }] },
+        };
+        await writeFile(`${dir.path}/pods.json`, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [pod] }));
+        for (const args of [[sharedFixture('grype/many_vulns.json')], ['--cluster-arn', edge, `${dir.path}/pods.json`]]) {
+          const result = await runCli(['ingest', '--db', database.location, '--account-id', accountA, ...args]);
+          assert.equal(result.code, 0, result.stderr);
+        }
+      } finally {
+        await dir.remove();
+      }
+      server = await startTestServer(kind, { database });
+    });
+    after(() => server.stop());
+
+    it('counts the platform digest\'s use as the scanned image\'s, while GetClustersForImage keeps to the digest asked for', async () => {
+      const images = await get(server, '/api/v1/images', { accountId: accountA });
+      assert.deepEqual(images.json.items.map((i: { resourceId: string; runningUnits: number; clusters: number }) => [i.resourceId, i.runningUnits, i.clusters]), [[`${repository}/${index}`, 1, 1]]);
+      const clusters = await get(server, '/api/v1/clusters', { accountId: accountA });
+      assert.deepEqual(clusters.json.items.map((c: { clusterArn: string; unscannedImages: number; images: { resourceId: string }[] }) => [c.clusterArn, c.unscannedImages, c.images.map((i) => i.resourceId)]), [[edge, 0, [`${repository}/${index}`]]]);
+      const running = await get(server, '/api/v1/vulnerabilities', { accountId: accountA });
+      assert.equal(running.json.total, 15, 'every id of the report runs');
+      const exposure = await get(server, '/api/v1/vulnerabilities/CVE-2022-48174/exposure', { accountId: accountA });
+      assert.deepEqual(exposure.json.summary, { severity: 'CRITICAL', occurrences: 1, images: 1, runningImages: 1, runningUnits: 1 });
+      assert.deepEqual(exposure.json.images[0].clusters.map((c: { clusterArn: string }) => c.clusterArn), [edge]);
+      const own = await inspector2Client(server.url, accountA).send(new GetClustersForImageCommand({ filter: { resourceId: `${repository}/${platform}` } }));
+      assert.deepEqual(own.cluster!.map((c) => c.clusterArn), [edge]);
+      assert.deepEqual(exposure.json.images[0].clusters[0].clusterDetails.length, own.cluster![0]!.clusterDetails!.length);
+      const byIndex = await inspector2Client(server.url, accountA).send(new GetClustersForImageCommand({ filter: { resourceId: `${repository}/${index}` } }));
+      assert.deepEqual(byIndex.cluster, []);
     });
   });
 

@@ -22,11 +22,12 @@ export class ConsoleNotFound extends Error {}
 
 export const maxPageSize = 100;
 
-export function pageSizeOf(query: ConsoleRequest['query'], defaultSize: number): number {
-  const raw = query.limit;
+/** A page size from `limit` (or another parameter of the same kind), 1 to maxPageSize. */
+export function pageSizeOf(query: ConsoleRequest['query'], defaultSize: number, name = 'limit'): number {
+  const raw = query[name];
   if (raw === undefined || raw === '') return defaultSize;
   const limit = Number(raw);
-  if (!Number.isInteger(limit) || limit < 1 || limit > maxPageSize) throw new ConsoleInputError('limit', `limit must be a whole number from 1 to ${maxPageSize}, not '${raw}'`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > maxPageSize) throw new ConsoleInputError(name, `${name} must be a whole number from 1 to ${maxPageSize}, not '${raw}'`);
   return limit;
 }
 

@@ -4,7 +4,10 @@
 import { stringify } from 'csv-stringify/sync';
 import type { ConsoleDependencies } from './console-dependencies.ts';
 import { ConsoleInputError, flagOf, pageSizeOf, vulnerabilityIdOf, type ConsoleRequest } from './console-request.ts';
-import { placeOf, vulnerabilityExposure, type ExposureAnswer } from './exposure.ts';
+import { maxClustersPerImage, placeOf, vulnerabilityExposure, type ExposureAnswer } from './exposure.ts';
+
+/** Clusters listed per image on a page, unless `clusterLimit` says otherwise. */
+const clustersListed = 10;
 import type { ExposedImageKey } from '../store/exposure-queries.ts';
 
 export interface ExposureView {
@@ -23,7 +26,9 @@ export async function exposureView(request: ConsoleRequest, deps: ConsoleDepende
   const filter = { vulnerabilityId, runningOnly };
   const after = 'limit' in size ? undefined : deps.cursors.open('exposure', request.accountId, filter, request.query.cursor, request.now);
   if (after !== undefined && !isImageKey(after)) throw new ConsoleInputError('cursor', 'The cursor is not valid.');
-  const answer = await vulnerabilityExposure(deps.store, { accountId: request.accountId, vulnerabilityId, runningOnly, after, limit, now: request.now, retentionMs: deps.retentionMs });
+  // A page lists each image's first clusters (its own page lists them all); an export, all of them.
+  const clustersPerImage = 'limit' in size ? maxClustersPerImage : pageSizeOf(request.query, clustersListed, 'clusterLimit');
+  const answer = await vulnerabilityExposure(deps.store, await deps.fleet.read(request.accountId), { accountId: request.accountId, vulnerabilityId, runningOnly, after, limit, clustersPerImage, now: request.now, retentionMs: deps.retentionMs });
   const nextCursor = answer.next && deps.cursors.seal('exposure', request.accountId, filter, answer.next, request.now);
   return { answer, runningOnly, limit, nextCursor };
 }
@@ -40,7 +45,7 @@ export function exposureJson(view: ExposureView) {
 }
 
 const csvColumns = [
-  'vulnerabilityId', 'resourceId', 'repository', 'digest', 'packages', 'fixedVersions', 'imageRunningUnits', 'clusterArn', 'platform',
+  'vulnerabilityId', 'resourceId', 'repository', 'digest', 'tags', 'packages', 'fixedVersions', 'imageRunningUnits', 'clusterArn', 'platform',
   'detailsGroupOrNamespace', 'taskDefinitionArn', 'workloads', 'runningUnitCount', 'stoppedUnitCount', 'lastInUse',
 ];
 
@@ -50,7 +55,7 @@ export function exposureCsv(view: ExposureView): string {
   for (const image of view.answer.images) {
     const packages = image.packages.map((p) => `${p.packageName} ${p.installedVersion}`).join('; ');
     const fixed = image.packages.map((p) => p.fixedVersion ?? '').join('; ');
-    const head = [view.answer.vulnerabilityId, image.resourceId, image.repository, image.digest, packages, fixed, image.runningUnits];
+    const head = [view.answer.vulnerabilityId, image.resourceId, image.repository, image.digest, image.tags.join('; '), packages, fixed, image.runningUnits];
     const details = image.clusters.flatMap((c) => c.clusterDetails.map((d) => ({ clusterArn: c.clusterArn, d })));
     if (details.length === 0) rows.push([...head, '', '', '', '', '', '', '', '']);
     for (const { clusterArn, d } of details) {

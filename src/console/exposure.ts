@@ -5,6 +5,7 @@ import { resourceIdOf } from '../ingest/images.ts';
 import { toClusterDetails, type ClusterDetails } from '../services/inspector2/get-clusters-for-image.ts';
 import { exposureOrder, type ExposedImageKey } from '../store/exposure-queries.ts';
 import type { ExposedImage, ExposedPackage, Store } from '../store/store.ts';
+import type { Fleet } from './fleet.ts';
 import { worstOf, type Severity } from '../ingest/findings/severity.ts';
 
 export interface ExposureRequest {
@@ -15,6 +16,8 @@ export interface ExposureRequest {
   /** Continue after this image's place in the order. */
   after?: ExposedImageKey;
   limit: number;
+  /** Cluster entries listed per image (the rest are on the image's page). */
+  clustersPerImage: number;
   now: number;
   retentionMs: number;
 }
@@ -25,8 +28,10 @@ export interface ExposureImage extends Omit<ExposedImage, 'imageId' | 'lastInUse
   /** Epoch seconds, as GetClustersForImage gives times; absent when never seen running. */
   lastInUse?: number;
   packages: ExposedPackage[];
-  /** The GetClustersForImage `cluster` entries of the image (up to 100 clusters). */
+  /** The GetClustersForImage `cluster` entries of the image (the first ones by ARN; see moreClusters). */
   clusters: { clusterArn: string; clusterDetails: ClusterDetails[] }[];
+  /** More clusters run it than are listed here. */
+  moreClusters?: true;
 }
 
 export interface ExposureSummary {
@@ -58,20 +63,44 @@ export function placeOf(details: ClusterDetails): { platform: 'ECS' | 'EKS'; gro
     : { platform: 'EKS', group: m.awsEksMetadataDetails.namespace, workloads: m.awsEksMetadataDetails.workloadInfoList };
 }
 
-/** Clusters listed per image: GetClustersForImage's own maximum page. */
-const clustersPerImage = 100;
+/** Clusters listed for one image at most: GetClustersForImage's own maximum page. */
+export const maxClustersPerImage = 100;
 
-export async function vulnerabilityExposure(store: Store, request: ExposureRequest): Promise<ExposureAnswer> {
-  const [images, rollup] = await Promise.all([
+/**
+ * GetClustersForImage's entries for an image and the digests linked to it (a platform manifest of its
+ * index): one list, entries of the same cluster joined.
+ */
+export async function clustersOfImage(store: Store, image: { repository: string; digest: string; linkedDigests?: string[] }, request: { accountId: string; now: number; retentionMs: number }, limit = maxClustersPerImage): Promise<ImageClusters> {
+  const pages = await Promise.all([image.digest, ...(image.linkedDigests ?? [])].map((digest) =>
+    store.clustersForImage({ accountId: request.accountId, repository: image.repository, digest, limit, now: request.now, retentionMs: request.retentionMs })));
+  const byArn = new Map<string, ClusterDetails[]>();
+  for (const page of pages) for (const c of page.clusters) byArn.set(c.clusterArn, [...(byArn.get(c.clusterArn) ?? []), ...c.details.map(toClusterDetails)]);
+  const clusters = [...byArn].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([clusterArn, clusterDetails]) => ({ clusterArn, clusterDetails }));
+  return { clusters: clusters.slice(0, limit), more: clusters.length > limit || pages.some((p) => p.more) };
+}
+
+export interface ImageClusters {
+  /** GetClustersForImage's `cluster` entries, by cluster ARN. */
+  clusters: { clusterArn: string; clusterDetails: ClusterDetails[] }[];
+  /** More clusters follow (the image's page, or GetClustersForImage, lists them all). */
+  more: boolean;
+}
+
+export async function vulnerabilityExposure(store: Store, fleet: Fleet, request: ExposureRequest): Promise<ExposureAnswer> {
+  const [stored, rollup] = await Promise.all([
     store.exposure(request),
     store.aggregationPage({ accountId: request.accountId, aggregation: 'vulnerabilityId', keys: [request.vulnerabilityId], limit: 1 }),
   ]);
+  // Runtime figures as the fleet counts them: with the use of the digests linked to each image.
+  const fleetImages = new Map(fleet.images.map((i) => [i.imageId, i]));
+  const images = stored.map((image) => {
+    const f = fleetImages.get(image.imageId);
+    return f ? { ...image, runningUnits: f.runningUnits, lastInUse: f.lastInUse, clusters: f.clusters.length } : image;
+  }).sort(exposureOrder);
   const listed = images.filter((image) => (!request.runningOnly || image.runningUnits > 0) && (!request.after || exposureOrder(request.after, image) < 0));
   const page = listed.slice(0, request.limit);
   const packages = await store.exposurePackages(request, page.map((image) => image.imageId));
-  const clusters = await Promise.all(
-    page.map((image) => store.clustersForImage({ accountId: request.accountId, repository: image.repository, digest: image.digest, limit: clustersPerImage, now: request.now, retentionMs: request.retentionMs })),
-  );
+  const clusters = await Promise.all(page.map((image) => clustersOfImage(store, { ...image, linkedDigests: fleetImages.get(image.imageId)?.linkedDigests }, request, request.clustersPerImage)));
   const pagePackages = [...packages.values()].flat();
   const counts = rollup.rows[0];
   const running = images.filter((image) => image.runningUnits > 0);
@@ -90,7 +119,8 @@ export async function vulnerabilityExposure(store: Store, request: ExposureReque
       ...image,
       lastInUse: lastInUse ? lastInUse / 1000 : undefined,
       packages: packages.get(imageId) ?? [],
-      clusters: clusters[i]!.clusters.map((c) => ({ clusterArn: c.clusterArn, clusterDetails: c.details.map(toClusterDetails) })),
+      clusters: clusters[i]!.clusters,
+      ...(clusters[i]!.more && { moreClusters: true }),
     })),
   };
   const last = page.at(-1);

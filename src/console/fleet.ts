@@ -29,6 +29,8 @@ export interface FleetImage extends FleetRuntime {
   digest: string;
   imagePipelineArn?: string;
   imageBuildVersionArn?: string;
+  /** The tags reports gave it. */
+  tags: string[];
   /** Occurrences by severity. */
   counts: Record<Severity, number>;
   all: number;
@@ -38,6 +40,8 @@ export interface FleetImage extends FleetRuntime {
   worstRank: number;
   /** Indexes into Fleet.vulnerabilityIds, and each one's worst severity rank and fix in this image. */
   vulnerabilities: ParsedVulnerabilities;
+  /** Other digests of this image whose runtime use counts as its own (see runtimeByImage). */
+  linkedDigests: string[];
 }
 
 /** An image running now that has no scan: it has no counts, but the Clusters page shows it. */
@@ -122,15 +126,15 @@ export class FleetReader {
     // so the next request reads again rather than keep rows older than they look.
     const version = await this.store.consoleVersion(accountId);
     if (lists.last?.version === version) return lists.last.fleet;
-    const [rows, runtime] = await Promise.all([this.store.consoleImages(accountId), this.store.consoleRuntime(accountId)]);
+    const [rows, runtime, links] = await Promise.all([this.store.consoleImages(accountId), this.store.consoleRuntime(accountId), this.store.imageDigestLinks(accountId)]);
     await Promise.all([this.refreshVulnerabilities(accountId, lists, rows), this.refreshClusters(accountId, lists, runtime)]);
-    const runtimeByKey = new Map(runtime.map((r) => [`${r.image_repository}\u0000${r.image_digest}`, r]));
+    const runtimeByKey = runtimeByImage(rows, runtime, links);
     const images = rows.map((row) => fleetImage(row, runtimeByKey, lists));
-    const unscanned = [...runtimeByKey.values()].filter((r) => Number(r.running_count) > 0).map((r) => ({
-      resourceId: resourceIdOf({ repository: r.image_repository, digest: r.image_digest }),
-      repository: r.image_repository,
-      digest: r.image_digest,
-      ...runtimeOf(r, lists),
+    const unscanned = [...runtimeByKey.values()].filter(([r]) => Number(r!.running_count) > 0).map((uses) => ({
+      resourceId: resourceIdOf({ repository: uses[0]!.image_repository, digest: uses[0]!.image_digest }),
+      repository: uses[0]!.image_repository,
+      digest: uses[0]!.image_digest,
+      ...runtimeOf(uses, lists),
     }));
     const fleet = { images, unscanned, vulnerabilityIds: lists.ids, clusterArns: lists.clusterArns };
     lists.last = { version, fleet };
@@ -170,9 +174,29 @@ export class FleetReader {
 
 const noVulnerabilities: ParsedVulnerabilities = { revision: -1, index: new Int32Array(0), rank: new Uint8Array(0), fixable: new Uint8Array(0) };
 
-/** Builds the image and takes its runtime row out of `runtimeByKey` (what is left runs unscanned). */
-function fleetImage(row: ConsoleImageRow, runtimeByKey: Map<string, ConsoleRuntimeRow>, lists: AccountLists): FleetImage {
-  const key = `${row.image_repository}\u0000${row.image_digest}`;
+const keyOf = (repository: string, digest: string) => `${repository}\u0000${digest}`;
+
+/**
+ * Runtime rows by the image they count for: their own digest's, or, for a digest a report links to a
+ * scanned image (and that was not scanned itself), that image's: one image where the data links them.
+ */
+function runtimeByImage(rows: ConsoleImageRow[], runtime: ConsoleRuntimeRow[], links: { image_repository: string; linked_digest: string; image_digest: string }[]): Map<string, ConsoleRuntimeRow[]> {
+  const scanned = new Set(rows.map((r) => keyOf(r.image_repository, r.image_digest)));
+  const linkedTo = new Map(links.filter((l) => scanned.has(keyOf(l.image_repository, l.image_digest)) && !scanned.has(keyOf(l.image_repository, l.linked_digest)))
+    .map((l) => [keyOf(l.image_repository, l.linked_digest), keyOf(l.image_repository, l.image_digest)]));
+  const out = new Map<string, ConsoleRuntimeRow[]>();
+  for (const r of runtime) {
+    const own = keyOf(r.image_repository, r.image_digest);
+    const key = linkedTo.get(own) ?? own;
+    if (!out.has(key)) out.set(key, []);
+    out.get(key)!.push(r);
+  }
+  return out;
+}
+
+/** Builds the image and takes its runtime rows out of `runtimeByKey` (what is left runs unscanned). */
+function fleetImage(row: ConsoleImageRow, runtimeByKey: Map<string, ConsoleRuntimeRow[]>, lists: AccountLists): FleetImage {
+  const key = keyOf(row.image_repository, row.image_digest);
   const runtime = runtimeByKey.get(key);
   runtimeByKey.delete(key);
   const counts = countsBySeverity(row);
@@ -184,20 +208,38 @@ function fleetImage(row: ConsoleImageRow, runtimeByKey: Map<string, ConsoleRunti
     digest: row.image_digest,
     ...(row.image_pipeline_arn && { imagePipelineArn: row.image_pipeline_arn }),
     ...(row.image_build_version_arn && { imageBuildVersionArn: row.image_build_version_arn }),
+    tags: row.image_tags ? row.image_tags.split(',') : [],
     counts,
     all: Number(row.count_all ?? 0),
     fixable: { all: Number(row.fixable_all ?? 0), critical: Number(row.fixable_critical ?? 0), high: Number(row.fixable_high ?? 0) },
     uniqueVulnerabilities: Number(row.vulnerability_count ?? 0),
     worstRank: worst === -1 ? severities.length : worst,
     vulnerabilities: lists.byImage.get(Number(row.image_id)) ?? noVulnerabilities,
+    linkedDigests: (runtime ?? []).map((r) => r.image_digest).filter((d) => d !== row.image_digest),
     ...(runtime ? runtimeOf(runtime, lists) : emptyRuntime),
   };
 }
 
-function runtimeOf(r: ConsoleRuntimeRow, lists: AccountLists): FleetRuntime {
-  const runningUnits = Number(r.running_count);
-  const cached = runningUnits > 0 ? lists.clustersByImage.get(`${r.image_repository}\u0000${r.image_digest}`) : undefined;
-  return { runningUnits, lastInUse: Number(r.last_in_use), clusters: cached?.clusters ?? [], clusterIndexes: cached?.clusterIndexes ?? noClusters.clusterIndexes };
+/** One image's use over its runtime rows (more than one where digests are linked): units summed, clusters merged. */
+function runtimeOf(uses: ConsoleRuntimeRow[], lists: AccountLists): FleetRuntime {
+  const parts = uses.map((r) => {
+    const runningUnits = Number(r.running_count);
+    const cached = runningUnits > 0 ? lists.clustersByImage.get(keyOf(r.image_repository, r.image_digest)) : undefined;
+    return { runningUnits, lastInUse: Number(r.last_in_use), clusters: cached?.clusters ?? [], clusterIndexes: cached?.clusterIndexes ?? noClusters.clusterIndexes };
+  });
+  if (parts.length === 1) return parts[0]!;
+  const clusters = new Map<string, ClusterUnits>();
+  for (const c of parts.flatMap((p) => p.clusters)) {
+    const seen = clusters.get(c.clusterArn);
+    clusters.set(c.clusterArn, seen ? { ...seen, runningUnits: seen.runningUnits + c.runningUnits } : c);
+  }
+  const merged = [...clusters.values()];
+  return {
+    runningUnits: parts.reduce((n, p) => n + p.runningUnits, 0),
+    lastInUse: Math.max(...parts.map((p) => p.lastInUse)),
+    clusters: merged,
+    clusterIndexes: lists.internClusters(merged),
+  };
 }
 
 const derived = new WeakMap<Fleet, Map<string, unknown>>();

@@ -6,7 +6,8 @@
 import { stringify } from 'csv-stringify/sync';
 import { severities, type Severity } from '../ingest/findings/severity.ts';
 import { parseResourceId } from '../ingest/images.ts';
-import { toClusterDetails, type ClusterDetails } from '../services/inspector2/get-clusters-for-image.ts';
+import type { ClusterDetails } from '../services/inspector2/get-clusters-for-image.ts';
+import { clustersOfImage } from './exposure.ts';
 import type { ConsoleDependencies } from './console-dependencies.ts';
 import { ConsoleInputError, ConsoleNotFound, flagOf, pageSizeOf, type ConsoleRequest } from './console-request.ts';
 import type { FleetImage } from './fleet.ts';
@@ -25,8 +26,6 @@ export interface ImagesView extends ListPage<FleetImage> {
 const defaultPageSize = 50;
 const exportedRows = 100_000;
 const findingsPageSize = 100;
-/** Clusters listed for one image: GetClustersForImage's own maximum page. */
-const clustersPerImage = 100;
 
 /** Most critical first, then high, medium, all occurrences, then most running units, then the oldest image. */
 export const imageOrder = (i: FleetImage) => [-i.counts.CRITICAL, -i.counts.HIGH, -i.counts.MEDIUM, -i.all, -i.runningUnits, i.imageId];
@@ -58,6 +57,7 @@ export function imageJson(i: FleetImage) {
     resourceId: i.resourceId,
     repository: i.repository,
     digest: i.digest,
+    tags: i.tags,
     ...(i.imagePipelineArn && { imagePipelineArn: i.imagePipelineArn }),
     ...(i.imageBuildVersionArn && { imageBuildVersionArn: i.imageBuildVersionArn }),
     severityCounts: {
@@ -77,9 +77,9 @@ export function imagesJson(view: ImagesView) {
 }
 
 export function imagesCsv(view: ImagesView): string {
-  const columns = ['resourceId', 'imagePipelineArn', 'imageBuildVersionArn', 'all', ...severities.map((s) => s.toLowerCase()), 'fixable', 'fixableCritical', 'uniqueVulnerabilities', 'runningUnits', 'clusters', 'lastInUse'];
+  const columns = ['resourceId', 'tags', 'imagePipelineArn', 'imageBuildVersionArn', 'all', ...severities.map((s) => s.toLowerCase()), 'fixable', 'fixableCritical', 'uniqueVulnerabilities', 'runningUnits', 'clusters', 'lastInUse'];
   const rows = view.rows.map((i) => [
-    i.resourceId, i.imagePipelineArn ?? '', i.imageBuildVersionArn ?? '', i.all, ...severities.map((s) => i.counts[s]), i.fixable.all, i.fixable.critical,
+    i.resourceId, i.tags.join('; '), i.imagePipelineArn ?? '', i.imageBuildVersionArn ?? '', i.all, ...severities.map((s) => i.counts[s]), i.fixable.all, i.fixable.critical,
     i.uniqueVulnerabilities, i.runningUnits, i.clusters.length, i.lastInUse > 0 ? new Date(i.lastInUse).toISOString() : '',
   ]);
   return stringify(rows, { header: true, columns });
@@ -99,6 +99,8 @@ export interface ImageDetailView {
   image: FleetImage;
   findings: ListPage<ImageFinding>;
   clusters: { clusterArn: string; clusterDetails: ClusterDetails[] }[];
+  /** It runs in more clusters than GetClustersForImage's one page lists. */
+  moreClusters: boolean;
 }
 
 export async function imageDetailView(request: ConsoleRequest, deps: ConsoleDependencies, exportAll = false): Promise<ImageDetailView> {
@@ -109,9 +111,9 @@ export async function imageDetailView(request: ConsoleRequest, deps: ConsoleDepe
   const fleet = await deps.fleet.read(request.accountId);
   const image = fleet.images.find((i) => i.repository === key.repository && i.digest === key.digest);
   if (!image) throw new ConsoleNotFound(`No scanned image ${resourceId} in this account.`);
-  const [rows, usage] = await Promise.all([
+  const [rows, { clusters, more }] = await Promise.all([
     deps.store.imageFindings(request.accountId, image.imageId),
-    deps.store.clustersForImage({ accountId: request.accountId, repository: image.repository, digest: image.digest, limit: clustersPerImage, now: request.now, retentionMs: deps.retentionMs }),
+    clustersOfImage(deps.store, image, { accountId: request.accountId, now: request.now, retentionMs: deps.retentionMs }),
   ]);
   const list: PagedList<ImageFinding> = {
     view: 'image-findings',
@@ -120,7 +122,7 @@ export async function imageDetailView(request: ConsoleRequest, deps: ConsoleDepe
     keyShape: ['number', 'string', 'string', 'string'],
   };
   const findings = listPage(request, deps.cursors, occurrences(rows), list, exportAll ? Number.MAX_SAFE_INTEGER : pageSizeOf(request.query, findingsPageSize), exportAll);
-  return { image, findings, clusters: usage.clusters.map((c) => ({ clusterArn: c.clusterArn, clusterDetails: c.details.map(toClusterDetails) })) };
+  return { image, findings, clusters, moreClusters: more };
 }
 
 /** The image's stored findings merged per occurrence across scanners (worst severity, first fix named). */
@@ -147,6 +149,7 @@ export function imageDetailJson(view: ImageDetailView) {
     findings: view.findings.rows,
     ...(view.findings.nextCursor && { nextCursor: view.findings.nextCursor }),
     clusters: view.clusters,
+    ...(view.moreClusters && { moreClusters: true }),
   };
 }
 

@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { ImageKey } from '../ingest/images.ts';
 import type { ImageSummaryCounts } from './image-summaries.ts';
-import type { Database, ImageFindingRow, ImageRuntimeRow, SeveritySnapshotRow, SourceActivityRow } from './schema.ts';
+import type { Database, ImageDigestLinkRow, ImageFindingRow, ImageRuntimeRow, SeveritySnapshotRow, SourceActivityRow } from './schema.ts';
 import type { RunRead } from './store-reads.ts';
 import { chunks } from './transactions.ts';
 
@@ -15,6 +15,7 @@ export interface ConsoleImageRow extends ImageSummaryCounts {
   image_digest: string;
   image_pipeline_arn: string | null;
   image_build_version_arn: string | null;
+  image_tags: string;
   /** Null for an image whose findings were never counted (none can be: every scanned image has one). */
   revision: number | null;
 }
@@ -33,7 +34,7 @@ export class ConsoleQueries {
     return read<ConsoleImageRow>(this.db
       .selectFrom('scanned_images as si')
       .leftJoin('image_finding_summaries as s', (join) => join.onRef('s.account_id', '=', 'si.account_id').onRef('s.image_id', '=', 'si.image_id'))
-      .select(['si.image_id', 'si.image_repository', 'si.image_digest', 'si.image_pipeline_arn', 'si.image_build_version_arn', 's.revision'])
+      .select(['si.image_id', 'si.image_repository', 'si.image_digest', 'si.image_pipeline_arn', 'si.image_build_version_arn', 'si.image_tags', 's.revision'])
       .select(['s.count_all', 's.count_critical', 's.count_high', 's.count_medium', 's.count_low', 's.count_informational', 's.count_untriaged'])
       .select(['s.fixable_all', 's.fixable_critical', 's.fixable_high', 's.vulnerability_count'])
       .where('si.account_id', '=', accountId)
@@ -43,6 +44,10 @@ export class ConsoleQueries {
   async version(read: RunRead, accountId: string): Promise<number> {
     const [row] = await read<{ version: number }>(this.db.selectFrom('console_versions').select('version').where('account_id', '=', accountId).compile());
     return Number(row?.version ?? 0);
+  }
+
+  links(read: RunRead, accountId: string): Promise<Omit<ImageDigestLinkRow, 'account_id'>[]> {
+    return read<Omit<ImageDigestLinkRow, 'account_id'>>(this.db.selectFrom('image_digest_links').select(['image_repository', 'linked_digest', 'image_digest']).where('account_id', '=', accountId).compile());
   }
 
   runtime(read: RunRead, accountId: string): Promise<ConsoleRuntimeRow[]> {

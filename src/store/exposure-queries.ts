@@ -17,6 +17,7 @@ type ImageRow = {
   image_digest: string;
   image_pipeline_arn: string | null;
   image_build_version_arn: string | null;
+  image_tags: string;
   running_count: number | null;
   last_in_use: number | null;
   running_clusters: number | null;
@@ -45,7 +46,7 @@ export class ExposureQueries {
         .where('si.image_id', 'in', (eb) =>
           eb.selectFrom('image_findings').select('image_id').distinct().where('account_id', '=', placeholder<string>('accountId')).where('vulnerability_id', '=', placeholder<string>('vulnerabilityId')).where('active', '=', 1),
         )
-        .select(['si.image_id', 'si.image_repository', 'si.image_digest', 'si.image_pipeline_arn', 'si.image_build_version_arn', 'r.running_count', 'r.last_in_use', 'r.running_clusters'])
+        .select(['si.image_id', 'si.image_repository', 'si.image_digest', 'si.image_pipeline_arn', 'si.image_build_version_arn', 'si.image_tags', 'r.running_count', 'r.last_in_use', 'r.running_clusters'])
         // `stopped_at + 0`: a range of this image's stops by key, not of every stop of the day by time.
         .select(sql<number>`(select count(distinct s.unit_id) from image_stops s where s.account_id = si.account_id and s.image_repository = si.image_repository and s.image_digest = si.image_digest and s.stopped_at + 0 >= ${placeholder<number>('stoppedSince')})`.as('stopped_units')),
     );
@@ -89,6 +90,7 @@ function toExposedImage(r: ImageRow): ExposedImage {
     digest: r.image_digest,
     imagePipelineArn: r.image_pipeline_arn ?? undefined,
     imageBuildVersionArn: r.image_build_version_arn ?? undefined,
+    tags: r.image_tags ? r.image_tags.split(',') : [],
     runningUnits: Number(r.running_count ?? 0),
     stoppedUnits: Number(r.stopped_units),
     lastInUse: Number(r.last_in_use ?? 0),

@@ -78,7 +78,7 @@ interface ReportContext {
   at: RollupVersion;
 }
 
-/** Applies one report to its image; true when it changed the image's findings or tags. */
+/** Applies one report to its image; true when it changed the image's findings, its Image Builder ARNs or its tags. */
 async function applyReport(trx: Kysely<Database>, accountId: string, batch: FindingsBatch, report: FindingsReport, { images, delta, now, writers, at }: ReportContext): Promise<boolean> {
   const image = await images.find(report);
   const tagsBefore: ImageTags = { accountId, imageBuildVersionArn: image?.image_build_version_arn ?? null, imagePipelineArn: image?.image_pipeline_arn ?? null };
@@ -88,12 +88,15 @@ async function applyReport(trx: Kysely<Database>, accountId: string, batch: Find
     imagePipelineArn: batch.imagePipelineArn ?? tagsBefore.imagePipelineArn,
   };
   const retagged = !image || tagsAfter.imageBuildVersionArn !== tagsBefore.imageBuildVersionArn || tagsAfter.imagePipelineArn !== tagsBefore.imagePipelineArn;
+  const tagNames = mergeTagNames(image?.image_tags ?? '', report.tags);
+  const renamed = !image || tagNames !== image.image_tags;
   const imageId = image?.image_id ?? (await images.allocate());
   const before = image ? await imageFindings(trx, accountId, imageId) : [];
   const target = { account_id: accountId, image_id: imageId };
   const after = report.mode === 'snapshot' ? await replaceSnapshot(trx, target, report, before, now, writers.insertFindings) : await applyIncremental(trx, target, report, before, now);
-  if (!after && !retagged) return false;
-  if (retagged) await images.save(report, imageId, tagsAfter, !image);
+  if (!after && !retagged && !renamed) return false;
+  if (retagged || renamed) await images.save(report, imageId, tagsAfter, tagNames, !image);
+  if (report.linkedDigests) await linkDigests(trx, accountId, report);
   addContribution(delta, tagsBefore, before, [], -1);
   if (after) {
     addContribution(delta, tagsAfter, after.rows, after.findings, 1);
@@ -127,14 +130,31 @@ class ImageIds {
     return this.next++;
   }
 
-  async save(report: FindingsReport, imageId: number, tags: ImageTags, isNew: boolean): Promise<void> {
-    const arns = { image_build_version_arn: tags.imageBuildVersionArn, image_pipeline_arn: tags.imagePipelineArn };
+  async save(report: FindingsReport, imageId: number, tags: ImageTags, tagNames: string, isNew: boolean): Promise<void> {
+    const arns = { image_build_version_arn: tags.imageBuildVersionArn, image_pipeline_arn: tags.imagePipelineArn, image_tags: tagNames };
     if (isNew) {
       await this.trx.insertInto('scanned_images').values({ account_id: this.accountId, image_repository: report.image.repository, image_digest: report.image.digest, image_id: imageId, ...arns }).execute();
     } else {
       await this.trx.updateTable('scanned_images').set(arns).where('account_id', '=', this.accountId).where('image_id', '=', imageId).execute();
     }
   }
+}
+
+const tagsKept = 50;
+
+/** The image's tags with the report's added: sorted and distinct, so the same report twice changes nothing. */
+function mergeTagNames(stored: string, reported: string[] | undefined): string {
+  if (!reported?.length) return stored;
+  const names = new Set([...(stored ? stored.split(',') : []), ...reported]);
+  return [...names].sort().slice(0, tagsKept).join(',');
+}
+
+/** The report's other digests of its image: the console counts their runtime use as the image's. */
+async function linkDigests(trx: Kysely<Database>, accountId: string, report: FindingsReport): Promise<void> {
+  const rows = (report.linkedDigests ?? []).map((linked) => ({ account_id: accountId, image_repository: report.image.repository, linked_digest: linked, image_digest: report.image.digest }));
+  await trx.insertInto('image_digest_links').values(rows)
+    .onConflict((oc) => oc.columns(['account_id', 'image_repository', 'linked_digest']).doUpdateSet((eb) => ({ image_digest: eb.ref('excluded.image_digest') })))
+    .execute();
 }
 
 type ImageTarget = { account_id: string; image_id: number };

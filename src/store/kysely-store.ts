@@ -120,6 +120,10 @@ export class KyselyStore implements Store {
     return this.consoleQueries.images(this.reads.read, accountId);
   }
 
+  imageDigestLinks(accountId: string): Promise<{ image_repository: string; linked_digest: string; image_digest: string }[]> {
+    return this.consoleQueries.links(this.reads.read, accountId);
+  }
+
   consoleRuntime(accountId: string): Promise<ConsoleRuntimeRow[]> {
     return this.consoleQueries.runtime(this.reads.read, accountId);
   }

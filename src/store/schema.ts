@@ -46,6 +46,8 @@ export interface ScannedImageRow {
   image_id: number;
   image_build_version_arn: string | null;
   image_pipeline_arn: string | null;
+  /** The image's tags as its reports give them, comma-separated (`3.9,latest`); '' when none. */
+  image_tags: string;
 }
 
 /** The last report applied per image and source: a newer one replaces it, the same one changes nothing. */
@@ -216,6 +218,15 @@ export interface SeveritySnapshotRow {
   running_untriaged: number;
 }
 
+/** A digest a report says is the same image as a scanned one of the same repository (a platform manifest of an index). */
+export interface ImageDigestLinkRow {
+  account_id: string;
+  image_repository: string;
+  linked_digest: string;
+  /** The scanned image's digest. */
+  image_digest: string;
+}
+
 /** Moves whenever an ingest changes what the console's lists read for the account (summaries, tags, runtime). */
 export interface ConsoleVersionRow {
   account_id: string;
@@ -250,6 +261,7 @@ export interface Database {
   severity_snapshots: SeveritySnapshotRow;
   source_activity: SourceActivityRow;
   console_versions: ConsoleVersionRow;
+  image_digest_links: ImageDigestLinkRow;
   image_stops: ImageStopRow;
   image_workloads: ImageWorkloadRow;
   runtime_units: RuntimeUnitRow;

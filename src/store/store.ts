@@ -63,6 +63,8 @@ export interface ExposedImage {
   digest: string;
   imagePipelineArn?: string;
   imageBuildVersionArn?: string;
+  /** The tags reports gave it. */
+  tags: string[];
   runningUnits: number;
   /** Units stopped in the last 24 hours. */
   stoppedUnits: number;
@@ -129,6 +131,8 @@ export interface Store {
   consoleVersion(accountId: string): Promise<number>;
   /** Every scanned image of the account with its summary's counts and revision (console lists). */
   consoleImages(accountId: string): Promise<ConsoleImageRow[]>;
+  /** The digests reports say are the same image as a scanned one (`imageDigest`) of the same repository. */
+  imageDigestLinks(accountId: string): Promise<{ image_repository: string; linked_digest: string; image_digest: string }[]>;
   /** Every image of the account ever seen in use, with its runtime summary. */
   consoleRuntime(accountId: string): Promise<ConsoleRuntimeRow[]>;
   /** The vulnerability lists of these images' summaries (every image's when absent), with their revisions. */

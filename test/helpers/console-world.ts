@@ -1,6 +1,6 @@
 // The data the console tests look at, ingested through the real CLI from the shared fixtures:
-// account A has the Trivy alpine 3.9 report on two images, one running (the ECS fixture's task, and a
-// Deployment's pod on EKS) and one idle, plus a Grype report; account B has the same report on its
+// account A has the Trivy alpine 3.9 report on two images, one running (tagged 1.0; the ECS fixture's
+// task, and a Deployment's pod on EKS) and one idle, plus a Grype report (busybox:1.32.1); account B has the same report on its
 // own running image. CVE-2019-14697 (musl and musl-utils 1.1.20-r4, fixed in 1.1.20-r5, CRITICAL)
 // is in every Trivy image.
 import assert from 'node:assert/strict';
@@ -46,7 +46,7 @@ export async function ingestConsoleWorld(database: TestDatabase): Promise<void> 
     const eventsB = `${dir.path}/b-events.jsonl`;
     await writeFile(eventsB, jsonLines([ecsTaskEvent({ cluster: 'b-cluster', task: 't1', account: accountB, image: `${accountB}.dkr.ecr.us-west-2.amazonaws.com/b-app:1`, digest: `sha256:${'c'.repeat(64)}` })]));
     const runs = [
-      [...db, '--account-id', accountA, '--image', runningImage, '--image-pipeline-arn', `arn:aws:imagebuilder:us-west-2:${accountA}:image-pipeline/hello`, trivy],
+      [...db, '--account-id', accountA, '--image', runningImage.replace('@', ':1.0@'), '--image-pipeline-arn', `arn:aws:imagebuilder:us-west-2:${accountA}:image-pipeline/hello`, trivy],
       [...db, '--account-id', accountA, '--image', `${accountA}.dkr.ecr.us-west-2.amazonaws.com/idle@sha256:${'b'.repeat(64)}`, trivy],
       [...db, '--account-id', accountA, sharedFixture('grype/many_vulns.json'), sharedFixture('ecs/task-state-change-running.json')],
       [...db, '--account-id', accountA, '--cluster-arn', eksCluster, pods],

@@ -32,7 +32,7 @@ export function imagesTable(context: PageContext, images: FleetImage[], caption:
 <caption>${caption}</caption>
 <thead><tr><th scope="col">Image</th><th scope="col" class="number">Critical</th><th scope="col" class="number">High</th><th scope="col" class="number">Medium</th><th scope="col" class="number">All</th><th scope="col" class="number">Fixable</th><th scope="col" class="number">Running units</th><th scope="col">Last in use</th><th scope="col">Pipeline, build</th></tr></thead>
 <tbody>
-${images.map((i) => html`<tr><th scope="row">${imageLink(context, i.resourceId, i.repository, i.digest)}</th><td class="number severity-CRITICAL">${number(i.counts.CRITICAL)}</td><td class="number severity-HIGH">${number(i.counts.HIGH)}</td><td class="number severity-MEDIUM">${number(i.counts.MEDIUM)}</td><td class="number">${number(i.all)}</td><td class="number">${number(i.fixable.all)}</td><td class="number">${number(i.runningUnits)}</td><td>${time(i.lastInUse / 1000)}</td><td>${i.imagePipelineArn ? html`<code>${i.imagePipelineArn}</code>` : ''}${i.imageBuildVersionArn ? html` <code>${i.imageBuildVersionArn}</code>` : ''}</td></tr>`)}
+${images.map((i) => html`<tr><th scope="row">${imageLink(context, i.resourceId, i.repository, i.digest)}${i.tags.length ? html` <span class="muted">${i.tags.join(', ')}</span>` : ''}</th><td class="number severity-CRITICAL">${number(i.counts.CRITICAL)}</td><td class="number severity-HIGH">${number(i.counts.HIGH)}</td><td class="number severity-MEDIUM">${number(i.counts.MEDIUM)}</td><td class="number">${number(i.all)}</td><td class="number">${number(i.fixable.all)}</td><td class="number">${number(i.runningUnits)}</td><td>${time(i.lastInUse / 1000)}</td><td>${i.imagePipelineArn ? html`<code>${i.imagePipelineArn}</code>` : ''}${i.imageBuildVersionArn ? html` <code>${i.imageBuildVersionArn}</code>` : ''}</td></tr>`)}
 </tbody>
 </table>`;
 }
@@ -43,7 +43,7 @@ export function imagePage(context: PageContext, view: ImageDetailView): Html {
   const path = `/images/${encodeURIComponent(i.resourceId)}`;
   return layout(context, name, html`
 <h1>${name}</h1>
-<p><code>${i.resourceId}</code></p>
+<p><code>${i.resourceId}</code>${i.tags.length ? html` · tags ${i.tags.join(', ')}` : ''}</p>
 <dl class="summary" aria-label="Image">
 ${severities.map((s) => html`<div><dt>${s[0] + s.slice(1).toLowerCase()}</dt><dd class="severity-${s}">${number(i.counts[s])}</dd></div>`)}
 <div><dt>Fixable</dt><dd>${number(i.fixable.all)}</dd></div>
@@ -54,6 +54,7 @@ ${severities.map((s) => html`<div><dt>${s[0] + s.slice(1).toLowerCase()}</dt><dd
 ${i.imagePipelineArn || i.imageBuildVersionArn ? html`<p>${i.imagePipelineArn ? html`Pipeline <code>${i.imagePipelineArn}</code> ` : ''}${i.imageBuildVersionArn ? html`Build <code>${i.imageBuildVersionArn}</code>` : ''}</p>` : ''}
 <h2>Where it runs</h2>
 ${whereItRuns(view.clusters)}
+${view.moreClusters ? html`<p>It runs in more clusters than these ${view.clusters.length}: GetClustersForImage pages through them all.</p>` : ''}
 <h2>Findings</h2>
 <p><a href="${consoleUrl(context, `/api/v1${path}`, { format: 'csv' })}" download>Download CSV</a> · <a href="${consoleUrl(context, `/api/v1${path}`)}">JSON</a></p>
 ${view.findings.rows.length === 0 ? html`<p role="status">No active findings.</p>` : html`<table>

@@ -25,6 +25,13 @@ export interface FindingsReport {
    */
   mode: 'snapshot' | 'incremental';
   image: ImageKey;
+  /**
+   * Other manifest digests the report says are this same image in the same repository: Grype names
+   * the registry's digest (for a multi-platform image, its index) and the platform manifest it scanned.
+   */
+  linkedDigests?: string[];
+  /** Tags the report gives the image (`3.9`, `latest`): shown with it, never part of its key. */
+  tags?: string[];
   /** When the scan ran (epoch ms): an older report never replaces a newer one. */
   reportTime: number;
   findings: Finding[];

@@ -4,7 +4,8 @@ import type { JsonDocument } from '../json-documents.ts';
 import { JsonReader } from '../json-reader.ts';
 import type { ParseContext, ParseResult } from '../parse-result.ts';
 import { dedupeFindings, type Finding, type FindingsReport } from './findings-report.ts';
-import { reportImage, type ImageCandidate } from './report-image.ts';
+import { isManifestDigest } from '../images.ts';
+import { reportImage, reportTags, type ImageCandidate } from './report-image.ts';
 import { normaliseSeverity } from './severity.ts';
 
 export function isGrypeReport(value: unknown): boolean {
@@ -20,13 +21,20 @@ export function parseGrype(documents: JsonDocument[], context: ParseContext): Pa
 function parseReport(root: JsonReader, context: ParseContext): FindingsReport {
   const target = root.child('source').object().child('target');
   const candidates: ImageCandidate[] = [];
+  let manifestDigest: string | undefined;
+  let references: string[] = [];
   if (target.isObject()) {
     for (const d of target.optionalArray('repoDigests') ?? []) if (typeof d.value === 'string') candidates.push({ reference: d.value });
-    const manifestDigest = target.optionalString('manifestDigest');
-    const name = (target.optionalArray('tags') ?? []).map((t) => t.value).find((t): t is string => typeof t === 'string') ?? target.optionalString('userInput');
+    manifestDigest = target.optionalString('manifestDigest');
+    references = (target.optionalArray('tags') ?? []).map((t) => t.value).filter((t): t is string => typeof t === 'string');
+    const name = references[0] ?? target.optionalString('userInput');
     if (manifestDigest && name) candidates.push({ reference: name, digest: manifestDigest });
   }
   const image = reportImage(candidates, context, `${target.path}.repoDigests`);
+  // The registry's digest keys the image; the platform manifest Grype scanned is the same image where
+  // a runtime reports that digest instead (unless --image named the image).
+  const tags = reportTags(references, image, context);
+  const linkedDigests = !context.image && manifestDigest && isManifestDigest(manifestDigest) && manifestDigest !== image.digest ? [manifestDigest] : undefined;
   const findings: Finding[] = root.array('matches').map((match) => {
     const vulnerability = match.object().child('vulnerability').object();
     const artifact = match.child('artifact').object();
@@ -43,6 +51,8 @@ function parseReport(root: JsonReader, context: ParseContext): FindingsReport {
     source: 'grype',
     mode: 'snapshot',
     image,
+    ...(linkedDigests && { linkedDigests }),
+    ...(tags && { tags }),
     reportTime: root.child('descriptor').optionalTime('timestamp') ?? context.now,
     findings: dedupeFindings(findings),
   };

@@ -2,7 +2,7 @@
 // Grype repoDigests/manifestDigest, CycloneDX metadata.component, SARIF run properties); `--image`
 // overrides them and is the way to ingest a report that names no manifest digest.
 import { IngestRejection } from '../ingest-rejection.ts';
-import { imageKeyOf, parseResourceId, type ImageKey, type ImageScope } from '../images.ts';
+import { imageKeyOf, parseImageReference, parseResourceId, repositoryArn, type ImageKey, type ImageScope } from '../images.ts';
 import { defaultRegion, type ParseContext } from '../parse-result.ts';
 
 export interface ImageCandidate {
@@ -41,4 +41,19 @@ export function reportImage(candidates: ImageCandidate[], context: ParseContext,
     if (key) return key;
   }
   throw new IngestRejection(path, missingImageAdvice);
+}
+
+/**
+ * The tags a report gives its image: those of its references that name the image's own repository
+ * (a report ingested with `--image` for another repository keeps none of the report's), and the tag
+ * of `--image`'s reference. Undefined when there are none.
+ */
+export function reportTags(references: string[], image: ImageKey, context: ParseContext): string[] | undefined {
+  const scope = scopeOf(context);
+  const tags = new Set<string>();
+  for (const reference of context.image ? [context.image, ...references] : references) {
+    const parsed = parseImageReference(reference);
+    if (parsed?.tag && repositoryArn(parsed, scope) === image.repository) tags.add(parsed.tag);
+  }
+  return tags.size > 0 ? [...tags].sort() : undefined;
 }

@@ -4,7 +4,7 @@ import type { JsonDocument } from '../json-documents.ts';
 import { JsonReader } from '../json-reader.ts';
 import type { ParseContext, ParseResult } from '../parse-result.ts';
 import { dedupeFindings, type Finding, type FindingsReport } from './findings-report.ts';
-import { reportImage } from './report-image.ts';
+import { reportImage, reportTags } from './report-image.ts';
 import { normaliseSeverity } from './severity.ts';
 
 export function isTrivyReport(value: unknown): boolean {
@@ -34,6 +34,8 @@ function parseReport(root: JsonReader, context: ParseContext): FindingsReport {
   const metadata = root.child('Metadata');
   const repoDigests = (metadata.optionalArray('RepoDigests') ?? []).map((d) => d.value).filter((d): d is string => typeof d === 'string' && d !== '');
   const image = reportImage(repoDigests.map((reference) => ({ reference })), context, `${metadata.path}.RepoDigests`);
+  const repoTags = (metadata.optionalArray('RepoTags') ?? []).map((t) => t.value).filter((t): t is string => typeof t === 'string');
+  const tags = reportTags(repoTags, image, context);
   const findings: Finding[] = [];
   for (const result of root.optionalArray('Results') ?? []) {
     for (const v of result.object().optionalArray('Vulnerabilities') ?? []) {
@@ -52,6 +54,7 @@ function parseReport(root: JsonReader, context: ParseContext): FindingsReport {
     source: 'trivy',
     mode: 'snapshot',
     image,
+    ...(tags && { tags }),
     reportTime: root.optionalTime('CreatedAt') ?? context.now,
     findings: dedupeFindings(findings),
   };

@@ -6,8 +6,9 @@ import { chunks } from '../transactions.ts';
 
 // What the console's lists read instead of findings and groups: one summary row per scanned image
 // (its counts) and its vulnerability ids, the clusters each image runs in with its units there, a
-// daily snapshot of the account's counts for the trend, when each source last fed the account, and a
-// version per account that moves with any of it.
+// daily snapshot of the account's counts for the trend, when each source last fed the account, the
+// digests reports say are the same image as a scanned one, the tags reports give images, and a version
+// per account that moves with any of it.
 // The long lists live in tables of their own: the rows read on every request stay narrow. Existing
 // images get their summaries here, counted from their stored findings.
 export async function up(db: Kysely<any>): Promise<void> {
@@ -50,6 +51,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('account_id', 'varchar(12)', (c) => c.primaryKey())
     .addColumn('version', 'bigint', (c) => c.notNull())
     .execute();
+  await db.schema.createTable('image_digest_links')
+    .addColumn('account_id', 'varchar(12)', (c) => c.notNull())
+    .addColumn('image_repository', 'text', (c) => c.notNull())
+    .addColumn('linked_digest', 'varchar(71)', (c) => c.notNull())
+    .addColumn('image_digest', 'varchar(71)', (c) => c.notNull())
+    .addPrimaryKeyConstraint('image_digest_links_pk', ['account_id', 'image_repository', 'linked_digest'])
+    .execute();
+  await db.schema.alterTable('scanned_images').addColumn('image_tags', 'text', (c) => c.notNull().defaultTo('')).execute();
   await db.schema.alterTable('image_runtime').addColumn('revision', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
   await backfill(db as Kysely<Database>);
 }
@@ -73,8 +82,10 @@ async function backfill(db: Kysely<Database>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('image_runtime').dropColumn('revision').execute();
+  await db.schema.alterTable('scanned_images').dropColumn('image_tags').execute();
   await db.schema.dropTable('image_cluster_lists').execute();
   await db.schema.dropTable('image_vulnerability_lists').execute();
+  await db.schema.dropTable('image_digest_links').execute();
   await db.schema.dropTable('console_versions').execute();
   await db.schema.dropTable('source_activity').execute();
   await db.schema.dropTable('severity_snapshots').execute();
