@@ -4,11 +4,10 @@
 import { stringify } from 'csv-stringify/sync';
 import type { ConsoleDependencies } from './console-dependencies.ts';
 import { ConsoleInputError, flagOf, pageSizeOf, vulnerabilityIdOf, type ConsoleRequest } from './console-request.ts';
-import { maxClustersPerImage, placeOf, vulnerabilityExposure, type ExposureAnswer } from './exposure.ts';
+import { maxClustersPerImage, placeOf, vulnerabilityExposure, type ExposedImageKey, type ExposureAnswer } from './exposure.ts';
 
 /** Clusters listed per image on a page, unless `clusterLimit` says otherwise. */
 const clustersListed = 10;
-import type { ExposedImageKey } from '../store/exposure-queries.ts';
 
 export interface ExposureView {
   answer: ExposureAnswer;

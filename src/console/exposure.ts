@@ -1,12 +1,36 @@
 // "This CVE -> the images that carry it -> where they run": one page of a vulnerability's exposure.
-// Images come running first (most running units, then most recent use); each brings its packages
-// with installed and fixed versions, and its clusters exactly as GetClustersForImage answers them.
+// The images that carry it and how they run come from the per-image rollups (fleet.ts), running first
+// (most running units, then most recent use); the images of a page bring their packages with
+// installed and fixed versions (an index range of the vulnerability's findings), their stops of the
+// last day, and their clusters exactly as GetClustersForImage answers them.
 import { resourceIdOf } from '../ingest/images.ts';
 import { toClusterDetails, type ClusterDetails } from '../services/inspector2/get-clusters-for-image.ts';
-import { exposureOrder, type ExposedImageKey } from '../store/exposure-queries.ts';
-import type { ExposedImage, ExposedPackage, Store } from '../store/store.ts';
-import type { Fleet } from './fleet.ts';
+import type { ExposedPackage, Store } from '../store/store.ts';
+import type { Fleet, FleetImage } from './fleet.ts';
 import { worstOf, type Severity } from '../ingest/findings/severity.ts';
+
+/** An image that carries the vulnerability, and how it is used (linked digests' use included). */
+export interface ExposedImage {
+  imageId: number;
+  repository: string;
+  digest: string;
+  imagePipelineArn?: string;
+  imageBuildVersionArn?: string;
+  /** The tags reports gave it. */
+  tags: string[];
+  runningUnits: number;
+  /** Units stopped in the last 24 hours. */
+  stoppedUnits: number;
+  /** Epoch ms; 0 when never seen running. */
+  lastInUse: number;
+}
+
+export type ExposedImageKey = Pick<ExposedImage, 'runningUnits' | 'lastInUse' | 'imageId'>;
+
+/** Running units first, then the most recently used, then the oldest image: the order pages follow. */
+export function exposureOrder(a: ExposedImageKey, b: ExposedImageKey): number {
+  return b.runningUnits - a.runningUnits || b.lastInUse - a.lastInUse || a.imageId - b.imageId;
+}
 
 export interface ExposureRequest {
   accountId: string;
@@ -23,7 +47,7 @@ export interface ExposureRequest {
 }
 
 /** An exposed image as the console answers it: the store's figures, its resource id, packages and clusters. */
-export interface ExposureImage extends Omit<ExposedImage, 'imageId' | 'lastInUse' | 'clusters'> {
+export interface ExposureImage extends Omit<ExposedImage, 'imageId' | 'lastInUse'> {
   resourceId: string;
   /** Epoch seconds, as GetClustersForImage gives times; absent when never seen running. */
   lastInUse?: number;
@@ -86,39 +110,47 @@ export interface ImageClusters {
   more: boolean;
 }
 
+const dayMs = 24 * 60 * 60 * 1000;
+
+/** The images whose vulnerability lists (the per-image rollups) name it: one pass over typed arrays. */
+function imagesCarrying(fleet: Fleet, vulnerabilityId: string): FleetImage[] {
+  const v = fleet.vulnerabilityIndex.get(vulnerabilityId);
+  return v === undefined ? [] : fleet.images.filter((image) => image.vulnerabilities.index.includes(v));
+}
+
 export async function vulnerabilityExposure(store: Store, fleet: Fleet, request: ExposureRequest): Promise<ExposureAnswer> {
-  const [stored, rollup] = await Promise.all([
-    store.exposure(request),
-    store.aggregationPage({ accountId: request.accountId, aggregation: 'vulnerabilityId', keys: [request.vulnerabilityId], limit: 1 }),
-  ]);
-  // Runtime figures as the fleet counts them: with the use of the digests linked to each image.
-  const fleetImages = new Map(fleet.images.map((i) => [i.imageId, i]));
-  const images = stored.map((image) => {
-    const f = fleetImages.get(image.imageId);
-    return f ? { ...image, runningUnits: f.runningUnits, lastInUse: f.lastInUse, clusters: f.clusters.length } : image;
-  }).sort(exposureOrder);
-  const listed = images.filter((image) => (!request.runningOnly || image.runningUnits > 0) && (!request.after || exposureOrder(request.after, image) < 0));
+  const rollup = await store.aggregationPage({ accountId: request.accountId, aggregation: 'vulnerabilityId', keys: [request.vulnerabilityId], limit: 1 });
+  const carriers = imagesCarrying(fleet, request.vulnerabilityId).sort(exposureOrder);
+  const listed = carriers.filter((image) => (!request.runningOnly || image.runningUnits > 0) && (!request.after || exposureOrder(request.after, image) < 0));
   const page = listed.slice(0, request.limit);
+  const digestsOf = (image: FleetImage) => [image.digest, ...image.linkedDigests].map((digest) => ({ repository: image.repository, digest }));
+  const stops = await store.stoppedUnits(request.accountId, page.flatMap(digestsOf), request.now - dayMs);
   const packages = await store.exposurePackages(request, page.map((image) => image.imageId));
-  const clusters = await Promise.all(page.map((image) => clustersOfImage(store, { ...image, linkedDigests: fleetImages.get(image.imageId)?.linkedDigests }, request, request.clustersPerImage)));
+  const clusters = await Promise.all(page.map((image) => clustersOfImage(store, image, request, request.clustersPerImage)));
   const pagePackages = [...packages.values()].flat();
   const counts = rollup.rows[0];
-  const running = images.filter((image) => image.runningUnits > 0);
+  const running = carriers.filter((image) => image.runningUnits > 0);
   const summary: ExposureSummary = {
     severity: counts?.critical ? 'CRITICAL' : counts?.high ? 'HIGH' : counts?.medium ? 'MEDIUM' : pagePackages.map((p) => p.severity as Severity).reduce<Severity | undefined>((w, s) => (w ? worstOf(w, s) : s), undefined),
     occurrences: counts?.all ?? 0,
-    images: images.length,
+    images: carriers.length,
     runningImages: running.length,
     runningUnits: running.reduce((n, image) => n + image.runningUnits, 0),
   };
   const answer: ExposureAnswer = {
     vulnerabilityId: request.vulnerabilityId,
     summary,
-    images: page.map(({ imageId, lastInUse, clusters: _clusterCount, ...image }, i) => ({
-      resourceId: resourceIdOf({ repository: image.repository, digest: image.digest }),
-      ...image,
-      lastInUse: lastInUse ? lastInUse / 1000 : undefined,
-      packages: packages.get(imageId) ?? [],
+    images: page.map((image, i) => ({
+      resourceId: image.resourceId,
+      repository: image.repository,
+      digest: image.digest,
+      ...(image.imagePipelineArn && { imagePipelineArn: image.imagePipelineArn }),
+      ...(image.imageBuildVersionArn && { imageBuildVersionArn: image.imageBuildVersionArn }),
+      tags: image.tags,
+      runningUnits: image.runningUnits,
+      stoppedUnits: digestsOf(image).reduce((n, d) => n + (stops.get(`${d.repository}\u0000${d.digest}`) ?? 0), 0),
+      lastInUse: image.lastInUse ? image.lastInUse / 1000 : undefined,
+      packages: packages.get(image.imageId) ?? [],
       clusters: clusters[i]!.clusters,
       ...(clusters[i]!.more && { moreClusters: true }),
     })),

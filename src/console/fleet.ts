@@ -63,6 +63,8 @@ export interface Fleet {
   unscanned: UnscannedImage[];
   /** Every vulnerability id the images' lists name (some may no longer be carried by any image). */
   vulnerabilityIds: readonly string[];
+  /** The index of each of those ids. */
+  vulnerabilityIndex: ReadonlyMap<string, number>;
   /** Every cluster ARN the cluster lists name (some may no longer run anything). */
   clusterArns: readonly string[];
 }
@@ -73,7 +75,7 @@ const emptyRuntime: FleetRuntime = { runningUnits: 0, lastInUse: 0, ...noCluster
 /** Parsed lists of one account, and the ids they intern. */
 class AccountLists {
   readonly ids: string[] = [];
-  private readonly indexOf = new Map<string, number>();
+  readonly indexOf = new Map<string, number>();
   readonly byImage = new Map<number, ParsedVulnerabilities>();
   /** Running images' clusters by `repository\0digest`, with the runtime revision they were read at. */
   readonly clustersByImage = new Map<string, { revision: number; clusters: ClusterUnits[]; clusterIndexes: Int32Array }>();
@@ -136,7 +138,7 @@ export class FleetReader {
       digest: uses[0]!.image_digest,
       ...runtimeOf(uses, lists),
     }));
-    const fleet = { images, unscanned, vulnerabilityIds: lists.ids, clusterArns: lists.clusterArns };
+    const fleet = { images, unscanned, vulnerabilityIds: lists.ids, vulnerabilityIndex: lists.indexOf, clusterArns: lists.clusterArns };
     lists.last = { version, fleet };
     return fleet;
   }

@@ -27,9 +27,9 @@ export interface PagedList<T> {
   compare?: (a: T, b: T) => number;
 }
 
-/** Puts the rows in the list's order. */
-export function sortRows<T>(rows: T[], list: Pick<PagedList<T>, 'sortKey' | 'compare'>): T[] {
-  if (list.compare) return rows.sort(list.compare);
+/** The rows in the list's order (a new array). */
+function sortRows<T>(rows: T[], list: Pick<PagedList<T>, 'sortKey' | 'compare'>): T[] {
+  if (list.compare) return [...rows].sort(list.compare);
   const keyed = rows.map((row) => ({ row, key: list.sortKey(row) }));
   keyed.sort((a, b) => compareFields(a.key, b.key));
   return keyed.map((k) => k.row);

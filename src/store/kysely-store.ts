@@ -10,7 +10,7 @@ import { RuntimeQueries } from './runtime-queries.ts';
 import { PlannerStatistics } from './planner-statistics.ts';
 import { applyRuntime } from './runtime-writes.ts';
 import type { AccessKeyRow, ConsoleSessionRow, Database, SeveritySnapshotRow, SourceActivityRow } from './schema.ts';
-import type { AggregationRow, AggregationsQuery, ClustersForImageQuery, ClustersPage, ExposedImage, ExposedPackage, ExposureQuery, Store } from './store.ts';
+import type { AggregationRow, AggregationsQuery, ClustersForImageQuery, ClustersPage, ExposedPackage, Store } from './store.ts';
 import { ExposureQueries } from './exposure-queries.ts';
 import { consoleSummary, type ConsoleSummary } from './console-summary.ts';
 import { ConsoleQueries, type ConsoleFindingRow, type ConsoleImageRow, type ConsoleRuntimeRow } from './console-queries.ts';
@@ -108,8 +108,8 @@ export class KyselyStore implements Store {
     return consoleSummary(this.db, this.reads.read, accountId);
   }
 
-  exposure(query: ExposureQuery): Promise<ExposedImage[]> {
-    return this.exposures.exposedImages(this.reads.read, query);
+  stoppedUnits(accountId: string, images: ImageKey[], since: number): Promise<Map<string, number>> {
+    return this.exposures.stoppedUnits(this.reads.read, accountId, images, since);
   }
 
   consoleVersion(accountId: string): Promise<number> {
@@ -148,7 +148,7 @@ export class KyselyStore implements Store {
     return this.consoleQueries.sourceActivity(this.reads.read, accountId);
   }
 
-  exposurePackages(query: Pick<ExposureQuery, 'accountId' | 'vulnerabilityId'>, imageIds: number[]): Promise<Map<number, ExposedPackage[]>> {
+  exposurePackages(query: { accountId: string; vulnerabilityId: string }, imageIds: number[]): Promise<Map<number, ExposedPackage[]>> {
     return this.exposures.packagesOf(this.reads.read, query, imageIds);
   }
 

@@ -49,31 +49,6 @@ export interface ClustersPage {
   more: boolean;
 }
 
-export interface ExposureQuery {
-  accountId: string;
-  vulnerabilityId: string;
-  /** Request time, epoch ms: stops of the last 24 hours before it are counted. */
-  now: number;
-}
-
-/** An image whose active findings name the vulnerability, and how it is used. */
-export interface ExposedImage {
-  imageId: number;
-  repository: string;
-  digest: string;
-  imagePipelineArn?: string;
-  imageBuildVersionArn?: string;
-  /** The tags reports gave it. */
-  tags: string[];
-  runningUnits: number;
-  /** Units stopped in the last 24 hours. */
-  stoppedUnits: number;
-  /** Epoch ms; 0 when never seen running. */
-  lastInUse: number;
-  /** Clusters with running units of the image. */
-  clusters: number;
-}
-
 export interface ExposedPackage {
   source: string;
   packageName: string;
@@ -125,8 +100,8 @@ export interface Store {
   pinRollupVersion(accountId: string): Promise<number | undefined>;
   /** One account's figures for the console's overview. */
   consoleSummary(accountId: string): Promise<ConsoleSummary>;
-  /** Every image carrying the vulnerability, running first: the console's exposure. */
-  exposure(query: ExposureQuery): Promise<ExposedImage[]>;
+  /** Units of these images stopped since `since` (epoch ms), by `repository\0digest`. */
+  stoppedUnits(accountId: string, images: ImageKey[], since: number): Promise<Map<string, number>>;
   /** A number that moves whenever an ingest changes what consoleImages, consoleRuntime or the lists answer. */
   consoleVersion(accountId: string): Promise<number>;
   /** Every scanned image of the account with its summary's counts and revision (console lists). */
@@ -146,7 +121,7 @@ export interface Store {
   /** When each source last fed the account. */
   sourceActivity(accountId: string): Promise<Omit<SourceActivityRow, 'account_id'>[]>;
   /** The vulnerability's packages in each of these images. */
-  exposurePackages(query: Pick<ExposureQuery, 'accountId' | 'vulnerabilityId'>, imageIds: number[]): Promise<Map<number, ExposedPackage[]>>;
+  exposurePackages(query: { accountId: string; vulnerabilityId: string }, imageIds: number[]): Promise<Map<number, ExposedPackage[]>>;
   /** Rollup rows that differ from what the account's findings imply (empty when consistent). */
   checkRollups(accountId: string): Promise<RollupMismatch[]>;
   accountsWithFindings(): Promise<string[]>;
