@@ -11,18 +11,15 @@ import { parse } from 'csv-parse/sync';
 import { runCli } from './helpers/cli.ts';
 import { sharedFixture } from './helpers/fixtures.ts';
 import { tempDir } from './helpers/temp.ts';
+import { consoleGet } from './helpers/console-get.ts';
 import { databaseKinds } from './helpers/databases.ts';
-import { accountA, accountB, cve, ecsCluster, eksCluster, idleResourceId, ingestConsoleWorld, runningResourceId } from './helpers/console-world.ts';
-import { imagebuilderClient, inspector2Client, startTestServer, type TestServer } from './helpers/server.ts';
+import { accountA, accountB, cve, ecsCluster, eksCluster, idleResourceId, startConsoleWorld, runningResourceId } from './helpers/console-world.ts';
+import { imagebuilderClient, inspector2Client, type TestServer } from './helpers/server.ts';
 import { signedFetch } from './helpers/sign.ts';
 import { newAccessKey } from '../src/protocol/access-keys.ts';
 import type { AccessKeyRow } from '../src/store/store.ts';
 
-async function get(server: TestServer, path: string, query: Record<string, string> = {}) {
-  const response = await fetch(`${server.url}${path}?${new URLSearchParams(query)}`, { redirect: 'manual' });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, text, json: response.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : undefined };
-}
+const get = consoleGet;
 
 const exposurePath = (id: string) => `/api/v1/vulnerabilities/${encodeURIComponent(id)}/exposure`;
 
@@ -31,9 +28,7 @@ for (const kind of databaseKinds) {
     let server: TestServer;
 
     before(async () => {
-      const database = await kind.create();
-      await ingestConsoleWorld(database);
-      server = await startTestServer(kind, { database });
+      server = await startConsoleWorld(kind);
     });
     after(() => server.stop());
 
@@ -190,9 +185,7 @@ describe('console access with --auth sigv4', () => {
     signedFetch(server.url, exposurePath(cve), '', { method: 'GET', query, accessKeyId: key.access_key_id, secretAccessKey: key.secret_access_key, service: 'imagescope' });
 
   before(async () => {
-    const database = await databaseKinds[0]!.create();
-    await ingestConsoleWorld(database);
-    server = await startTestServer(databaseKinds[0]!, { database, now: Date.now(), env: { IMAGESCOPE_AUTH: 'sigv4' } });
+    server = await startConsoleWorld(databaseKinds[0]!, { now: Date.now(), env: { IMAGESCOPE_AUTH: 'sigv4' } });
     for (const key of [reader, ingestOnly, other]) await server.store.createAccessKey(key);
   });
   after(() => server.stop());

@@ -7,8 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { databaseKinds } from './helpers/databases.ts';
-import { accountA, cve, ingestConsoleWorld } from './helpers/console-world.ts';
-import { startTestServer, type TestServer } from './helpers/server.ts';
+import { accountA, cve, startConsoleWorld } from './helpers/console-world.ts';
+import type { TestServer } from './helpers/server.ts';
 import { newAccessKey } from '../src/protocol/access-keys.ts';
 
 const chromiumPath = process.env.IMAGESCOPE_CHROMIUM ?? '/usr/bin/chromium';
@@ -21,9 +21,7 @@ for (const kind of databaseKinds) {
     let page: Page;
 
     before(async () => {
-      const database = await kind.create();
-      await ingestConsoleWorld(database);
-      server = await startTestServer(kind, { database });
+      server = await startConsoleWorld(kind);
       browser = await chromium.launch({ executablePath: chromiumPath, args: launchArgs });
       page = await browser.newPage({ acceptDownloads: true });
     });
@@ -158,9 +156,7 @@ describe('signing in to the console in Chromium (--auth sigv4)', () => {
   const key = newAccessKey(accountA, 'read', Date.now());
 
   before(async () => {
-    const database = await databaseKinds[0]!.create();
-    await ingestConsoleWorld(database);
-    server = await startTestServer(databaseKinds[0]!, { database, env: { IMAGESCOPE_AUTH: 'sigv4' } });
+    server = await startConsoleWorld(databaseKinds[0]!, { env: { IMAGESCOPE_AUTH: 'sigv4' } });
     await server.store.createAccessKey(key);
     browser = await chromium.launch({ executablePath: chromiumPath, args: launchArgs });
   });

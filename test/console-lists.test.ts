@@ -16,15 +16,12 @@ import { openStore } from '../src/store/open-store.ts';
 import { runCli } from './helpers/cli.ts';
 import { sharedFixture } from './helpers/fixtures.ts';
 import { tempDir } from './helpers/temp.ts';
+import { consoleGet } from './helpers/console-get.ts';
 import { databaseKinds } from './helpers/databases.ts';
-import { accountA, accountB, cve, ecsCluster, eksCluster, idleResourceId, ingestConsoleWorld, runningResourceId } from './helpers/console-world.ts';
+import { accountA, accountB, cve, ecsCluster, eksCluster, idleResourceId, startConsoleWorld, runningResourceId } from './helpers/console-world.ts';
 import { inspector2Client, startTestServer, type TestServer } from './helpers/server.ts';
 
-async function get(server: TestServer, path: string, query: Record<string, string> = {}) {
-  const response = await fetch(`${server.url}${path}?${new URLSearchParams(query)}`, { redirect: 'manual' });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, text, json: response.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : undefined };
-}
+const get = consoleGet;
 
 const busyboxResourceId = 'arn:aws:ecr:us-east-1:111122223333:repository/docker.io/library/busybox/sha256:ae39a6f5c07297d7ab64dbd4f82c77c874cc6a94cea29fdec309d0992574b4f7';
 const imagePath = (resourceId: string) => `/api/v1/images/${encodeURIComponent(resourceId)}`;
@@ -48,9 +45,7 @@ for (const kind of databaseKinds) {
     let server: TestServer;
 
     before(async () => {
-      const database = await kind.create();
-      await ingestConsoleWorld(database);
-      server = await startTestServer(kind, { database });
+      server = await startConsoleWorld(kind);
     });
     after(() => server.stop());
 

@@ -6,9 +6,10 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { runCli } from './cli.ts';
-import type { TestDatabase } from './databases.ts';
+import type { DatabaseKind, TestDatabase } from './databases.ts';
 import { ecsTaskEvent, jsonLines } from './ecs-events.ts';
 import { sharedFixture } from './fixtures.ts';
+import { startTestServer, type TestServer, type TestServerOptions } from './server.ts';
 import { tempDir } from './temp.ts';
 
 export const accountA = '111122223333';
@@ -59,4 +60,11 @@ export async function ingestConsoleWorld(database: TestDatabase): Promise<void> 
   } finally {
     await dir.remove();
   }
+}
+
+/** A server on port 0 over a new database of `kind` holding the console world. */
+export async function startConsoleWorld(kind: DatabaseKind, options: Omit<TestServerOptions, 'database'> = {}): Promise<TestServer> {
+  const database = await kind.create();
+  await ingestConsoleWorld(database);
+  return startTestServer(kind, { ...options, database });
 }
