@@ -6,14 +6,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GetClustersForImageCommand } from '@aws-sdk/client-inspector2';
 import { ListImageScanFindingAggregationsCommand } from '@aws-sdk/client-imagebuilder';
-import { readFile, writeFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
-import { runCli } from './helpers/cli.ts';
-import { sharedFixture } from './helpers/fixtures.ts';
-import { tempDir } from './helpers/temp.ts';
 import { consoleGet } from './helpers/console-get.ts';
 import { databaseKinds } from './helpers/databases.ts';
-import { accountA, accountB, cve, ecsCluster, eksCluster, idleResourceId, startConsoleWorld, runningResourceId } from './helpers/console-world.ts';
+import { accountA, accountB, cve, ecsCluster, eksCluster, idleResourceId, startConsoleWorld, runningResourceId, stopFixtureTask } from './helpers/console-world.ts';
 import { imagebuilderClient, inspector2Client, type TestServer } from './helpers/server.ts';
 import { signedFetch } from './helpers/sign.ts';
 import { newAccessKey } from '../src/protocol/access-keys.ts';
@@ -125,16 +121,7 @@ for (const kind of databaseKinds) {
     });
 
     it('follows the fleet: a task that stops leaves the running counts on the next request', async () => {
-      const dir = await tempDir();
-      try {
-        const event = JSON.parse(await readFile(sharedFixture('ecs/task-state-change-running.json'), 'utf8'));
-        Object.assign(event.detail, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stoppedAt: new Date(Date.now() - 60_000).toISOString(), version: event.detail.version + 1 });
-        await writeFile(`${dir.path}/stopped.json`, JSON.stringify(event));
-        const result = await runCli(['ingest', '--db', server.database.location, '--account-id', accountA, `${dir.path}/stopped.json`]);
-        assert.equal(result.code, 0, result.stderr);
-      } finally {
-        await dir.remove();
-      }
+      await stopFixtureTask(server.database);
       const { json } = await get(server, exposurePath(cve), { accountId: accountA });
       assert.deepEqual(json.summary, { severity: 'CRITICAL', occurrences: 4, images: 2, runningImages: 1, runningUnits: 1 });
       assert.equal(json.images[0].runningUnits, 1);

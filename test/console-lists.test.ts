@@ -18,7 +18,7 @@ import { sharedFixture } from './helpers/fixtures.ts';
 import { tempDir } from './helpers/temp.ts';
 import { consoleGet } from './helpers/console-get.ts';
 import { databaseKinds } from './helpers/databases.ts';
-import { accountA, accountB, cve, ecsCluster, eksCluster, idleResourceId, startConsoleWorld, runningResourceId } from './helpers/console-world.ts';
+import { accountA, accountB, cve, ecsCluster, eksCluster, idleResourceId, startConsoleWorld, runningResourceId, stopFixtureTask } from './helpers/console-world.ts';
 import { inspector2Client, startTestServer, type TestServer } from './helpers/server.ts';
 
 const get = consoleGet;
@@ -225,26 +225,17 @@ for (const kind of databaseKinds) {
     });
 
     it('follows the fleet and new reports on the next request', async () => {
-      const dir = await tempDir();
-      try {
-        const event = JSON.parse(await readFile(sharedFixture('ecs/task-state-change-running.json'), 'utf8'));
-        Object.assign(event.detail, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stoppedAt: new Date(Date.now() - 60_000).toISOString(), version: event.detail.version + 1 });
-        await writeFile(`${dir.path}/stopped.json`, JSON.stringify(event));
-        const stopped = await runCli(['ingest', '--db', server.database.location, '--account-id', accountA, `${dir.path}/stopped.json`]);
-        assert.equal(stopped.code, 0, stopped.stderr);
-        const after = await get(server, '/api/v1/vulnerabilities', { accountId: accountA });
-        assert.deepEqual(after.json.items[0], { vulnerabilityId: cve, severity: 'CRITICAL', fixable: true, images: 2, runningImages: 1, runningUnits: 1, clusters: 1 });
-        assert.deepEqual((await get(server, '/api/v1/clusters', { accountId: accountA })).json.items.map((c: { clusterArn: string }) => c.clusterArn), [eksCluster]);
-        // The Grype report on the running image too: its ids now run, and the image's counts grow.
-        const grype = await runCli(['ingest', '--db', server.database.location, '--account-id', accountA, '--image', `${accountA}.dkr.ecr.us-west-2.amazonaws.com/hello-repository@${runningResourceId.slice(runningResourceId.lastIndexOf('/') + 1)}`, sharedFixture('grype/many_vulns.json')]);
-        assert.equal(grype.code, 0, grype.stderr);
-        const running = await get(server, '/api/v1/vulnerabilities', { accountId: accountA });
-        assert.equal(running.json.total, 18);
-        const image = await get(server, imagePath(runningResourceId), { accountId: accountA });
-        assert.deepEqual(image.json.severityCounts, { all: 21, critical: 3, high: 10, medium: 6, low: 2, informational: 0, untriaged: 0 });
-      } finally {
-        await dir.remove();
-      }
+      await stopFixtureTask(server.database);
+      const after = await get(server, '/api/v1/vulnerabilities', { accountId: accountA });
+      assert.deepEqual(after.json.items[0], { vulnerabilityId: cve, severity: 'CRITICAL', fixable: true, images: 2, runningImages: 1, runningUnits: 1, clusters: 1 });
+      assert.deepEqual((await get(server, '/api/v1/clusters', { accountId: accountA })).json.items.map((c: { clusterArn: string }) => c.clusterArn), [eksCluster]);
+      // The Grype report on the running image too: its ids now run, and the image's counts grow.
+      const grype = await runCli(['ingest', '--db', server.database.location, '--account-id', accountA, '--image', `${accountA}.dkr.ecr.us-west-2.amazonaws.com/hello-repository@${runningResourceId.slice(runningResourceId.lastIndexOf('/') + 1)}`, sharedFixture('grype/many_vulns.json')]);
+      assert.equal(grype.code, 0, grype.stderr);
+      const running = await get(server, '/api/v1/vulnerabilities', { accountId: accountA });
+      assert.equal(running.json.total, 18);
+      const image = await get(server, imagePath(runningResourceId), { accountId: accountA });
+      assert.deepEqual(image.json.severityCounts, { all: 21, critical: 3, high: 10, medium: 6, low: 2, informational: 0, untriaged: 0 });
     });
   });
 

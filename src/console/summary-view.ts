@@ -51,9 +51,9 @@ const zeroSix = (): SixCounts => ({ all: 0, critical: 0, high: 0, medium: 0, low
 
 export async function summaryView(request: ConsoleRequest, deps: ConsoleDependencies): Promise<SummaryView> {
   const from = utcDay(request.now - (trendDays - 1) * dayMs);
-  const [{ rows }, summary, fleet, snapshots, sources] = await Promise.all([
+  const [{ rows }, scans, fleet, snapshots, sources] = await Promise.all([
     deps.store.aggregationPage({ accountId: request.accountId, aggregation: 'accountId', keys: [request.accountId], limit: 1 }),
-    deps.store.consoleSummary(request.accountId),
+    deps.store.latestScans(request.accountId),
     deps.fleet.read(request.accountId),
     deps.store.severitySnapshots(request.accountId, from),
     deps.store.sourceActivity(request.accountId),
@@ -79,8 +79,13 @@ export async function summaryView(request: ConsoleRequest, deps: ConsoleDependen
   const top = firstRows(running, table.compare, topCount);
   const topVulnerabilities = top.map((v) => table.row(v));
   countClusters(fleet, topVulnerabilities, top);
+  // Running images: the scanned ones and those running without a scan, a linked digest's use counted with its image.
+  const runningImages = [...fleet.images, ...fleet.unscanned].filter((i) => i.runningUnits > 0);
   return {
-    ...summary,
+    images: fleet.images.length,
+    runningImages: runningImages.length,
+    runningUnits: runningImages.reduce((n, i) => n + i.runningUnits, 0),
+    uniqueVulnerabilities: table.matching({ runningOnly: false, severities: [], fixableOnly: false, text: '' }).length,
     findings: { all, critical, high, medium },
     severityCounts,
     runningImagesWithCritical,
@@ -89,7 +94,7 @@ export async function summaryView(request: ConsoleRequest, deps: ConsoleDependen
     topVulnerabilities,
     topImages: firstRows(fleet.images.filter((i) => i.runningUnits > 0), compareImages, topCount).map(imageJson),
     sources: sources.map((s) => ({ source: s.source, lastIngestAt: Number(s.last_ingest_at) / 1000 })),
-    latestScans: summary.latestScans.map((s) => ({ source: s.source, reportTime: s.reportTime / 1000 })),
+    latestScans: scans.map((s) => ({ source: s.source, reportTime: s.reportTime / 1000 })),
     trend: trendOf(snapshots, from, utcDay(request.now)),
   };
 }

@@ -12,7 +12,7 @@ import { applyRuntime } from './runtime-writes.ts';
 import type { AccessKeyRow, ConsoleSessionRow, Database, SeveritySnapshotRow, SourceActivityRow } from './schema.ts';
 import type { AggregationRow, AggregationsQuery, ClustersForImageQuery, ClustersPage, ExposedPackage, Store } from './store.ts';
 import { ExposureQueries } from './exposure-queries.ts';
-import { consoleSummary, type ConsoleSummary } from './console-summary.ts';
+import { latestScans, type LatestScan } from './console-summary.ts';
 import { ConsoleQueries, type ConsoleFindingRow, type ConsoleImageRow, type ConsoleRuntimeRow } from './console-queries.ts';
 import { placeholder, PreparedQuery } from './prepared-query.ts';
 import type { StoreReads } from './store-reads.ts';
@@ -104,8 +104,8 @@ export class KyselyStore implements Store {
     return pinRollupVersion(this.db, accountId);
   }
 
-  consoleSummary(accountId: string): Promise<ConsoleSummary> {
-    return consoleSummary(this.db, this.reads.read, accountId);
+  latestScans(accountId: string): Promise<LatestScan[]> {
+    return latestScans(this.db, this.reads.read, accountId);
   }
 
   stoppedUnits(accountId: string, images: ImageKey[], since: number): Promise<Map<string, number>> {

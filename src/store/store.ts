@@ -4,7 +4,7 @@ import type { FindingsBatch } from '../ingest/findings/findings-report.ts';
 import type { ImageKey } from '../ingest/images.ts';
 import type { RuntimeBatches, RuntimeWriteSummary } from '../ingest/runtime/observations.ts';
 import type { ConsoleFindingRow, ConsoleImageRow, ConsoleRuntimeRow } from './console-queries.ts';
-import type { ConsoleSummary } from './console-summary.ts';
+import type { LatestScan } from './console-summary.ts';
 import type { DomainCounts } from './domain-counts.ts';
 import type { RollupMismatch } from './consistency.ts';
 import type { FindingsWriteSummary } from './findings-writes.ts';
@@ -98,8 +98,8 @@ export interface Store {
    * it (undefined: the account has no findings): ingests keep the rows as of a pinned version.
    */
   pinRollupVersion(accountId: string): Promise<number | undefined>;
-  /** One account's figures for the console's overview. */
-  consoleSummary(accountId: string): Promise<ConsoleSummary>;
+  /** The newest scan stored per scanner (`source`). */
+  latestScans(accountId: string): Promise<LatestScan[]>;
   /** Units of these images stopped since `since` (epoch ms), by `repository\0digest`. */
   stoppedUnits(accountId: string, images: ImageKey[], since: number): Promise<Map<string, number>>;
   /** A number that moves whenever an ingest changes what consoleImages, consoleRuntime or the lists answer. */

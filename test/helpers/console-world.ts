@@ -4,7 +4,7 @@
 // own running image. CVE-2019-14697 (musl and musl-utils 1.1.20-r4, fixed in 1.1.20-r5, CRITICAL)
 // is in every Trivy image.
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { runCli } from './cli.ts';
 import type { DatabaseKind, TestDatabase } from './databases.ts';
 import { ecsTaskEvent, jsonLines } from './ecs-events.ts';
@@ -67,4 +67,18 @@ export async function startConsoleWorld(kind: DatabaseKind, options: Omit<TestSe
   const database = await kind.create();
   await ingestConsoleWorld(database);
   return startTestServer(kind, { ...options, database });
+}
+
+/** Stops the ECS fixture's task a minute ago (its next version), through the real CLI. */
+export async function stopFixtureTask(database: TestDatabase): Promise<void> {
+  const dir = await tempDir();
+  try {
+    const event = JSON.parse(await readFile(sharedFixture('ecs/task-state-change-running.json'), 'utf8'));
+    Object.assign(event.detail, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stoppedAt: new Date(Date.now() - 60_000).toISOString(), version: event.detail.version + 1 });
+    await writeFile(`${dir.path}/stopped.json`, JSON.stringify(event));
+    const result = await runCli(['ingest', '--db', database.location, '--account-id', accountA, `${dir.path}/stopped.json`]);
+    assert.equal(result.code, 0, result.stderr);
+  } finally {
+    await dir.remove();
+  }
 }
