@@ -3,7 +3,7 @@
 // real AWS SDK and the AWS CLI; and no command, installed or in the clone, loading a TypeScript loader.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
@@ -131,12 +131,14 @@ describe('a clone whose build is missing or older than its sources', () => {
       assert.equal(result.code, 1);
       assert.equal(result.stderr, `imagescope: dist/ has not been built; run \`npm run build\` in ${dir.path}/\n`);
       symlinkSync(`${root}dist`, `${dir.path}/dist`);
-      const later = new Date(Date.now() + 60_000);
+      // Times relative to the build stamp's, which the file system dated (not this process's clock).
+      const built = statSync(`${root}dist/build-stamp`).mtimeMs;
+      const later = new Date(built + 60_000);
       utimesSync(`${dir.path}/src/cli/main.ts`, later, later);
       result = await runCli(['--version'], { cli });
       assert.equal(result.code, 1);
       assert.equal(result.stderr, `imagescope: src/cli/main.ts changed after the last build; run \`npm run build\` in ${dir.path}/\n`);
-      const earlier = new Date(Date.now() - 3_600_000);
+      const earlier = new Date(built - 3_600_000);
       utimesSync(`${dir.path}/src/cli/main.ts`, earlier, earlier);
       result = await runCli(['--version'], { cli });
       assert.equal(result.stdout.trim(), version, 'a current build runs');

@@ -27,9 +27,13 @@ interface PodSpec {
   phase?: 'Running' | 'Pending' | 'Succeeded' | 'Failed';
 }
 
+const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+
 function pod(namespace: string, name: string, spec: PodSpec = {}) {
   const { repo = 'web', digest = 'a', owner, hash, phase = 'Running' } = spec;
-  const state = phase === 'Running' ? { running: { startedAt: '2026-11-30T00:00:00Z' } } : phase === 'Pending' ? { waiting: { reason: 'ContainerCreating' } } : { terminated: { exitCode: 0, startedAt: '2026-11-30T00:00:00Z', finishedAt: '2026-11-30T00:05:00Z' } };
+  // Relative to the clock the watcher runs on: a stop counts for 24 hours after it.
+  const startedAt = minutesAgo(10);
+  const state = phase === 'Running' ? { running: { startedAt } } : phase === 'Pending' ? { waiting: { reason: 'ContainerCreating' } } : { terminated: { exitCode: 0, startedAt, finishedAt: minutesAgo(5) } };
   return {
     metadata: {
       name,
