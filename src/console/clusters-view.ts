@@ -4,7 +4,7 @@
 // critical findings, then the most running units, then the ARN. `clusterArn` narrows it to one
 // cluster with every image; otherwise each cluster lists its worst few. Read from the per-image
 // rollups (fleet.ts): each image's row names the clusters running it and its units there.
-import { stringify } from 'csv-stringify/sync';
+import { csvOf } from './csv.ts';
 import { severities } from '../ingest/findings/severity.ts';
 import type { ConsoleDependencies } from './console-dependencies.ts';
 import { ConsoleInputError, pageSizeOf, type ConsoleRequest } from './console-request.ts';
@@ -88,5 +88,5 @@ export function clustersJson(view: ClustersView) {
 /** One row per cluster and image running there. */
 export function clustersCsv(view: ClustersView): string {
   const rows = view.rows.flatMap((c) => c.images.map((i) => [c.clusterArn, c.platform, i.resourceId, i.worstSeverity ?? 'NOT_SCANNED', i.critical, i.runningUnits]));
-  return stringify(rows, { header: true, columns: ['clusterArn', 'platform', 'resourceId', 'worstSeverity', 'critical', 'runningUnits'] });
+  return csvOf(['clusterArn', 'platform', 'resourceId', 'worstSeverity', 'critical', 'runningUnits'], rows);
 }

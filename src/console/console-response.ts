@@ -1,6 +1,7 @@
 // What a console page or API answer is before the HTTP adapter sends it, and the headers every one
 // carries: a strict Content-Security-Policy (no script, no inline style, no framing), nosniff, no
 // referrer, and no-store (answers show one account's data and may sit behind a login).
+import { csvFilename } from './csv.ts';
 import type { Html } from './html.ts';
 
 export interface ConsoleResponse {
@@ -26,8 +27,9 @@ export function jsonResponse(value: unknown, statusCode = 200): ConsoleResponse 
   return { statusCode, headers: { ...securityHeaders, 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(value) };
 }
 
-export function csvResponse(text: string, filename: string): ConsoleResponse {
-  return { statusCode: 200, headers: { ...securityHeaders, 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${filename}"` }, body: text };
+/** A CSV download; `name` (without `.csv`) may carry outside text, such as a vulnerability id. */
+export function csvResponse(text: string, name: string): ConsoleResponse {
+  return { statusCode: 200, headers: { ...securityHeaders, 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${csvFilename(name)}"` }, body: text };
 }
 
 export function redirect(location: string): ConsoleResponse {

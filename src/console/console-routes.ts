@@ -73,7 +73,7 @@ export const consoleRoutes: ConsoleRoute[] = [
     kind: 'api',
     name: 'api_vulnerabilities',
     async handle(request, _context, deps) {
-      if (formatOf(request.query) === 'csv') return csvResponse(vulnerabilitiesCsv(await vulnerabilitiesView(request, deps, true)), 'vulnerabilities.csv');
+      if (formatOf(request.query) === 'csv') return csvResponse(vulnerabilitiesCsv(await vulnerabilitiesView(request, deps, true)), 'vulnerabilities');
       return jsonResponse(vulnerabilitiesJson(await vulnerabilitiesView(request, deps)));
     },
   },
@@ -90,7 +90,7 @@ export const consoleRoutes: ConsoleRoute[] = [
     kind: 'api',
     name: 'api_images',
     async handle(request, _context, deps) {
-      if (formatOf(request.query) === 'csv') return csvResponse(imagesCsv(await imagesView(request, deps, true)), 'images.csv');
+      if (formatOf(request.query) === 'csv') return csvResponse(imagesCsv(await imagesView(request, deps, true)), 'images');
       return jsonResponse(imagesJson(await imagesView(request, deps)));
     },
   },
@@ -107,7 +107,7 @@ export const consoleRoutes: ConsoleRoute[] = [
     kind: 'api',
     name: 'api_image',
     async handle(request, _context, deps) {
-      if (formatOf(request.query) === 'csv') return csvResponse(imageFindingsCsv(await imageDetailView(request, deps, true)), 'image-findings.csv');
+      if (formatOf(request.query) === 'csv') return csvResponse(imageFindingsCsv(await imageDetailView(request, deps, true)), 'image-findings');
       return jsonResponse(imageDetailJson(await imageDetailView(request, deps)));
     },
   },
@@ -124,7 +124,7 @@ export const consoleRoutes: ConsoleRoute[] = [
     kind: 'api',
     name: 'api_clusters',
     async handle(request, _context, deps) {
-      if (formatOf(request.query) === 'csv') return csvResponse(clustersCsv(await clustersView(request, deps, true)), 'clusters.csv');
+      if (formatOf(request.query) === 'csv') return csvResponse(clustersCsv(await clustersView(request, deps, true)), 'clusters');
       return jsonResponse(clustersJson(await clustersView(request, deps)));
     },
   },
@@ -144,7 +144,7 @@ export const consoleRoutes: ConsoleRoute[] = [
       // An export is the whole list (up to exportedImages), not a page.
       if (formatOf(request.query) === 'csv') {
         const view = await exposureView(request, deps, { limit: exportedImages });
-        return csvResponse(exposureCsv(view), `${view.answer.vulnerabilityId}-exposure.csv`);
+        return csvResponse(exposureCsv(view), `${view.answer.vulnerabilityId}-exposure`);
       }
       return jsonResponse(exposureJson(await exposureView(request, deps, { defaultLimit: exposureApiPageSize })));
     },
@@ -163,7 +163,7 @@ export const consoleRoutes: ConsoleRoute[] = [
     name: 'api_pipelines',
     async handle(request, _context, deps) {
       const format = formatOf(request.query);
-      if (format === 'csv') return csvResponse(pipelinesCsv(await pipelinesView(request, deps, true)), 'pipelines.csv');
+      if (format === 'csv') return csvResponse(pipelinesCsv(await pipelinesView(request, deps, true)), 'pipelines');
       return jsonResponse(pipelinesJson(await pipelinesView(request, deps)));
     },
   },

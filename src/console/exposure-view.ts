@@ -1,7 +1,7 @@
 // GET /api/v1/vulnerabilities/{id}/exposure and its page, from one query: the request's parameters
 // (running only by default, page size, cursor) read once, the same answer rendered as JSON, CSV or
 // HTML.
-import { stringify } from 'csv-stringify/sync';
+import { csvOf } from './csv.ts';
 import type { ConsoleDependencies } from './console-dependencies.ts';
 import { ConsoleInputError, flagOf, pageSizeOf, vulnerabilityIdOf, type ConsoleRequest } from './console-request.ts';
 import { maxClustersPerImage, placeOf, vulnerabilityExposure, type ExposedImageKey, type ExposureAnswer } from './exposure.ts';
@@ -65,5 +65,5 @@ export function exposureCsv(view: ExposureView): string {
       ]);
     }
   }
-  return stringify(rows, { header: true, columns: csvColumns });
+  return csvOf(csvColumns, rows);
 }

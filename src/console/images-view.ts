@@ -3,7 +3,7 @@
 // GET /api/v1/images/{resourceId} and the image's page add its findings (paged, worst first) and where
 // it runs, as GetClustersForImage answers. Both read the per-image rollups (fleet.ts) and, for one
 // image, its own findings.
-import { stringify } from 'csv-stringify/sync';
+import { csvOf } from './csv.ts';
 import { severities, type Severity } from '../ingest/findings/severity.ts';
 import { parseResourceId } from '../ingest/images.ts';
 import type { ClusterDetails } from '../services/inspector2/get-clusters-for-image.ts';
@@ -82,7 +82,7 @@ export function imagesCsv(view: ImagesView): string {
     i.resourceId, i.tags.join('; '), i.imagePipelineArn ?? '', i.imageBuildVersionArn ?? '', i.all, ...severities.map((s) => i.counts[s]), i.fixable.all, i.fixable.critical,
     i.uniqueVulnerabilities, i.runningUnits, i.clusters.length, i.lastInUse > 0 ? new Date(i.lastInUse).toISOString() : '',
   ]);
-  return stringify(rows, { header: true, columns });
+  return csvOf(columns, rows);
 }
 
 /** One occurrence in an image: a vulnerability in a package version, as every scanner that found it reports it. */
@@ -155,5 +155,5 @@ export function imageDetailJson(view: ImageDetailView) {
 
 export function imageFindingsCsv(view: ImageDetailView): string {
   const columns = ['resourceId', 'vulnerabilityId', 'severity', 'packageName', 'installedVersion', 'fixedVersion', 'sources'];
-  return stringify(view.findings.rows.map((f) => [view.image.resourceId, f.vulnerabilityId, f.severity, f.packageName, f.installedVersion, f.fixedVersion ?? '', f.sources.join('; ')]), { header: true, columns });
+  return csvOf(columns, view.findings.rows.map((f) => [view.image.resourceId, f.vulnerabilityId, f.severity, f.packageName, f.installedVersion, f.fixedVersion ?? '', f.sources.join('; ')]));
 }

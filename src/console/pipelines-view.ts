@@ -1,7 +1,7 @@
 // Pipelines and build versions with the counts ListImageScanFindingAggregations gives, worst first,
 // straight from the rollups (`by=pipeline`, the default, or `by=build`), paged by the last row's
 // place in that order. GET /api/v1/pipelines and the Pipelines page come from this one query.
-import { stringify } from 'csv-stringify/sync';
+import { csvOf } from './csv.ts';
 import type { AggregationRow, RollupAggregation } from '../store/store.ts';
 import { ConsoleInputError, pageSizeOf, type ConsoleRequest } from './console-request.ts';
 import type { ConsoleDependencies } from './console-dependencies.ts';
@@ -50,5 +50,5 @@ export function pipelinesJson(view: PipelinesView) {
 }
 
 export function pipelinesCsv(view: PipelinesView): string {
-  return stringify(view.rows.map((r) => [r.key, r.all, r.critical, r.high, r.medium]), { header: true, columns: [aggregations[view.by].member, 'all', 'critical', 'high', 'medium'] });
+  return csvOf([aggregations[view.by].member, 'all', 'critical', 'high', 'medium'], view.rows.map((r) => [r.key, r.all, r.critical, r.high, r.medium]));
 }

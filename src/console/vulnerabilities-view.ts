@@ -3,7 +3,7 @@
 // the clusters running them. Summed over the account's per-image vulnerability lists (fleet.ts):
 // running only by default, then by severity, fixable only and text; ordered by running units, then
 // severity, then images, then id.
-import { stringify } from 'csv-stringify/sync';
+import { csvOf } from './csv.ts';
 import { severities, type Severity } from '../ingest/findings/severity.ts';
 import type { ConsoleDependencies } from './console-dependencies.ts';
 import { ConsoleInputError, flagOf, pageSizeOf, type ConsoleRequest } from './console-request.ts';
@@ -176,5 +176,5 @@ export function vulnerabilitiesJson(view: VulnerabilitiesView) {
 
 export function vulnerabilitiesCsv(view: VulnerabilitiesView): string {
   const columns = ['vulnerabilityId', 'severity', 'fixable', 'images', 'runningImages', 'runningUnits', 'clusters'] as const;
-  return stringify(view.rows.map((r) => columns.map((c) => r[c])), { header: true, columns: [...columns], cast: { boolean: String } });
+  return csvOf(columns, view.rows.map((r) => columns.map((c) => r[c])));
 }
