@@ -6,8 +6,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const wanted: Record<string, { dir: string; operations: string[] }> = {
-  inspector2: { dir: 'inspector2/2020-06-08', operations: ['GetClustersForImage'] },
-  imagebuilder: { dir: 'imagebuilder/2019-12-02', operations: ['ListImageScanFindingAggregations'] },
+  inspector2: {
+    dir: 'inspector2/2020-06-08',
+    operations: ['GetClustersForImage', 'ListFindings', 'BatchGetFindingDetails', 'BatchGetAccountStatus', 'ListMembers', 'GetConfiguration'],
+  },
+  imagebuilder: { dir: 'imagebuilder/2019-12-02', operations: ['ListImageScanFindingAggregations', 'ListImageScanFindings'] },
 };
 const keptShapeKeys = ['type', 'required', 'members', 'member', 'min', 'max', 'pattern', 'enum', 'union', 'error', 'exception', 'fault', 'box'];
 const keptMemberKeys = ['shape', 'location', 'locationName'];

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formats } from '../src/ingest/formats.ts';
-import type { FindingsReport } from '../src/ingest/findings/findings-report.ts';
-import { resourceIdOf } from '../src/ingest/images.ts';
+import type { FindingsReport } from '../src/domain/findings.ts';
+import { resourceIdOf } from '../src/domain/images.ts';
 import { IngestRejection } from '../src/ingest/ingest-rejection.ts';
 import { readJsonDocuments } from '../src/ingest/json-documents.ts';
 import type { ParseContext } from '../src/ingest/parse-result.ts';

@@ -1,7 +1,7 @@
 // Image reference normalisation: the one place that turns what runtimes report into resource ids.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { imageKeyOf, parseResourceId, resourceIdOf } from '../src/ingest/images.ts';
+import { imageKeyOf, parseResourceId, resourceIdOf } from '../src/domain/images.ts';
 
 const scope = { accountId: '444455556666', region: 'eu-central-1' };
 const a = `sha256:${'a'.repeat(64)}`;

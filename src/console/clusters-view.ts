@@ -5,7 +5,7 @@
 // cluster with every image; otherwise each cluster lists its worst few. Read from the per-image
 // rollups (fleet.ts): each image's row names the clusters running it and its units there.
 import { csvOf } from './csv.ts';
-import { severities } from '../ingest/findings/severity.ts';
+import { severities } from '../domain/severity.ts';
 import type { ConsoleDependencies } from './console-dependencies.ts';
 import { ConsoleInputError, pageSizeOf, type ConsoleRequest } from './console-request.ts';
 import { fleetMemo, type Fleet } from './fleet.ts';

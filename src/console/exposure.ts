@@ -3,11 +3,11 @@
 // (most running units, then most recent use); the images of a page bring their packages with
 // installed and fixed versions (an index range of the vulnerability's findings), their stops of the
 // last day, and their clusters exactly as GetClustersForImage answers them.
-import { resourceIdOf } from '../ingest/images.ts';
+import { resourceIdOf } from '../domain/images.ts';
 import { toClusterDetails, type ClusterDetails } from '../services/inspector2/get-clusters-for-image.ts';
 import type { ExposedPackage, Store } from '../store/store.ts';
 import type { Fleet, FleetImage } from './fleet.ts';
-import { worstOf, type Severity } from '../ingest/findings/severity.ts';
+import { worstOf, type Severity } from '../domain/severity.ts';
 
 /** An image that carries the vulnerability, and how it is used (linked digests' use included). */
 export interface ExposedImage {

@@ -6,8 +6,8 @@
 // typed arrays in memory, never a scan of findings. While the account's console version (one row,
 // moved by every ingest that changes these rows) stands, the fleet built before is served again. What
 // is kept is only a copy of rows the database holds; every replica keeps its own.
-import { severities, type Severity } from '../ingest/findings/severity.ts';
-import { resourceIdOf } from '../ingest/images.ts';
+import { severities, type Severity } from '../domain/severity.ts';
+import { resourceIdOf } from '../domain/images.ts';
 import { countsBySeverity, parseVulnerabilityLines } from '../store/image-summaries.ts';
 import { parseClusterUnits, type ClusterUnits } from '../store/image-runtime.ts';
 import type { ConsoleImageRow, ConsoleRuntimeRow, Store } from '../store/store.ts';

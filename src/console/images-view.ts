@@ -4,8 +4,8 @@
 // it runs, as GetClustersForImage answers. Both read the per-image rollups (fleet.ts) and, for one
 // image, its own findings.
 import { csvOf } from './csv.ts';
-import { severities, type Severity } from '../ingest/findings/severity.ts';
-import { parseResourceId } from '../ingest/images.ts';
+import { severities, type Severity } from '../domain/severity.ts';
+import { parseResourceId } from '../domain/images.ts';
 import type { ClusterDetails } from '../services/inspector2/get-clusters-for-image.ts';
 import { clustersOfImage } from './exposure.ts';
 import type { ConsoleDependencies } from './console-dependencies.ts';

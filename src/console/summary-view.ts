@@ -4,7 +4,7 @@
 // critical findings, fixable criticals, unique vulnerabilities (all and on running images), the five
 // vulnerabilities with the most running units and the five worst running images, when each source
 // last fed data and the newest scan per scanner, and the 90-day trend from the daily snapshots.
-import { severities, type Severity } from '../ingest/findings/severity.ts';
+import { severities, type Severity } from '../domain/severity.ts';
 import { utcDay } from '../store/console-activity.ts';
 import type { SeveritySnapshotRow } from '../store/store.ts';
 import type { ConsoleDependencies } from './console-dependencies.ts';

@@ -4,7 +4,7 @@
 // running only by default, then by severity, fixable only and text; ordered by running units, then
 // severity, then images, then id.
 import { csvOf } from './csv.ts';
-import { severities, type Severity } from '../ingest/findings/severity.ts';
+import { severities, type Severity } from '../domain/severity.ts';
 import type { ConsoleDependencies } from './console-dependencies.ts';
 import { ConsoleInputError, flagOf, pageSizeOf, type ConsoleRequest } from './console-request.ts';
 import { fleetMemo, type Fleet } from './fleet.ts';

@@ -7,8 +7,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { IngestSummary } from './ingest-input.ts';
 import type { IngestOptions } from './ingest-options.ts';
 import { IngestRejection } from './ingest-rejection.ts';
-import { ingestTokenHeader } from '../protocol/access-keys.ts';
-import { ingestPath, ingestSigningService, optionalParameters } from '../server/ingest-route.ts';
+import { ingestPath, ingestSigningService, ingestTokenHeader, optionalParameters } from './ingest-endpoint.ts';
 
 const attempts = 5;
 

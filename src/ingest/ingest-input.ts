@@ -2,13 +2,13 @@
 // parse with the format's pure parser, and write everything in one transaction. A malformed input is
 // rejected whole, before anything is written.
 import { formats, type InputFormat } from './formats.ts';
-import { resourceIdOf } from './images.ts';
+import { resourceIdOf } from '../domain/images.ts';
 import { IngestRejection } from './ingest-rejection.ts';
 import type { IngestOptions } from './ingest-options.ts';
 import { readJsonDocuments, type JsonDocument } from './json-documents.ts';
 import type { ParseResult, Skipped } from './parse-result.ts';
-import type { RuntimeBatch } from './runtime/observations.ts';
-import type { FindingsBatch } from './findings/findings-report.ts';
+import type { RuntimeBatch } from '../domain/runtime-units.ts';
+import type { FindingsBatch } from '../domain/findings.ts';
 import { parseKubernetesListPages, type KubernetesListPages } from './runtime/kubernetes-pods.ts';
 import type { Store } from '../store/store.ts';
 

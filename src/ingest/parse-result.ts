@@ -1,7 +1,7 @@
 // What every ingest parser returns: normalised records plus what it passed over and why.
-import type { FindingsReport } from './findings/findings-report.ts';
-import type { ImageKey } from './images.ts';
-import type { RuntimeBatch } from './runtime/observations.ts';
+import type { FindingsReport } from '../domain/findings.ts';
+import type { ImageKey } from '../domain/images.ts';
+import type { RuntimeBatch } from '../domain/runtime-units.ts';
 
 export interface Skipped {
   path: string;

@@ -25,9 +25,6 @@ export function newAccessKey(accountId: string, role: AccessRole, now: number): 
   };
 }
 
-/** The header an ingest token travels in (an EventBridge API destination's "API key" header). */
-export const ingestTokenHeader = 'x-imagescope-ingest-token';
-
 /** An ingest token is `<access key id>:<secret>` of an ingest-capable key. */
 export function ingestTokenOf(key: AccessKeyRow): string {
   return `${key.access_key_id}:${key.secret_access_key}`;

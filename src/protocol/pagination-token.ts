@@ -2,8 +2,8 @@
 // the operation, account, region and filter they were issued for, and expiring after 24 hours. The
 // key lives in the database, so tokens survive restarts and work on every replica.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { paginationLifetimeMs } from '../domain/pagination.ts';
 
-export const tokenLifetimeMs = 24 * 60 * 60 * 1000;
 const version = 'v1';
 
 export interface TokenBinding {
@@ -55,7 +55,7 @@ export class PaginationTokens {
     if (payload.a !== binding.accountId) throw new PaginationTokenError('The nextToken was issued to a different account.');
     if (payload.r !== binding.region) throw new PaginationTokenError('The nextToken was issued in a different region.');
     if (payload.f !== digest(binding.filter)) throw new PaginationTokenError('The nextToken was issued for a different filter; pass the same filter on every page.');
-    if (!(now - payload.t < tokenLifetimeMs) || payload.t > now + 5 * 60_000) throw new PaginationTokenError('The nextToken has expired; start again without a nextToken.');
+    if (!(now - payload.t < paginationLifetimeMs) || payload.t > now + 5 * 60_000) throw new PaginationTokenError('The nextToken has expired; start again without a nextToken.');
     return payload.p;
   }
 

@@ -4,11 +4,12 @@
 // a key whose role may ingest, and the key decides the account.
 import { timingSafeEqual } from 'node:crypto';
 import type { IngestBatcher } from '../ingest/ingest-batcher.ts';
+import { ingestSigningService, ingestTokenHeader, optionalParameters } from '../ingest/ingest-endpoint.ts';
 import type { IngestSummary } from '../ingest/ingest-input.ts';
 import { checkIngestOptions, InvalidIngestOptions, type IngestOptions } from '../ingest/ingest-options.ts';
 import { IngestRejection } from '../ingest/ingest-rejection.ts';
 import { decodeUtf8 } from '../ingest/utf8.ts';
-import { ingestTokenHeader, roleAllows } from '../protocol/access-keys.ts';
+import { roleAllows } from '../protocol/access-keys.ts';
 import type { CachedAccessKeys } from '../protocol/access-key-cache.ts';
 import { UnrecognizedClientException } from '../protocol/auth-errors.ts';
 import { authenticate, type AuthMode, type Caller } from '../protocol/authenticate.ts';
@@ -17,13 +18,6 @@ import type { ServerSettings } from '../protocol/operation.ts';
 import type { SignedRequest } from '../protocol/sigv4-verifier.ts';
 import type { Store } from '../store/store.ts';
 import { isStoreUnavailable } from '../store/unavailable.ts';
-
-export const ingestPath = '/_imagescope/ingest';
-/** The SigV4 service name the ingest endpoint expects in the credential scope. */
-export const ingestSigningService = 'imagescope';
-
-/** Query parameters that carry the optional ingest options, named as in IngestOptions. */
-export const optionalParameters = ['region', 'clusterArn', 'namespace', 'image', 'imageBuildVersionArn', 'imagePipelineArn'] as const;
 
 type IngestError = { error: string; message: string; file?: string; path?: string; reason?: string };
 

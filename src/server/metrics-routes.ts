@@ -6,7 +6,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { routeOf } from '../protocol/operations.ts';
 import type { AuthMode } from '../protocol/authenticate.ts';
 import { livePath, readyPath } from './health-routes.ts';
-import { ingestPath } from './ingest-route.ts';
+import { ingestPath } from '../ingest/ingest-endpoint.ts';
 import { consoleCssPath } from './console-http.ts';
 import { consoleRoutes } from '../console/console-routes.ts';
 import type { ServerMetrics } from './metrics.ts';

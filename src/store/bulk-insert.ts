@@ -4,7 +4,7 @@
 // the rows as column arrays to a single INSERT ... SELECT FROM unnest(...).
 import type SqliteDatabase from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
-import type { FindingsReport } from '../ingest/findings/findings-report.ts';
+import type { FindingsReport } from '../domain/findings.ts';
 import type { Database } from './schema.ts';
 
 /** Inserts every finding of a snapshot report for one image (rows are built here, not before). */

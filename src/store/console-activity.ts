@@ -6,7 +6,7 @@
 // its 90-day trend. All are small writes in the ingest's transaction; the snapshot sums one summary
 // row per image.
 import { sql, type Kysely } from 'kysely';
-import { severities } from '../ingest/findings/severity.ts';
+import { severities } from '../domain/severity.ts';
 import type { Database, SeveritySnapshotRow } from './schema.ts';
 
 export async function recordSourceActivity(trx: Kysely<Database>, accountId: string, sources: Iterable<string>, now: number): Promise<void> {

@@ -3,7 +3,7 @@
 // vulnerability and cluster lists of the images a reader has not parsed yet, one image's findings, the daily
 // snapshots, and each source's last ingest. Nothing here reads findings beyond one image's.
 import type { Kysely } from 'kysely';
-import type { ImageKey } from '../ingest/images.ts';
+import type { ImageKey } from '../domain/images.ts';
 import type { ImageSummaryCounts } from './image-summaries.ts';
 import type { Database, ImageDigestLinkRow, ImageFindingRow, ImageRuntimeRow, SeveritySnapshotRow, SourceActivityRow } from './schema.ts';
 import type { RunRead } from './store-reads.ts';

@@ -5,7 +5,7 @@ import { sql, type Kysely } from 'kysely';
 import { placeholder, PreparedQueries } from './prepared-query.ts';
 import type { Database } from './schema.ts';
 import type { RunRead } from './store-reads.ts';
-import type { ImageKey } from '../ingest/images.ts';
+import type { ImageKey } from '../domain/images.ts';
 import type { ExposedPackage } from './store.ts';
 import { chunks } from './transactions.ts';
 

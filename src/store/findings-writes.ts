@@ -4,7 +4,7 @@
 // in the caller's transaction. The cost is proportional to the image's findings, never to the store.
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Finding, FindingsBatch, FindingsReport } from '../ingest/findings/findings-report.ts';
+import type { Finding, FindingsBatch, FindingsReport } from '../domain/findings.ts';
 import type { FindingsInserter } from './bulk-insert.ts';
 import { recordConsoleChange, recordSourceActivity } from './console-activity.ts';
 import { saveImageSummary, summariseImage } from './image-summaries.ts';

@@ -2,7 +2,7 @@
 // running it with its units in each. Counted again from the image's groups (image_usage) whenever
 // they change, in the ingest's transaction, so the console reads one row per image, never its groups.
 import type { Kysely } from 'kysely';
-import type { ImageKey } from '../ingest/images.ts';
+import type { ImageKey } from '../domain/images.ts';
 import type { Database, ImageRuntimeRow } from './schema.ts';
 
 /** A cluster running the image, as kept in image_cluster_lists. */

@@ -4,8 +4,8 @@
 // ingest's transaction, from the same effective findings the rollups count (every distinct active
 // occurrence across sources, at its worst severity), so the console and the AWS counts agree.
 import type { Kysely } from 'kysely';
-import type { Finding } from '../ingest/findings/findings-report.ts';
-import { severities, severityRank, type Severity } from '../ingest/findings/severity.ts';
+import type { Finding } from '../domain/findings.ts';
+import { severities, severityRank, type Severity } from '../domain/severity.ts';
 import type { Database, ImageFindingRow, ImageFindingSummaryRow } from './schema.ts';
 
 type StoredFinding = Pick<ImageFindingRow, 'vulnerability_id' | 'package_name' | 'package_version' | 'fixed_version' | 'severity' | 'active'>;

@@ -3,7 +3,7 @@
 // and puts its new one in. GetClustersForImage then reads groups, never units. Each image whose groups
 // changed then has its one-row summary (image-runtime.ts) counted again from its groups.
 import type { Kysely } from 'kysely';
-import type { ImageKey } from '../ingest/images.ts';
+import type { ImageKey } from '../domain/images.ts';
 import type { Database, ImageGroupKey, ImageStopRow, RuntimeUnitRow } from './schema.ts';
 import { summariseImageRuntime } from './image-runtime.ts';
 import { chunks } from './transactions.ts';

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import type { RuntimeBatches, RuntimeWriteSummary } from '../ingest/runtime/observations.ts';
-import type { FindingsBatch } from '../ingest/findings/findings-report.ts';
-import type { ImageKey } from '../ingest/images.ts';
+import type { RuntimeBatches, RuntimeWriteSummary } from '../domain/runtime-units.ts';
+import type { FindingsBatch } from '../domain/findings.ts';
+import type { ImageKey } from '../domain/images.ts';
 import { accountsWithFindings, checkRollups, type RollupMismatch } from './consistency.ts';
 import { domainCounts, type DomainCounts } from './domain-counts.ts';
 import { AggregationQueries } from './finding-queries.ts';

@@ -1,8 +1,8 @@
 // What one image contributes to the severity-count rollups: every distinct active finding (across
 // sources, at its worst severity) counts once for the account, its vulnerability id, and the image's
 // pipeline and build version when it has them.
-import type { Finding } from '../ingest/findings/findings-report.ts';
-import { severityRank, worstOf, type Severity } from '../ingest/findings/severity.ts';
+import type { Finding } from '../domain/findings.ts';
+import { severityRank, worstOf, type Severity } from '../domain/severity.ts';
 import type { ImageFindingRow, RollupAggregation } from './schema.ts';
 
 export interface SeverityCounts {

@@ -3,7 +3,7 @@
 // sequence can be reading it (it was opened after the account's pinned version); otherwise it is
 // closed at this version and a new row opened, so that the sequence keeps reading what it began with.
 import type { Kysely } from 'kysely';
-import { tokenLifetimeMs } from '../protocol/pagination-token.ts';
+import { paginationLifetimeMs } from '../domain/pagination.ts';
 import { isZero, type Contribution, type SeverityCounts } from './rollup-counts.ts';
 import type { Database, FindingRollupRow, RollupAggregation } from './schema.ts';
 
@@ -80,6 +80,6 @@ export async function pruneClosedRollups(trx: Kysely<Database>, accountId: strin
   await trx
     .deleteFrom('finding_rollups')
     .where('account_id', '=', accountId)
-    .where('closed_at', '<', now - tokenLifetimeMs)
+    .where('closed_at', '<', now - paginationLifetimeMs)
     .execute();
 }

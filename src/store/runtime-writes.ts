@@ -4,7 +4,7 @@
 // Every change also moves the unit's weight in the per-image usage rollups (image-usage.ts).
 import type { Kysely } from 'kysely';
 import { pruneStops, storedUnits, UsageDelta, unitUses, withImages, type UnitUse } from './image-usage.ts';
-import type { RuntimeBatches, RuntimeWriteSummary, SnapshotScope, UnitObservation } from '../ingest/runtime/observations.ts';
+import type { RuntimeBatches, RuntimeWriteSummary, SnapshotScope, UnitObservation } from '../domain/runtime-units.ts';
 import { recordConsoleChange, recordSourceActivity } from './console-activity.ts';
 import type { Database, RuntimeUnitRow } from './schema.ts';
 import { chunks } from './transactions.ts';

@@ -1,6 +1,7 @@
 // Row types of the tables (kept apart from the AWS API shapes). Times are epoch milliseconds.
 // Every primary key starts with account_id so the schema can later be distributed by account.
 import type { Generated } from 'kysely';
+import type { UnitState } from '../domain/runtime-units.ts';
 
 export interface RuntimeUnitRow {
   account_id: string;
@@ -20,7 +21,6 @@ export interface RuntimeUnitRow {
   stopped_at: number | null;
 }
 
-export type UnitState = 'PENDING' | 'RUNNING' | 'STOPPED';
 
 export interface RuntimeUnitImageRow {
   account_id: string;

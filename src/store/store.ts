@@ -1,8 +1,8 @@
 // The one interface the rest of imagescope uses to reach its data. Implemented once with Kysely for
 // SQLite and PostgreSQL (see open-store.ts); no SQL lives outside src/store.
-import type { FindingsBatch } from '../ingest/findings/findings-report.ts';
-import type { ImageKey } from '../ingest/images.ts';
-import type { RuntimeBatches, RuntimeWriteSummary } from '../ingest/runtime/observations.ts';
+import type { FindingsBatch } from '../domain/findings.ts';
+import type { ImageKey } from '../domain/images.ts';
+import type { RuntimeBatches, RuntimeWriteSummary } from '../domain/runtime-units.ts';
 import type { ConsoleFindingRow, ConsoleImageRow, ConsoleRuntimeRow } from './console-queries.ts';
 import type { LatestScan } from './console-summary.ts';
 import type { DomainCounts } from './domain-counts.ts';

@@ -3,7 +3,7 @@ import { html, type Html } from '../html.ts';
 import type { ClustersView } from '../clusters-view.ts';
 import { clusterName, number, pager, severityCell } from './format.ts';
 import { consoleUrl, layout, type PageContext } from './layout.ts';
-import { severities } from '../../ingest/findings/severity.ts';
+import { severities } from '../../domain/severity.ts';
 
 export function clustersPage(context: PageContext, view: ClustersView): Html {
   const query = { clusterArn: view.clusterArn };

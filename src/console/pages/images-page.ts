@@ -1,6 +1,6 @@
 // Images worst first with their counts, fixes, use, pipeline and build; and one image's page: its
 // counts, where it runs (GetClustersForImage's entries) and its findings, worst first.
-import { severities } from '../../ingest/findings/severity.ts';
+import { severities } from '../../domain/severity.ts';
 import { html, type Html } from '../html.ts';
 import type { ImageDetailView, ImagesView } from '../images-view.ts';
 import type { FleetImage } from '../fleet.ts';

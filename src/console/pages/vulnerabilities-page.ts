@@ -1,6 +1,6 @@
 // Vulnerabilities, one row per id, most running units first, with filters as GET parameters (running
 // only by default, severity, fixable only, text) so every view is a URL to share.
-import { severities } from '../../ingest/findings/severity.ts';
+import { severities } from '../../domain/severity.ts';
 import { html, type Html } from '../html.ts';
 import type { VulnerabilitiesView } from '../vulnerabilities-view.ts';
 import { number, pager, severityCell, vulnerabilityLink } from './format.ts';

@@ -5,9 +5,9 @@
 import type { JsonDocument } from '../json-documents.ts';
 import { JsonReader } from '../json-reader.ts';
 import type { ParseContext, ParseResult } from '../parse-result.ts';
-import { dedupeFindings, type Finding, type FindingsReport } from './findings-report.ts';
+import { dedupeFindings, type Finding, type FindingsReport } from '../../domain/findings.ts';
 import { reportImage, type ImageCandidate } from './report-image.ts';
-import { severityFromCvss3, severityFromLabel, worstOf, type Severity } from './severity.ts';
+import { severityFromCvss3, severityFromLabel, worstOf, type Severity } from '../../domain/severity.ts';
 
 const supportedSpecs = ['1.4', '1.5', '1.6', '1.7'];
 const cvss3Methods = new Set(['CVSSv3', 'CVSSv31']);

@@ -3,10 +3,10 @@
 import type { JsonDocument } from '../json-documents.ts';
 import { JsonReader } from '../json-reader.ts';
 import type { ParseContext, ParseResult } from '../parse-result.ts';
-import { dedupeFindings, type Finding, type FindingsReport } from './findings-report.ts';
-import { isManifestDigest } from '../images.ts';
+import { dedupeFindings, type Finding, type FindingsReport } from '../../domain/findings.ts';
+import { isManifestDigest } from '../../domain/images.ts';
 import { reportImage, reportTags, type ImageCandidate } from './report-image.ts';
-import { normaliseSeverity } from './severity.ts';
+import { normaliseSeverity } from '../../domain/severity.ts';
 
 export function isGrypeReport(value: unknown): boolean {
   const v = value as Record<string, unknown> | null;

@@ -3,13 +3,13 @@
 // images (AWS_ECR_CONTAINER_IMAGE) become image findings; others are counted as skipped. Each finding
 // has its own lifecycle, so they are applied one by one (incrementally) with their status: ACTIVE ones
 // count; CLOSED and SUPPRESSED ones stop counting.
-import { imageKeyOf, parseResourceId, type ImageKey } from '../images.ts';
+import { imageKeyOf, parseResourceId, type ImageKey } from '../../domain/images.ts';
 import type { JsonDocument } from '../json-documents.ts';
 import { JsonReader } from '../json-reader.ts';
 import type { ParseContext, ParseResult, Skipped } from '../parse-result.ts';
-import { dedupeFindings, type Finding, type FindingsReport } from './findings-report.ts';
+import { dedupeFindings, type Finding, type FindingsReport } from '../../domain/findings.ts';
 import { scopeOf } from './report-image.ts';
-import { normaliseSeverity } from './severity.ts';
+import { normaliseSeverity } from '../../domain/severity.ts';
 
 export const inspector2DetailType = 'Inspector2 Finding';
 

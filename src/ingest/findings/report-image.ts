@@ -2,7 +2,7 @@
 // Grype repoDigests/manifestDigest, CycloneDX metadata.component, SARIF run properties); `--image`
 // overrides them and is the way to ingest a report that names no manifest digest.
 import { IngestRejection } from '../ingest-rejection.ts';
-import { imageKeyOf, parseImageReference, parseResourceId, repositoryArn, type ImageKey, type ImageScope } from '../images.ts';
+import { imageKeyOf, parseImageReference, parseResourceId, repositoryArn, type ImageKey, type ImageScope } from '../../domain/images.ts';
 import { defaultRegion, type ParseContext } from '../parse-result.ts';
 
 export interface ImageCandidate {

@@ -6,9 +6,9 @@
 import type { JsonDocument } from '../json-documents.ts';
 import { JsonReader } from '../json-reader.ts';
 import type { ParseContext, ParseResult } from '../parse-result.ts';
-import { dedupeFindings, type Finding, type FindingsReport } from './findings-report.ts';
+import { dedupeFindings, type Finding, type FindingsReport } from '../../domain/findings.ts';
 import { reportImage, type ImageCandidate } from './report-image.ts';
-import { normaliseSeverity } from './severity.ts';
+import { normaliseSeverity } from '../../domain/severity.ts';
 
 export function isSarif(value: unknown): boolean {
   const v = value as Record<string, unknown> | null;

@@ -3,9 +3,9 @@
 import type { JsonDocument } from '../json-documents.ts';
 import { JsonReader } from '../json-reader.ts';
 import type { ParseContext, ParseResult } from '../parse-result.ts';
-import { dedupeFindings, type Finding, type FindingsReport } from './findings-report.ts';
+import { dedupeFindings, type Finding, type FindingsReport } from '../../domain/findings.ts';
 import { reportImage, reportTags } from './report-image.ts';
-import { normaliseSeverity } from './severity.ts';
+import { normaliseSeverity } from '../../domain/severity.ts';
 
 export function isTrivyReport(value: unknown): boolean {
   if (Array.isArray(value)) return isLegacyTrivy(value);

@@ -3,11 +3,11 @@
 // Snapshot" (what `imagescope watch ecs` writes after each poll, in the same envelope): every task of
 // one cluster that ListTasks returned, as DescribeTasks describes it, which is a complete listing of
 // the cluster's running tasks at `time` (the running units of the cluster it does not list stopped).
-import { imageKeyOf, type ImageKey, type ImageScope } from '../images.ts';
+import { imageKeyOf, type ImageKey, type ImageScope } from '../../domain/images.ts';
 import type { JsonDocument } from '../json-documents.ts';
 import { JsonReader } from '../json-reader.ts';
 import { defaultRegion, type ParseContext, type ParseResult, type Skipped } from '../parse-result.ts';
-import type { SnapshotScope, UnitObservation, UnitState } from './observations.ts';
+import type { SnapshotScope, UnitObservation, UnitState } from '../../domain/runtime-units.ts';
 
 export const ecsDetailType = 'ECS Task State Change';
 export const ecsSnapshotDetailType = 'ECS Task Snapshot';

@@ -3,12 +3,12 @@
 // `{"type", "object"}` one per line. Pods do not name their cluster, so the ingest names it.
 // ReplicaSets and Jobs in the same input (List items, or watch events of `kubectl get
 // pods,replicasets,jobs -w`) tell the pods' top-level workloads.
-import { imageKeyOf, parseImageReference, resourceIdOf, type ImageKey, type ImageScope } from '../images.ts';
+import { imageKeyOf, parseImageReference, resourceIdOf, type ImageKey, type ImageScope } from '../../domain/images.ts';
 import type { JsonDocument } from '../json-documents.ts';
 import { JsonReader } from '../json-reader.ts';
 import { defaultRegion, type ParseContext, type ParseResult, type Skipped } from '../parse-result.ts';
 import { indexOwners, workloadOfPod, type OwnerIndex } from './kubernetes-workloads.ts';
-import type { SnapshotScope, UnitObservation, UnitState } from './observations.ts';
+import type { SnapshotScope, UnitObservation, UnitState } from '../../domain/runtime-units.ts';
 
 const missingClusterReason =
   'Kubernetes objects do not name their cluster: pass --cluster-arn arn:aws:eks:<region>:<account>:cluster/<name>';

@@ -2,7 +2,7 @@
 // window) an image, one entry per cluster, one details entry per ECS task group + task definition or
 // EKS namespace. Paged by cluster ARN with a keyset cursor, so clusters appearing or changing between
 // pages never cause a repeat or a skip.
-import { parseResourceId } from '../../ingest/images.ts';
+import { parseResourceId } from '../../domain/images.ts';
 import type { OperationContext, OperationDefinition } from '../../protocol/operation.ts';
 import { PaginationTokenError, type TokenBinding } from '../../protocol/pagination-token.ts';
 import type { DetailsUsage } from '../../store/store.ts';

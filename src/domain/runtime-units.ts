@@ -1,8 +1,8 @@
-// Normalised runtime observations: what the ECS and Kubernetes parsers emit and the store applies.
-import type { ImageKey } from '../images.ts';
-import type { UnitState } from '../../store/schema.ts';
+// Runtime units (ECS tasks, Kubernetes pods) as every room names them: what the ECS and Kubernetes
+// parsers emit, the store applies and the services read back.
+import type { ImageKey } from './images.ts';
 
-export type { UnitState };
+export type UnitState = 'PENDING' | 'RUNNING' | 'STOPPED';
 
 /** One task or pod as last seen by one event or snapshot. Times are epoch milliseconds. */
 export interface UnitObservation {

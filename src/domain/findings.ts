@@ -1,0 +1,131 @@
+// Findings as every room names them: what each findings parser emits, the store applies and the
+// services and console read back.
+import type { ImageKey } from './images.ts';
+import { worstOf, type Severity } from './severity.ts';
+
+/** One (vulnerability, package, installed version) found in an image. */
+export interface Finding {
+  vulnerabilityId: string;
+  packageName: string;
+  packageVersion: string;
+  /** The version (or versions, comma-separated) that fixes it, where the scanner names one. */
+  fixedVersion?: string;
+  severity: Severity;
+  /** Inspector2 findings carry a status; only ACTIVE ones count. Scanner findings are always active. */
+  active: boolean;
+  /** Incremental findings: when this state was observed (epoch ms); an older state never replaces a newer one. */
+  observedAt?: number;
+  /** Where in the image the package is, as the scanner names it. */
+  location?: PackageLocation;
+  /** What the scanner says about the vulnerability itself. */
+  vulnerability?: VulnerabilityInfo;
+  /** An Inspector2 finding: what it carries that imagescope would otherwise derive. */
+  inspector2?: Inspector2Original;
+}
+
+/** An Inspector2 finding's own identity, times and texts, kept as AWS gave them. Times are epoch ms. */
+export interface Inspector2Original {
+  findingArn: string;
+  firstObservedAt?: number;
+  lastObservedAt?: number;
+  updatedAt?: number;
+  title?: string;
+  description?: string;
+  /** `remediation.recommendation.text` */
+  recommendation?: string;
+  recommendationUrl?: string;
+  inspectorScore?: number;
+  fixAvailable?: 'YES' | 'NO' | 'PARTIAL';
+  exploitAvailable?: 'YES' | 'NO';
+  /** `exploitabilityDetails.lastKnownExploitAt` */
+  lastKnownExploitAt?: number;
+}
+
+/** Inspector2's package managers (the model's PackageManager enum). */
+export const packageManagers = ['BUNDLER', 'CARGO', 'COMPOSER', 'NPM', 'NUGET', 'PIPENV', 'POETRY', 'YARN', 'GOBINARY', 'GOMOD', 'JAR', 'OS', 'PIP', 'PYTHONPKG', 'NODEPKG', 'POM', 'GEMSPEC', 'DOTNET_CORE'] as const;
+export type PackageManager = (typeof packageManagers)[number];
+
+export interface PackageLocation {
+  /** The file the package was found in (a lock file, a jar, a binary). */
+  filePath?: string;
+  /** The layer that added the package (`sha256:...`). */
+  layerHash?: string;
+  packageManager?: PackageManager;
+}
+
+/** A CVSS score as a report gives it (Inspector2's CvssScore). */
+export interface CvssScore {
+  baseScore: number;
+  scoringVector: string;
+  /** `3.1`, `3.0`, `2.0`, `4.0` */
+  version: string;
+  /** Who scored it (`nvd`, `redhat`, `nvd@nist.gov`, `GHSA`). */
+  source: string;
+}
+
+/**
+ * What a scanner says about a vulnerability, the same for every package it is found in. Every member
+ * is kept only where the report has it: nothing is invented.
+ */
+export interface VulnerabilityInfo {
+  title?: string;
+  description?: string;
+  /** The data source the scanner names (`NVD`, `GHSA`, `debian`, `alpine`), else the scanner. */
+  source?: string;
+  sourceUrl?: string;
+  /** The data source's own severity label (`MEDIUM`, `Moderate`). */
+  vendorSeverity?: string;
+  cvss?: CvssScore[];
+  /** The CVSS v3 score the severity rests on (Inspector's score): the severity source's, else NVD's, else the first. */
+  primaryCvss?: CvssScore;
+  relatedVulnerabilities?: string[];
+  referenceUrls?: string[];
+  /** `CWE-79` */
+  cwes?: string[];
+  /** EPSS probability of exploitation in the next 30 days (0-1). */
+  epss?: number;
+  /** Known to be exploited (the CISA KEV catalogue) where a report says so; times are epoch ms. */
+  knownExploited?: { dateAdded?: number; dateDue?: number; action?: string };
+  /** Epoch ms. */
+  vendorCreatedAt?: number;
+  vendorUpdatedAt?: number;
+}
+
+export interface FindingsReport {
+  /** The tool that produced the findings (`trivy`, `grype`, `inspector2`, ...): a newer report of the same image and source replaces the older one. */
+  source: string;
+  /**
+   * `snapshot`: the complete findings of the image (scanner reports).
+   * `incremental`: individual findings with their own status (Inspector2), applied one by one.
+   */
+  mode: 'snapshot' | 'incremental';
+  image: ImageKey;
+  /**
+   * Other manifest digests the report says are this same image in the same repository: Grype names
+   * the registry's digest (for a multi-platform image, its index) and the platform manifest it scanned.
+   */
+  linkedDigests?: string[];
+  /** Tags the report gives the image (`3.9`, `latest`): shown with it, never part of its key. */
+  tags?: string[];
+  /** When the scan ran (epoch ms): an older report never replaces a newer one. */
+  reportTime: number;
+  findings: Finding[];
+}
+
+export interface FindingsBatch {
+  reports: FindingsReport[];
+  /** Image Builder ARNs given at ingest; they tag every image of the batch. */
+  imageBuildVersionArn?: string;
+  imagePipelineArn?: string;
+}
+
+/** Keeps one finding per (vulnerability, package, version), the worst severity when they differ. */
+export function dedupeFindings(findings: Finding[]): Finding[] {
+  const byKey = new Map<string, Finding>();
+  for (const f of findings) {
+    const key = `${f.vulnerabilityId}\u0000${f.packageName}\u0000${f.packageVersion}`;
+    const seen = byKey.get(key);
+    byKey.set(key, seen ? { ...seen, severity: worstOf(seen.severity, f.severity), fixedVersion: seen.fixedVersion ?? f.fixedVersion } : f);
+  }
+  return [...byKey.values()];
+}
