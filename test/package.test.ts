@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { ListImageScanFindingAggregationsCommand } from '@aws-sdk/client-imagebuilder';
 import { GetClustersForImageCommand } from '@aws-sdk/client-inspector2';
+import { awsCli, awsCliMissing } from './helpers/aws-clients.ts';
 import { cloneCli, exitOf, runCli, startServeProcess } from './helpers/cli.ts';
 import { sharedFixture } from './helpers/fixtures.ts';
 import { imagebuilderClient, inspector2Client } from './helpers/server.ts';
@@ -30,20 +31,6 @@ async function recorded(dir: string, args: string[], cli: string[], stdin?: stri
   const result = await runCli(args, { cli, env, stdin });
   return { ...result, modules: readFileSync(file, 'utf8') };
 }
-
-async function awsCli(args: string[], url: string) {
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: account, AWS_SECRET_ACCESS_KEY: 'x', AWS_DEFAULT_REGION: 'us-west-2', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
-  const { stdout } = await run('aws', [...args, '--endpoint-url', url, '--output', 'json'], { env });
-  return JSON.parse(stdout);
-}
-
-const awsCliMissing = (() => {
-  try {
-    return !process.env.PATH!.split(':').some((dir) => existsSync(`${dir}/aws`)) && 'the AWS CLI (aws) is not installed';
-  } catch {
-    return 'the AWS CLI (aws) is not installed';
-  }
-})();
 
 describe('the installable package', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;

@@ -1,10 +1,10 @@
-// 10,000+ requests generated from the input models, sent by the real SDK clients (with the body
+// 13,000 requests generated from the input models, sent by the real SDK clients (with the body
 // swapped for the generated one): zero 5xx, zero crashes, and every response parsed by the SDK into
 // its output or one of the operation's modelled errors.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ListImageScanFindingAggregationsCommand } from '@aws-sdk/client-imagebuilder';
-import { GetClustersForImageCommand } from '@aws-sdk/client-inspector2';
+import { BatchGetAccountStatusCommand, GetClustersForImageCommand, GetConfigurationCommand, ListMembersCommand } from '@aws-sdk/client-inspector2';
 import { imagebuilderModel, inspector2Model, type ServiceModel } from '../src/model/service-model.ts';
 import { databaseKinds } from './helpers/databases.ts';
 import { ecsTaskEvent, jsonLines } from './helpers/ecs-events.ts';
@@ -36,7 +36,7 @@ function sendingBodyOf(client: Client, holder: { body: string }): Client {
 }
 
 /** Sends generated bodies from several workers, each with its own real SDK client. */
-async function fuzz(model: ServiceModel, operation: string, newClient: () => Client, command: () => unknown, seed: number) {
+async function fuzz(model: ServiceModel, operation: string, newClient: () => Client, command: () => unknown, seed: number, requests = requestsPerOperation) {
   const fuzzer = new BodyFuzzer(model, seededRandom(seed));
   const allowed = new Set(model.operations[operation].errors);
   const tally = { ok: 0, errors: new Map<string, number>(), total: 0 };
@@ -59,7 +59,7 @@ async function fuzz(model: ServiceModel, operation: string, newClient: () => Cli
       tally.total++;
     }
   };
-  await Promise.all(Array.from({ length: workers }, (_, w) => worker(Math.floor(requestsPerOperation / workers) + (w < requestsPerOperation % workers ? 1 : 0))));
+  await Promise.all(Array.from({ length: workers }, (_, w) => worker(Math.floor(requests / workers) + (w < requests % workers ? 1 : 0))));
   return tally;
 }
 
@@ -85,6 +85,21 @@ describe(`fuzzing the input models on ${databaseKinds[0].name}`, () => {
     assert.ok(tally.ok > 100, `some generated requests are valid (${tally.ok})`);
     assert.ok((tally.errors.get('InvalidRequestException') ?? 0) > 500);
   });
+
+  // The account-level calls take few members: fewer requests cover their inputs.
+  const accountCalls: [string, () => unknown][] = [
+    ['BatchGetAccountStatus', () => new BatchGetAccountStatusCommand({})],
+    ['ListMembers', () => new ListMembersCommand({})],
+    ['GetConfiguration', () => new GetConfigurationCommand({})],
+  ];
+  for (const [index, [operation, command]] of accountCalls.entries()) {
+    it(`${operation}: 1,000 generated requests`, async () => {
+      const tally = await fuzz(inspector2Model, operation, () => inspector2Client(server.url) as unknown as Client, command, 3 + index, 1_000);
+      assert.equal(tally.total, 1_000);
+      assert.ok(tally.ok > 10, `some generated requests are valid (${tally.ok})`);
+      assert.ok((tally.errors.get('ValidationException') ?? 0) > 100, 'many are rejected');
+    });
+  }
 
   it('is still serving afterwards', async () => {
     const out = await inspector2Client(server.url).send(new GetClustersForImageCommand({ filter: { resourceId: `arn:aws:ecr:us-west-2:111122223333:repository/app/sha256:${'a'.repeat(64)}` } }));

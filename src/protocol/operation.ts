@@ -28,6 +28,8 @@ export interface ServerSettings {
   retentionMs: number;
   /** The fixed page size of ListImageScanFindingAggregations (the operation has no maxResults). */
   aggregationPageSize: number;
+  /** How long a scan is current, as Inspector's ECR rescan duration names it (`DAYS_30`, `LIFETIME`). */
+  rescanDuration: string;
 }
 
 export interface OperationContext {

@@ -2,9 +2,12 @@
 // line here; routes come from each operation's HTTP binding in the official model.
 import type { OperationDefinition } from './operation.ts';
 import { listImageScanFindingAggregations } from '../services/imagebuilder/list-image-scan-finding-aggregations.ts';
+import { batchGetAccountStatus } from '../services/inspector2/batch-get-account-status.ts';
 import { getClustersForImage } from '../services/inspector2/get-clusters-for-image.ts';
+import { getConfiguration } from '../services/inspector2/get-configuration.ts';
+import { listMembers } from '../services/inspector2/list-members.ts';
 
-export const operations: OperationDefinition[] = [getClustersForImage, listImageScanFindingAggregations];
+export const operations: OperationDefinition[] = [getClustersForImage, listImageScanFindingAggregations, batchGetAccountStatus, listMembers, getConfiguration];
 
 const routes = new Map<string, OperationDefinition>(
   operations.map((op) => {

@@ -4,6 +4,7 @@ import { defaultDatabaseFile } from '../store/locations.ts';
 import type { AuthMode } from '../protocol/authenticate.ts';
 import type { ServerSettings } from '../protocol/operation.ts';
 import type { ThrottleSettings } from '../protocol/throttle.ts';
+import { inspector2Model } from '../model/service-model.ts';
 
 export interface ServerConfig {
   host: string;
@@ -45,6 +46,8 @@ export const defaultPort = 4599;
 export const defaultAccountId = '000000000000';
 export const defaultRetentionDays = 14;
 export const defaultAggregationPageSize = 100;
+/** A scan is current for 30 days: Inspector's ECR rescan duration of the same name. */
+export const defaultRescanDuration = 'DAYS_30';
 
 export interface ServeFlags {
   host?: string;
@@ -74,6 +77,9 @@ export function serverConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process
   if (!(retentionDays > 0)) throw new Error(`IMAGESCOPE_RETENTION_DAYS '${env.IMAGESCOPE_RETENTION_DAYS}' must be a positive number`);
   const pageSize = Number(env.IMAGESCOPE_AGGREGATION_PAGE_SIZE ?? defaultAggregationPageSize);
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new Error(`IMAGESCOPE_AGGREGATION_PAGE_SIZE '${env.IMAGESCOPE_AGGREGATION_PAGE_SIZE}' must be 1-1000`);
+  const rescanDuration = env.IMAGESCOPE_RESCAN_DURATION ?? defaultRescanDuration;
+  const durations = inspector2Model.shapes.EcrRescanDuration!.enum!;
+  if (!durations.includes(rescanDuration)) throw new Error(`IMAGESCOPE_RESCAN_DURATION '${rescanDuration}' must be one of ${durations.join(', ')}`);
   const host = flags.host ?? env.IMAGESCOPE_HOST ?? '127.0.0.1';
   // Without credentials anyone who can reach the port reads everything: only loopback is open by default.
   const auth = flags.auth ?? env.IMAGESCOPE_AUTH ?? (isLoopback(host) ? 'none' : 'sigv4');
@@ -113,6 +119,7 @@ export function serverConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process
       defaultRegion: env.IMAGESCOPE_DEFAULT_REGION ?? 'us-east-1',
       retentionMs: retentionDays * 24 * 60 * 60 * 1000,
       aggregationPageSize: pageSize,
+      rescanDuration,
     },
   };
 }
