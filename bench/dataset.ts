@@ -52,11 +52,13 @@ const steadyDigest = digest(1_000_000);
 export const steadyImage = `arn:aws:ecr:us-west-2:${benchAccount}:repository/steady/${steadyDigest}`;
 
 /** A Trivy report for image `i`: its CVEs drawn with a power law, so a few CVEs are everywhere. */
-export function trivyReport(i: number, findings = findingsPerImage): object {
+/** `details`: each vulnerability with what real Trivy reports carry besides its key (about 1.5 KB). */
+export function trivyReport(i: number, findings = findingsPerImage, details = false): object {
   const next = random(i + 1);
   const vulnerabilities = Array.from({ length: findings }, (_, f) => {
     const cve = Math.floor(next() ** 3 * cvePool);
-    return { VulnerabilityID: cveId(cve), PkgName: `pkg-${f % 211}`, InstalledVersion: `${f}.${i % 7}`, Severity: severities[cve % severities.length] };
+    const key = { VulnerabilityID: cveId(cve), PkgName: `pkg-${f % 211}`, InstalledVersion: `${f}.${i % 7}`, Severity: severities[cve % severities.length] };
+    return details ? { ...key, ...vulnerabilityDetails(cve, i) } : key;
   });
   return {
     SchemaVersion: 2,
@@ -64,6 +66,31 @@ export function trivyReport(i: number, findings = findingsPerImage): object {
     ArtifactName: `app-${i}`,
     Metadata: { RepoDigests: [`${registry}/app-${i % 200}@${digest(i + 1)}`] },
     Results: [{ Target: `app-${i}`, Class: 'os-pkgs', Vulnerabilities: vulnerabilities }],
+  };
+}
+
+/** The members a real Trivy vulnerability has besides its key, in their real shapes and sizes. */
+function vulnerabilityDetails(cve: number, image: number) {
+  const id = cveId(cve);
+  return {
+    PkgID: `pkg@${cve}`,
+    FixedVersion: cve % 3 === 0 ? `${cve}.1` : '',
+    Status: cve % 3 === 0 ? 'fixed' : 'affected',
+    Layer: { Digest: digest(image * 7 + 3), DiffID: digest(image * 7 + 4) },
+    SeveritySource: 'nvd',
+    PrimaryURL: `https://avd.aquasec.com/nvd/${id.toLowerCase()}`,
+    DataSource: { ID: 'debian', Name: 'Debian Security Tracker', URL: 'https://salsa.debian.org/security-tracker-team/security-tracker' },
+    Title: `libexample: heap-based buffer overflow in parse_record() (${id})`,
+    Description: `A heap-based buffer overflow in parse_record() of libexample before ${cve}.1 allows a remote attacker to execute arbitrary code or cause a denial of service through a crafted record whose length field exceeds the size of the buffer it is copied into. ${id} affects every release up to the fixed one.`,
+    CweIDs: [`CWE-${100 + (cve % 700)}`],
+    VendorSeverity: { debian: 2, nvd: 3, redhat: 2 },
+    CVSS: {
+      nvd: { V2Vector: 'AV:N/AC:M/Au:N/C:P/I:P/A:P', V3Vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H', V2Score: 6.8, V3Score: 8.8 },
+      redhat: { V3Vector: 'CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:H/I:H/A:H', V3Score: 7.5 },
+    },
+    References: Array.from({ length: 8 }, (_, r) => `https://security.example.org/advisories/${id}/reference-${r}`),
+    PublishedDate: '2024-03-01T15:15:00Z',
+    LastModifiedDate: '2024-06-10T12:00:00Z',
   };
 }
 

@@ -17,8 +17,14 @@ export interface Finding {
   observedAt?: number;
   /** Where in the image the package is, as the scanner names it. */
   location?: PackageLocation;
-  /** What the scanner says about the vulnerability itself. */
-  vulnerability?: VulnerabilityInfo;
+  /**
+   * What the scanner says about the vulnerability itself: the report's own record of it and the
+   * parser's reader of that record, read only when asked for (vulnerabilityOf). Reading it costs more
+   * than the finding's key and most ingests need it for few findings or none, so a finding carries
+   * no more than these two references until then.
+   */
+  vulnerabilityRecord?: unknown;
+  readVulnerability?: (record: unknown) => VulnerabilityInfo | undefined;
   /** An Inspector2 finding: what it carries that imagescope would otherwise derive. */
   inspector2?: Inspector2Original;
 }
@@ -39,6 +45,11 @@ export interface Inspector2Original {
   exploitAvailable?: 'YES' | 'NO';
   /** `exploitabilityDetails.lastKnownExploitAt` */
   lastKnownExploitAt?: number;
+}
+
+/** What the scanner says about the finding's vulnerability, read from its report now. */
+export function vulnerabilityOf(finding: Finding): VulnerabilityInfo | undefined {
+  return finding.readVulnerability?.(finding.vulnerabilityRecord);
 }
 
 /** Inspector2's package managers (the model's PackageManager enum). */

@@ -3,13 +3,21 @@
 import { IngestRejection } from './ingest-rejection.ts';
 
 export class JsonReader {
-  constructor(
+  private constructor(
     readonly value: unknown,
-    readonly path: string,
+    // The path is spelled out only when a message needs it: a report has millions of values and
+    // almost all of them are read without fault.
+    private readonly parent: JsonReader | string,
+    private readonly key?: string | number,
   ) {}
 
   static of(value: unknown, path: string): JsonReader {
     return new JsonReader(value, path);
+  }
+
+  /** This value's JSON path (`$.Results[0].Vulnerabilities[3]`). */
+  get path(): string {
+    return typeof this.parent === 'string' ? this.parent : childPath(this.parent.path, this.key!);
   }
 
   fail(reason: string, key?: string | number): never {
@@ -37,7 +45,7 @@ export class JsonReader {
   /** The member `key`; reading through a missing object yields missing members, not an error. */
   child(key: string): JsonReader {
     if (this.value !== undefined && this.value !== null) this.object();
-    return new JsonReader(this.raw(key), childPath(this.path, key));
+    return new JsonReader(this.raw(key), this, key);
   }
 
   string(key: string): string {
@@ -96,7 +104,7 @@ export class JsonReader {
   /** This value's elements, when it is an array. */
   items(): JsonReader[] {
     if (!Array.isArray(this.value)) this.fail(`expected an array, found ${kindOf(this.value)}`);
-    return (this.value as unknown[]).map((item, i) => new JsonReader(item, `${this.path}[${i}]`));
+    return (this.value as unknown[]).map((item, i) => new JsonReader(item, this, i));
   }
 }
 

@@ -2,14 +2,17 @@
 // EventBridge "Inspector2 Finding" events (one, an array, or one per line). Only findings on container
 // images (AWS_ECR_CONTAINER_IMAGE) become image findings; others are counted as skipped. Each finding
 // has its own lifecycle, so they are applied one by one (incrementally) with their status: ACTIVE ones
-// count; CLOSED and SUPPRESSED ones stop counting.
+// count; CLOSED and SUPPRESSED ones stop counting. Their own identity, times, texts and scores are kept
+// verbatim; times are read as the status times are (ISO 8601 in list-findings, "Dec 3, 2021, 6:02:30 PM"
+// in AWS's EventBridge sample).
 import { imageKeyOf, parseResourceId, type ImageKey } from '../../domain/images.ts';
 import type { JsonDocument } from '../json-documents.ts';
 import { JsonReader } from '../json-reader.ts';
 import type { ParseContext, ParseResult, Skipped } from '../parse-result.ts';
-import { dedupeFindings, type Finding, type FindingsReport } from '../../domain/findings.ts';
+import { dedupeFindings, type CvssScore, type Finding, type FindingsReport, type Inspector2Original, type PackageLocation, type VulnerabilityInfo } from '../../domain/findings.ts';
 import { scopeOf } from './report-image.ts';
 import { normaliseSeverity } from '../../domain/severity.ts';
+import { cvssScore, itemsAt, knownPackageManager, nonEmpty, numberAt, objectAt, stringList, text, timeAt, withoutUndefined } from './finding-details.ts';
 
 export const inspector2DetailType = 'Inspector2 Finding';
 
@@ -68,6 +71,7 @@ function parseFinding(finding: JsonReader, context: ParseContext, skipped: Skipp
   const status = finding.string('status');
   const severity = normaliseSeverity(finding.optionalString('severity'), cvss3Score(details) ?? finding.optionalNumber('inspectorScore'));
   const time = finding.optionalTime('updatedAt') ?? finding.optionalTime('lastObservedAt') ?? context.now;
+  const inspector2 = originalOf(finding);
   // A package may be listed more than once (one entry per file path it was found at).
   const findings = dedupeFindings(details.array('vulnerablePackages').map((pkg) => ({
     vulnerabilityId,
@@ -78,8 +82,65 @@ function parseFinding(finding: JsonReader, context: ParseContext, skipped: Skipp
     severity,
     active: status === 'ACTIVE',
     observedAt: time,
+    location: withoutUndefined<PackageLocation>({ filePath: text(pkg, 'filePath'), layerHash: text(pkg, 'sourceLayerHash'), packageManager: knownPackageManager(pkg.raw('packageManager')) }),
+    ...(context.keepVulnerabilityRecords && { vulnerabilityRecord: finding.value, readVulnerability }),
+    inspector2,
   })));
   return { image, findings, time };
+}
+
+/** The finding's own identity, times and texts; without its ARN there is nothing to keep. */
+function originalOf(finding: JsonReader): Inspector2Original | undefined {
+  const findingArn = text(finding, 'findingArn');
+  if (!findingArn) return undefined;
+  const recommendation = objectAt(objectAt(finding, 'remediation'), 'recommendation');
+  return withoutUndefined<Inspector2Original>({
+    findingArn,
+    firstObservedAt: timeAt(finding, 'firstObservedAt'),
+    lastObservedAt: timeAt(finding, 'lastObservedAt'),
+    updatedAt: timeAt(finding, 'updatedAt'),
+    title: text(finding, 'title'),
+    description: text(finding, 'description'),
+    recommendation: text(recommendation, 'text'),
+    recommendationUrl: text(recommendation, 'Url'),
+    inspectorScore: numberAt(finding, 'inspectorScore'),
+    fixAvailable: oneOf(text(finding, 'fixAvailable'), ['YES', 'NO', 'PARTIAL'] as const),
+    exploitAvailable: oneOf(text(finding, 'exploitAvailable'), ['YES', 'NO'] as const),
+    lastKnownExploitAt: timeAt(objectAt(finding, 'exploitabilityDetails'), 'lastKnownExploitAt'),
+  });
+}
+
+/** packageVulnerabilityDetails as given; the primary score is the one Inspector adjusted (its inspectorScore). */
+/** An Inspector2 finding (every vulnerable package of it shares the record). */
+function readVulnerability(record: unknown): VulnerabilityInfo | undefined {
+  const finding = JsonReader.of(record, '$');
+  return vulnerabilityInfo(finding, finding.child('packageVulnerabilityDetails'));
+}
+
+function vulnerabilityInfo(finding: JsonReader, details: JsonReader): VulnerabilityInfo | undefined {
+  const adjusted = objectAt(objectAt(finding, 'inspectorScoreDetails'), 'adjustedCvss');
+  const adjustedSource = text(adjusted, 'cvssSource') ?? text(adjusted, 'scoreSource');
+  return withoutUndefined<VulnerabilityInfo>({
+    source: text(details, 'source'),
+    sourceUrl: text(details, 'sourceUrl'),
+    vendorSeverity: text(details, 'vendorSeverity'),
+    cvss: nonEmpty(itemsAt(details, 'cvss').map(cvssOf).filter((s): s is CvssScore => s !== undefined)),
+    primaryCvss: adjustedSource ? cvssScore(numberAt(adjusted, 'score'), text(adjusted, 'scoringVector'), adjustedSource, text(adjusted, 'version')) : undefined,
+    relatedVulnerabilities: nonEmpty(stringList(details, 'relatedVulnerabilities')),
+    referenceUrls: nonEmpty(stringList(details, 'referenceUrls')),
+    epss: numberAt(objectAt(finding, 'epss'), 'score'),
+    vendorCreatedAt: timeAt(details, 'vendorCreatedAt'),
+    vendorUpdatedAt: timeAt(details, 'vendorUpdatedAt'),
+  });
+}
+
+function cvssOf(cvss: JsonReader): CvssScore | undefined {
+  const source = text(cvss, 'source');
+  return source ? cvssScore(numberAt(cvss, 'baseScore'), text(cvss, 'scoringVector'), source, text(cvss, 'version')) : undefined;
+}
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined {
+  return allowed.find((a) => a === value);
 }
 
 function imageOf(resource: JsonReader, context: ParseContext): ImageKey {

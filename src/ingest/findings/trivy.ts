@@ -3,7 +3,8 @@
 import type { JsonDocument } from '../json-documents.ts';
 import { JsonReader } from '../json-reader.ts';
 import type { ParseContext, ParseResult } from '../parse-result.ts';
-import { dedupeFindings, type Finding, type FindingsReport } from '../../domain/findings.ts';
+import { dedupeFindings, type Finding, type FindingsReport, type PackageLocation, type VulnerabilityInfo } from '../../domain/findings.ts';
+import { cvssScore, entriesAt, nonEmpty, numberAt, packageManagerOf, primaryCvssOf, stringList, text, timeAt, withoutUndefined } from './finding-details.ts';
 import { reportImage, reportTags } from './report-image.ts';
 import { normaliseSeverity } from '../../domain/severity.ts';
 
@@ -47,6 +48,8 @@ function parseReport(root: JsonReader, context: ParseContext): FindingsReport {
         fixedVersion: v.optionalString('FixedVersion') || undefined,
         severity: normaliseSeverity(v.optionalString('Severity'), cvss3Score(v)),
         active: true,
+        location: packageLocation(result, v),
+        ...(context.keepVulnerabilityRecords && { vulnerabilityRecord: v.value, readVulnerability }),
       });
     }
   }
@@ -71,4 +74,45 @@ function cvss3Score(v: JsonReader): number | undefined {
     if (typeof score === 'number') return score;
   }
   return undefined;
+}
+
+/** Trivy's `VendorSeverity` numbers. */
+const vendorSeverityLabels = ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
+
+/** A Trivy vulnerability record (one of a result's `Vulnerabilities`). */
+function readVulnerability(record: unknown): VulnerabilityInfo | undefined {
+  return vulnerabilityInfo(JsonReader.of(record, '$'));
+}
+
+function vulnerabilityInfo(v: JsonReader): VulnerabilityInfo | undefined {
+  const severitySource = text(v, 'SeveritySource');
+  const cvss = entriesAt(v, 'CVSS').flatMap(([source, scores]) =>
+    [cvssScore(numberAt(scores, 'V40Score'), text(scores, 'V40Vector'), source), cvssScore(numberAt(scores, 'V3Score'), text(scores, 'V3Vector'), source), cvssScore(numberAt(scores, 'V2Score'), text(scores, 'V2Vector'), source, '2.0')]
+      .filter((score) => score !== undefined));
+  const vendorSeverity = severitySource === undefined ? undefined : numberAt(v.child('VendorSeverity'), severitySource);
+  return withoutUndefined<VulnerabilityInfo>({
+    title: text(v, 'Title'),
+    description: text(v, 'Description'),
+    // DataSource names the advisory database (alpine, debian, ghsa, nvd); SeveritySource the scorer.
+    source: text(v.child('DataSource'), 'ID') ?? severitySource ?? 'trivy',
+    sourceUrl: text(v, 'PrimaryURL'),
+    vendorSeverity: vendorSeverity === undefined ? text(v, 'Severity') : vendorSeverityLabels[vendorSeverity],
+    cvss: nonEmpty(cvss),
+    primaryCvss: primaryCvssOf(cvss, severitySource),
+    relatedVulnerabilities: nonEmpty(stringList(v, 'VendorIDs')),
+    referenceUrls: nonEmpty(stringList(v, 'References')),
+    cwes: nonEmpty(stringList(v, 'CweIDs')),
+    vendorCreatedAt: timeAt(v, 'PublishedDate'),
+    vendorUpdatedAt: timeAt(v, 'LastModifiedDate'),
+  });
+}
+
+/** The package's file (its own path, else the lock file or archive a language result is for) and layer. */
+function packageLocation(result: JsonReader, v: JsonReader): PackageLocation | undefined {
+  const layer = v.child('Layer');
+  return withoutUndefined<PackageLocation>({
+    filePath: text(v, 'PkgPath') ?? (text(result, 'Class') === 'lang-pkgs' ? text(result, 'Target') : undefined),
+    layerHash: layer.isObject() ? (text(layer, 'Digest') ?? text(layer, 'DiffID')) : undefined,
+    packageManager: text(result, 'Class') === 'os-pkgs' ? 'OS' : packageManagerOf(text(result, 'Type')),
+  });
 }
