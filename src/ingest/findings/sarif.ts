@@ -70,11 +70,6 @@ function parseRun(run: JsonReader, context: ParseContext): FindingsReport {
   return { source: scanner, mode: 'snapshot', image, reportTime, findings: dedupeFindings(findings) };
 }
 
-/**
- * What a rule says about its vulnerability. Grype's rule texts are its own boilerplate where its
- * database has nothing ("CVE-x low vulnerability for p package", "Version v is affected with ..."), and
- * its helpUri is Grype's home page on every rule: none of that is about the vulnerability, so it is left out.
- */
 /** A rule of the run (absent when the results name a rule the run does not list), with its tool. */
 interface SarifRule {
   rule: unknown;
@@ -87,6 +82,11 @@ function readVulnerability(record: unknown): VulnerabilityInfo | undefined {
   return rule === undefined ? undefined : ruleDetails(JsonReader.of(rule, '$'), JsonReader.of(driver, '$'), scanner);
 }
 
+/**
+ * What a rule says about its vulnerability. Grype's rule texts are its own boilerplate where its
+ * database has nothing ("CVE-x low vulnerability for p package", "Version v is affected with ..."), and
+ * its helpUri is Grype's home page on every rule: none of that is about the vulnerability, so it is left out.
+ */
 function ruleDetails(rule: JsonReader, driver: JsonReader, scanner: string): VulnerabilityInfo | undefined {
   const properties = objectAt(rule, 'properties');
   const title = text(objectAt(rule, 'shortDescription'), 'text');
