@@ -240,8 +240,8 @@ describe('Inspector2 finding details', () => {
     // AWS's sample ends its digests in "EXAMPLE"; give the resource a real one so the image can be keyed.
     event.detail.resources[0].id = event.detail.resources[0].id.replace(/sha256:.*$/, `sha256:${'b'.repeat(64)}`);
     const f = one(findingsOf([{ value: event, path: '$' }], context), 'CVE-2019-17498');
-    // The sample's times name no zone: read as local time, as Date.parse (and the parser's status times) read them.
-    const observed = new Date(2021, 11, 3, 18, 2, 30).getTime();
+    // The sample's times name no zone: read as UTC, the zone of the event's own `time`.
+    const observed = Date.UTC(2021, 11, 3, 18, 2, 30);
     assert.deepEqual(f.inspector2, {
       findingArn: 'arn:aws:inspector2:us-east-2:123456789012:finding/be674aaddd0f75ac632055EXAMPLE',
       firstObservedAt: observed,
@@ -261,7 +261,7 @@ describe('Inspector2 finding details', () => {
     assert.deepEqual(v.primaryCvss, v.cvss![0], "the adjusted CVSS (REDHAT_CVE's), not NVD's higher 8.1");
     assert.equal(v.vendorSeverity, 'Moderate');
     assert.deepEqual(v.referenceUrls, ['https://access.redhat.com/errata/RHSA-2020:3915']);
-    assert.equal(v.vendorCreatedAt, new Date(2019, 9, 16).getTime());
+    assert.equal(v.vendorCreatedAt, Date.UTC(2019, 9, 16));
     assert.equal(v.vendorUpdatedAt, undefined);
     assert.equal(v.epss, undefined, 'the sample has no epss');
     assert.deepEqual(f.location, { layerHash: 'sha256:72d97abdfae3b3c933ff41e39779cc72853d7bd9dc1e4800c5294dEXAMPLE', packageManager: 'OS' });

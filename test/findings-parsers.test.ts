@@ -7,6 +7,7 @@ import { formats } from '../src/ingest/formats.ts';
 import type { FindingsReport } from '../src/domain/findings.ts';
 import { resourceIdOf } from '../src/domain/images.ts';
 import { IngestRejection } from '../src/ingest/ingest-rejection.ts';
+import { JsonReader } from '../src/ingest/json-reader.ts';
 import { readJsonDocuments } from '../src/ingest/json-documents.ts';
 import type { ParseContext } from '../src/ingest/parse-result.ts';
 import { readFixture, sharedFixture } from './helpers/fixtures.ts';
@@ -146,5 +147,24 @@ describe('findings parsers on the real-world fixtures', () => {
     // Trivy's CycloneDX says it in the recommendation; Grype in fix.versions (one of 15 matches has one).
     assert.ok(fixes('cyclonedx/trivy-pom.cdx.json').includes('CVE-2020-9548 com.fasterxml.jackson.core/jackson-databind 2.9.10.4'));
     assert.deepEqual(fixes('grype/many_vulns.json').filter((line) => !line.endsWith(' -')), ['CVE-2021-42376 busybox 1.34.0']);
+    // "Upgrade ... to version 2.6.7.5, 2.8.11.1, 2.9.5 or higher.": every version, nothing after them.
+    assert.deepEqual(fixes('cyclonedx/spec-valid-vulnerability-1.6.json'), ['SNYK-JAVA-COMFASTERXMLJACKSONCORE-32111 com.fasterxml.jackson.core/jackson-databind 2.6.7.5, 2.8.11.1, 2.9.5']);
+  });
+
+  it('reads a time that names no zone as UTC, on a machine in any zone', () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      assert.equal(new Date(2021, 11, 3).getTimezoneOffset(), 300, 'the process now runs five hours behind UTC');
+      const times = JsonReader.of({ sample: 'Dec 3, 2021, 6:02:30 PM', iso: '2021-12-03T18:02:30', zoned: '2021-12-03T19:02:30+01:00', date: '2021-12-03' }, '$');
+      assert.equal(times.optionalTime('sample'), Date.UTC(2021, 11, 3, 18, 2, 30), "AWS's EventBridge sample");
+      assert.equal(times.optionalTime('iso'), Date.UTC(2021, 11, 3, 18, 2, 30));
+      assert.equal(times.optionalTime('zoned'), Date.UTC(2021, 11, 3, 18, 2, 30), 'a named zone is kept');
+      assert.equal(times.optionalTime('date'), Date.UTC(2021, 11, 3));
+      assert.throws(() => JsonReader.of({ t: 'soon' }, '$').optionalTime('t'), /'soon' is not an ISO-8601 timestamp/);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
   });
 });

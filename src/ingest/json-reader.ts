@@ -1,6 +1,7 @@
 // Typed reads from untrusted JSON with the JSON path of every value, so a parser can say exactly
 // where a file is malformed. Reads throw IngestRejection; optional reads return undefined.
 import { IngestRejection } from './ingest-rejection.ts';
+import { parseTimestamp } from './timestamp.ts';
 
 export class JsonReader {
   private constructor(
@@ -84,7 +85,7 @@ export class JsonReader {
   optionalTime(key: string): number | undefined {
     const v = this.optionalString(key);
     if (v === undefined) return undefined;
-    const ms = Date.parse(v);
+    const ms = parseTimestamp(v);
     if (Number.isNaN(ms)) this.fail(`'${v}' is not an ISO-8601 timestamp`, key);
     return ms;
   }

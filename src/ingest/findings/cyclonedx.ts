@@ -41,8 +41,9 @@ function parseBom(root: JsonReader, context: ParseContext): FindingsReport {
     vulnerability.object();
     const vulnerabilityId = vulnerability.string('id');
     const severity = severityOfRatings(vulnerability.optionalArray('ratings') ?? []);
-    // CycloneDX has no field for a fix; Trivy writes "Upgrade <package> to version <v>" here.
-    const fixedVersion = /\bto version (\S+)/.exec(vulnerability.optionalString('recommendation') ?? '')?.[1];
+    // CycloneDX has no field for a fix; Trivy writes "Upgrade <package> to version <v>" here, and
+    // others "to version <v>, <w> or higher.": the versions, comma-separated as Grype's are.
+    const fixedVersion = /\bto version ([^\s,]+(?:, [^\s,]+)*)/.exec(vulnerability.optionalString('recommendation') ?? '')?.[1]?.replace(/\.$/, '');
     const details: CycloneDxVulnerability = { vulnerability: vulnerability.value, scanner };
     for (const affected of vulnerability.array('affects')) {
       const ref = affected.object().string('ref');

@@ -1,9 +1,8 @@
 // Helpers the findings parsers share to read what a finding carries beyond its key: CVSS scores, the
 // score a severity rests on, package managers, and lists of distinct strings.
-import type { CvssScore, PackageManager } from '../../domain/findings.ts';
-import { packageManagers } from '../../domain/findings.ts';
-import type { JsonReader } from '../json-reader.ts';
-import { JsonReader as Reader } from '../json-reader.ts';
+import { packageManagers, type CvssScore, type PackageManager } from '../../domain/findings.ts';
+import { JsonReader } from '../json-reader.ts';
+import { parseTimestamp } from '../timestamp.ts';
 
 /** The version a vector names (`CVSS:3.1/AV:N/...` -> `3.1`), else the one the report states otherwise (a v2 vector has no prefix). */
 export function cvssVersionOf(vector: string, fallback = '2.0'): string {
@@ -71,7 +70,7 @@ export function numberAt(reader: JsonReader, key: string): number | undefined {
 /** A date member (ISO 8601, or `2021-12-31`) as epoch ms, else undefined. */
 export function timeAt(reader: JsonReader, key: string): number | undefined {
   const v = text(reader, key);
-  const ms = v === undefined ? NaN : Date.parse(v);
+  const ms = v === undefined ? NaN : parseTimestamp(v);
   return Number.isNaN(ms) ? undefined : ms;
 }
 
@@ -92,7 +91,7 @@ export function itemsAt(reader: JsonReader, key: string): JsonReader[] {
 /** An object member as a reader; anything else (absent, a string, an array) reads as an empty member. */
 export function objectAt(reader: JsonReader, key: string): JsonReader {
   const v = reader.raw(key);
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? reader.child(key) : Reader.of(undefined, `${reader.path}.${key}`);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? reader.child(key) : JsonReader.of(undefined, `${reader.path}.${key}`);
 }
 
 /** The object without its undefined members, or undefined when none is left (an absent detail stays absent). */
