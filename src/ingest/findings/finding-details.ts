@@ -80,18 +80,19 @@ export function entriesAt(reader: JsonReader, key: string): [string, JsonReader]
   return child.isObject() ? Object.keys(child.value as object).map((name) => [name, child.child(name)]) : [];
 }
 
-/** The elements of an array member, else none. */
-export function itemsAt(reader: JsonReader, key: string): JsonReader[] {
-  const child = reader.child(key);
-  return Array.isArray(child.value) ? child.items() : [];
-}
-
-// Helpers for the CycloneDX, SARIF and Inspector2 details.
+/** What an absent or mistyped member reads as: details are never a reason to fail, so it needs no path. */
+const absent = JsonReader.of(undefined, '$');
 
 /** An object member as a reader; anything else (absent, a string, an array) reads as an empty member. */
 export function objectAt(reader: JsonReader, key: string): JsonReader {
   const v = reader.raw(key);
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? reader.child(key) : JsonReader.of(undefined, `${reader.path}.${key}`);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? reader.child(key) : absent;
+}
+
+/** The elements of an array member, else none. */
+export function itemsAt(reader: JsonReader, key: string): JsonReader[] {
+  const child = reader.child(key);
+  return Array.isArray(child.value) ? child.items() : [];
 }
 
 /** The object without its undefined members, or undefined when none is left (an absent detail stays absent). */

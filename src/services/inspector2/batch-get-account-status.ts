@@ -36,7 +36,7 @@ export interface BatchGetAccountStatusResponse {
 const enabled = (what: string): State => ({ status: 'ENABLED', errorCode: 'ALREADY_ENABLED', errorMessage: `${what} is enabled.` });
 const disabled = (what: string): State => ({ status: 'DISABLED', errorCode: 'RESOURCE_NOT_FOUND', errorMessage: `imagescope does not scan ${what}.` });
 
-export function accountState(accountId: string): AccountState {
+function accountState(accountId: string): AccountState {
   return {
     accountId,
     state: enabled('Amazon Inspector (imagescope)'),
