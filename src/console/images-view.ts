@@ -11,6 +11,7 @@ import { clustersOfImage } from './exposure.ts';
 import type { ConsoleDependencies } from './console-dependencies.ts';
 import { ConsoleInputError, ConsoleNotFound, flagOf, pageSizeOf, type ConsoleRequest } from './console-request.ts';
 import type { FleetImage } from './fleet.ts';
+import type { ConsoleFindingRow } from '../store/store.ts';
 import { listPage, type ListPage, type PagedList } from './list-page.ts';
 
 export interface ImageFilter {
@@ -112,7 +113,7 @@ export async function imageDetailView(request: ConsoleRequest, deps: ConsoleDepe
   const image = fleet.images.find((i) => i.repository === key.repository && i.digest === key.digest);
   if (!image) throw new ConsoleNotFound(`No scanned image ${resourceId} in this account.`);
   const [rows, { clusters, more }] = await Promise.all([
-    deps.store.imageFindings(request.accountId, image.imageId),
+    deps.store.imageFindings(request.accountId, image),
     clustersOfImage(deps.store, image, { accountId: request.accountId, now: request.now, retentionMs: deps.retentionMs }),
   ]);
   const list: PagedList<ImageFinding> = {
@@ -125,22 +126,16 @@ export async function imageDetailView(request: ConsoleRequest, deps: ConsoleDepe
   return { image, findings, clusters, moreClusters: more };
 }
 
-/** The image's stored findings merged per occurrence across scanners (worst severity, first fix named). */
-function occurrences(rows: { source: string; vulnerability_id: string; package_name: string; package_version: string; fixed_version: string | null; severity: string }[]): ImageFinding[] {
-  const byKey = new Map<string, ImageFinding>();
-  for (const r of rows) {
-    const key = `${r.vulnerability_id}\u0000${r.package_name}\u0000${r.package_version}`;
-    const seen = byKey.get(key);
-    const severity = r.severity as Severity;
-    if (!seen) {
-      byKey.set(key, { vulnerabilityId: r.vulnerability_id, severity, packageName: r.package_name, installedVersion: r.package_version, ...(r.fixed_version && { fixedVersion: r.fixed_version }), sources: [r.source] });
-      continue;
-    }
-    if (severities.indexOf(severity) < severities.indexOf(seen.severity)) seen.severity = severity;
-    seen.fixedVersion ??= r.fixed_version ?? undefined;
-    if (!seen.sources.includes(r.source)) seen.sources.push(r.source);
-  }
-  return [...byKey.values()];
+/** The image's findings with the sources that list each. */
+function occurrences(rows: ConsoleFindingRow[]): ImageFinding[] {
+  return rows.map((r) => ({
+    vulnerabilityId: r.vulnerability_id,
+    severity: r.severity as Severity,
+    packageName: r.package_name,
+    installedVersion: r.package_version,
+    ...(r.fixed_version && { fixedVersion: r.fixed_version }),
+    sources: r.sources.split(','),
+  }));
 }
 
 export function imageDetailJson(view: ImageDetailView) {

@@ -16,9 +16,10 @@ export interface RollupMismatch {
 
 export async function checkRollups(db: Kysely<Database>, accountId: string): Promise<RollupMismatch[]> {
   const findings = await db
-    .selectFrom('image_findings')
-    .select(['image_id', 'vulnerability_id', 'package_name', 'package_version', 'fixed_version', 'severity', 'active'])
+    .selectFrom('findings')
+    .select(['image_id', 'vulnerability_id', 'fixed_version', 'severity', 'active'])
     .where('account_id', '=', accountId)
+    .where('active', '=', 1)
     .execute();
   const images = await db.selectFrom('scanned_images').selectAll().where('account_id', '=', accountId).execute();
   const tags = new Map(images.map((i) => [i.image_id, i]));
@@ -32,7 +33,7 @@ export async function checkRollups(db: Kysely<Database>, accountId: string): Pro
   const expected = new Contribution();
   for (const [image, rows] of byImage) {
     const t = tags.get(image);
-    addContribution(expected, { accountId, imageBuildVersionArn: t?.image_build_version_arn ?? null, imagePipelineArn: t?.image_pipeline_arn ?? null }, rows, [], 1);
+    addContribution(expected, { accountId, imageBuildVersionArn: t?.image_build_version_arn ?? null, imagePipelineArn: t?.image_pipeline_arn ?? null }, rows, 1);
   }
   const stored = await db.selectFrom('finding_rollups').selectAll().where('account_id', '=', accountId).where('version_to', 'is', null).execute();
   const keyOf = (aggregation: string, key: string) => `${aggregation}\u0000${key}`;
@@ -60,7 +61,7 @@ async function checkImageSummaries(db: Kysely<Database>, accountId: string, byIm
   const images = await db.selectFrom('scanned_images').select('image_id').where('account_id', '=', accountId).execute();
   const mismatches: RollupMismatch[] = [];
   for (const { image_id } of images) {
-    const expected = summariseImage(byImage.get(Number(image_id)) ?? [], []);
+    const expected = summariseImage(byImage.get(Number(image_id)) ?? []);
     const have = stored.get(Number(image_id));
     const differs = !have || Object.entries(expected).some(([column, value]) => String(have[column as keyof typeof have]) !== String(value));
     if (differs) mismatches.push({ aggregation: 'imageSummary', key: String(image_id), stored: have ? `${have.count_all} occurrences, ${have.vulnerability_count} ids` : 'none', expected: `${expected.count_all} occurrences, ${expected.vulnerability_count} ids` });

@@ -5,7 +5,9 @@
 import type { Kysely } from 'kysely';
 import type { ImageKey } from '../domain/images.ts';
 import type { ImageSummaryCounts } from './image-summaries.ts';
-import type { Database, ImageDigestLinkRow, ImageFindingRow, ImageRuntimeRow, SeveritySnapshotRow, SourceActivityRow } from './schema.ts';
+import { findingIdPrefix, findingIdRange } from '../domain/finding-ids.ts';
+import { severities } from '../domain/severity.ts';
+import type { Database, FindingRow, ImageDigestLinkRow, ImageRuntimeRow, SeveritySnapshotRow, SourceActivityRow } from './schema.ts';
 import type { RunRead } from './store-reads.ts';
 import { chunks } from './transactions.ts';
 
@@ -22,7 +24,7 @@ export interface ConsoleImageRow extends ImageSummaryCounts {
 
 export type ConsoleRuntimeRow = Omit<ImageRuntimeRow, 'account_id'>;
 
-export type ConsoleFindingRow = Omit<ImageFindingRow, 'account_id' | 'image_id' | 'active'>;
+export type ConsoleFindingRow = Pick<FindingRow, 'sources' | 'vulnerability_id' | 'package_name' | 'package_version' | 'fixed_version' | 'severity' | 'last_observed_at'>;
 
 /** Vulnerability lists fetched per statement (a fixed set of statement shapes). */
 const idsPerStatement = 100;
@@ -85,12 +87,16 @@ export class ConsoleQueries {
     return out;
   }
 
-  imageFindings(read: RunRead, accountId: string, imageId: number): Promise<ConsoleFindingRow[]> {
+  imageFindings(read: RunRead, accountId: string, image: ImageKey & { imageId: number }): Promise<ConsoleFindingRow[]> {
+    const { low, high } = findingIdRange(findingIdPrefix(image));
     return read<ConsoleFindingRow>(this.db
-      .selectFrom('image_findings')
-      .select(['source', 'vulnerability_id', 'package_name', 'package_version', 'fixed_version', 'severity', 'observed_at'])
+      .selectFrom('findings')
+      .select(['sources', 'vulnerability_id', 'package_name', 'package_version', 'fixed_version', 'severity', 'last_observed_at'])
       .where('account_id', '=', accountId)
-      .where('image_id', '=', imageId)
+      .where('severity', 'in', [...severities])
+      .where('finding_id', '>=', low)
+      .where('finding_id', '<=', high)
+      .where('image_id', '=', image.imageId)
       .where('active', '=', 1)
       .compile());
   }

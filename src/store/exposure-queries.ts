@@ -1,5 +1,5 @@
 // The reads of the console's exposure of one vulnerability beyond the per-image rollups: the
-// vulnerability's packages in the images of a page (image_findings_by_vulnerability, an index range)
+// vulnerability's packages in the images of a page (findings_by_vulnerability, an index range)
 // and those images' stops of the last day (by key). The cost follows the page, never the store.
 import { sql, type Kysely } from 'kysely';
 import { placeholder, PreparedQueries } from './prepared-query.ts';
@@ -12,7 +12,7 @@ import { chunks } from './transactions.ts';
 /** Images per statement: a bounded set of statement shapes, and expressions SQLite parses. */
 const imagesPerStatement = 100;
 
-type PackageRow = { image_id: number; source: string; package_name: string; package_version: string; fixed_version: string | null; severity: string };
+type PackageRow = { image_id: number; sources: string; package_name: string; package_version: string; fixed_version: string | null; severity: string };
 
 export class ExposureQueries {
   private readonly stops: PreparedQueries<{ images: number }, Record<string, unknown>>;
@@ -31,8 +31,8 @@ export class ExposureQueries {
     );
     this.packages = new PreparedQueries(db, (db, shape) =>
       db
-        .selectFrom('image_findings')
-        .select(['image_id', 'source', 'package_name', 'package_version', 'fixed_version', 'severity'])
+        .selectFrom('findings')
+        .select(['image_id', 'sources', 'package_name', 'package_version', 'fixed_version', 'severity'])
         .where('account_id', '=', placeholder<string>('accountId'))
         .where('vulnerability_id', '=', placeholder<string>('vulnerabilityId'))
         .where('active', '=', 1)
@@ -63,7 +63,7 @@ export class ExposureQueries {
       const values: Record<string, unknown> = { accountId: q.accountId, vulnerabilityId: q.vulnerabilityId };
       chunk.forEach((id, i) => (values[`image${i}`] = id));
       for (const r of await read<PackageRow>(this.packages.with({ images: chunk.length }, values))) {
-        byImage.get(Number(r.image_id))?.push({ source: r.source, packageName: r.package_name, installedVersion: r.package_version, fixedVersion: r.fixed_version ?? undefined, severity: r.severity });
+        byImage.get(Number(r.image_id))?.push({ source: r.sources.split(',').join(', '), packageName: r.package_name, installedVersion: r.package_version, fixedVersion: r.fixed_version ?? undefined, severity: r.severity });
       }
     }
     return byImage;

@@ -1,19 +1,22 @@
-// Applies findings reports. Per image: read its findings from every source, apply the report (a
-// snapshot replaces that source's findings unless it is older or identical; incremental findings
-// move forward one by one), then add the difference in the image's contribution to the rollups, all
-// in the caller's transaction. The cost is proportional to the image's findings, never to the store.
+// Applies findings reports. Per image: read its findings (open and closed), apply the report (a
+// snapshot is the source's complete list unless it is older than or identical to the stored one;
+// individual findings move forward one by one) as a few inserted and rewritten rows, then add the
+// difference in the image's contribution to the rollups, all in the caller's transaction. The cost is
+// proportional to the image's findings, never to the store.
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Finding, FindingsBatch, FindingsReport } from '../domain/findings.ts';
-import type { FindingsInserter } from './bulk-insert.ts';
+import { findingIdPrefix } from '../domain/finding-ids.ts';
+import type { FindingsBatch, FindingsReport } from '../domain/findings.ts';
+import { incrementalChanges, snapshotChanges, type FindingChanges, type ImageContext } from './finding-changes.ts';
+import { ImageLayers } from './image-layers.ts';
+import type { StoredFinding } from './finding-states.ts';
+import type { FindingsTable, ImageTarget } from './findings-table.ts';
 import { recordConsoleChange, recordSourceActivity } from './console-activity.ts';
 import { saveImageSummary, summariseImage } from './image-summaries.ts';
 import { addContribution, Contribution, type ImageTags } from './rollup-counts.ts';
 import { applyRollupDelta, nextRollupVersion, pruneClosedRollups, type RollupDeltaWriter, type RollupVersion } from './rollup-writes.ts';
-import type { Database, ImageFindingRow, ScannedImageRow } from './schema.ts';
-import { chunks } from './transactions.ts';
+import type { Database, ScannedImageRow } from './schema.ts';
 
-const rowsPerStatement = 500;
 const pruneEvery = 64;
 
 export interface FindingsWriteSummary {
@@ -25,21 +28,18 @@ export interface FindingsWriteSummary {
   findingsStored: number;
 }
 
-export type FindingRow = Omit<ImageFindingRow, 'account_id' | 'image_id'>;
-
-/** The two hot writes of an ingest, in the dialect's fastest form. */
+/** The hot reads and writes of an ingest, in the dialect's fastest form. */
 export interface FindingsWriters {
-  insertFindings: FindingsInserter;
+  findings: FindingsTable;
   writeRollupDeltas: RollupDeltaWriter;
 }
-const findingKey = (r: Pick<FindingRow, 'vulnerability_id' | 'package_name' | 'package_version'>) => `${r.vulnerability_id}\u0000${r.package_name}\u0000${r.package_version}`;
 
 /**
  * Applies the batches (the reports of many inputs) in order, in the caller's transaction, under one
  * rollup version: their rollup moves are merged, so a key that many reports move is written once.
  * Returns each batch's summary.
  */
-export async function applyFindings(trx: Kysely<Database>, accountId: string, batches: FindingsBatch[], now: number, writers: FindingsWriters): Promise<FindingsWriteSummary[]> {
+export async function applyFindings(trx: Kysely<Database>, accountId: string, batches: FindingsBatch[], now: number, writers: FindingsWriters, closedFindingsMs: number): Promise<FindingsWriteSummary[]> {
   // Taking the account's next rollup version first locks its row: concurrent ingests of one account
   // (several replicas on PostgreSQL) then run one after the other, each reading what the previous one
   // committed, so no image's before/after contribution is computed from stale findings.
@@ -65,6 +65,8 @@ export async function applyFindings(trx: Kysely<Database>, accountId: string, ba
     await recordConsoleChange(trx, accountId, now);
     if (at.version % pruneEvery === 0) await pruneClosedRollups(trx, accountId, now);
   }
+  // Through the index of closed findings only: most ingests find none to remove.
+  await trx.deleteFrom('findings').where('account_id', '=', accountId).where('active', '=', 0).where('updated_at', '<', now - closedFindingsMs).execute();
   return summaries;
 }
 
@@ -90,19 +92,24 @@ async function applyReport(trx: Kysely<Database>, accountId: string, batch: Find
   const retagged = !image || tagsAfter.imageBuildVersionArn !== tagsBefore.imageBuildVersionArn || tagsAfter.imagePipelineArn !== tagsBefore.imagePipelineArn;
   const tagNames = mergeTagNames(image?.image_tags ?? '', report.tags);
   const renamed = !image || tagNames !== image.image_tags;
-  const imageId = image?.image_id ?? (await images.allocate());
-  const before = image ? await imageFindings(trx, accountId, imageId) : [];
-  const target = { account_id: accountId, image_id: imageId };
-  const after = report.mode === 'snapshot' ? await replaceSnapshot(trx, target, report, before, now, writers.insertFindings) : await applyIncremental(trx, target, report, before, now);
-  if (!after && !retagged && !renamed) return false;
-  if (retagged || renamed) await images.save(report, imageId, tagsAfter, tagNames, !image);
+  const target: ImageTarget & ImageContext = { account_id: accountId, image_id: image?.image_id ?? (await images.allocate()), idPrefix: findingIdPrefix(report.image), layers: new ImageLayers(image?.layer_hashes ?? '') };
+  const before = image ? await writers.findings.imageFindings(trx, target) : [];
+  const applied = report.mode === 'snapshot' ? await replaceSnapshot(trx, target, report, before, now) : { changes: incrementalChanges(before, report, now, target), sameList: false };
+  const changes = applied?.changes;
+  const written = changes !== undefined && (changes.inserts.length > 0 || changes.updates.length > 0);
+  if (written) {
+    await writers.findings.insert(trx, target, changes.inserts);
+    await writers.findings.update(trx, target, changes.updates);
+  }
+  const layers = target.layers.changed();
+  if (layers !== undefined || retagged || renamed) await images.save(report, target.image_id, tagsAfter, tagNames, layers ?? image?.layer_hashes ?? '', !image);
+  if (!(written && !applied?.sameList) && !retagged && !renamed) return false;
   if (report.linkedDigests) await linkDigests(trx, accountId, report);
-  addContribution(delta, tagsBefore, before, [], -1);
-  if (after) {
-    addContribution(delta, tagsAfter, after.rows, after.findings, 1);
-    await saveImageSummary(trx, accountId, imageId, summariseImage(after.rows, after.findings), at.version);
-  } else {
-    addContribution(delta, tagsAfter, before, [], 1);
+  if (changes?.counted || retagged) {
+    const after = changes?.after ?? before;
+    addContribution(delta, tagsBefore, before, -1);
+    addContribution(delta, tagsAfter, after, 1);
+    if (changes?.counted) await saveImageSummary(trx, accountId, target.image_id, summariseImage(after), at.version);
   }
   return true;
 }
@@ -130,8 +137,8 @@ class ImageIds {
     return this.next++;
   }
 
-  async save(report: FindingsReport, imageId: number, tags: ImageTags, tagNames: string, isNew: boolean): Promise<void> {
-    const arns = { image_build_version_arn: tags.imageBuildVersionArn, image_pipeline_arn: tags.imagePipelineArn, image_tags: tagNames };
+  async save(report: FindingsReport, imageId: number, tags: ImageTags, tagNames: string, layerHashes: string, isNew: boolean): Promise<void> {
+    const arns = { image_build_version_arn: tags.imageBuildVersionArn, image_pipeline_arn: tags.imagePipelineArn, image_tags: tagNames, layer_hashes: layerHashes };
     if (isNew) {
       await this.trx.insertInto('scanned_images').values({ account_id: this.accountId, image_repository: report.image.repository, image_digest: report.image.digest, image_id: imageId, ...arns }).execute();
     } else {
@@ -157,100 +164,33 @@ async function linkDigests(trx: Kysely<Database>, accountId: string, report: Fin
     .execute();
 }
 
-type ImageTarget = { account_id: string; image_id: number };
-
-/** An image's findings after a change: stored rows of its other sources, plus the report's findings. */
-interface ImageState {
-  rows: FindingRow[];
-  findings: Finding[];
-}
-
-function imageFindings(trx: Kysely<Database>, accountId: string, imageId: number): Promise<FindingRow[]> {
-  return trx
-    .selectFrom('image_findings')
-    .select(['source', 'vulnerability_id', 'package_name', 'package_version', 'fixed_version', 'severity', 'active', 'observed_at'])
-    .where('account_id', '=', accountId)
-    .where('image_id', '=', imageId)
-    .execute();
-}
-
 function contentHash(report: FindingsReport): string {
   const lines = report.findings.map((f) => `${f.vulnerabilityId}\u0000${f.packageName}\u0000${f.packageVersion}\u0000${f.severity}\u0000${f.fixedVersion ?? ''}`).sort();
   return createHash('sha256').update(lines.join('\n')).digest('hex');
 }
 
-function toRow(report: FindingsReport, f: FindingsReport['findings'][number], observedAt: number): FindingRow {
-  return {
-    source: report.source,
-    vulnerability_id: f.vulnerabilityId,
-    package_name: f.packageName,
-    package_version: f.packageVersion,
-    fixed_version: f.fixedVersion ?? null,
-    severity: f.severity,
-    active: f.active ? 1 : 0,
-    observed_at: observedAt,
-  };
-}
-
-async function upsertFindings(trx: Kysely<Database>, image: ImageTarget, rows: FindingRow[]): Promise<void> {
-  for (const chunk of chunks(rows, rowsPerStatement)) {
-    await trx
-      .insertInto('image_findings')
-      .values(chunk.map((r) => ({ ...image, ...r })))
-      .onConflict((oc) =>
-        oc.columns(['account_id', 'image_id', 'source', 'vulnerability_id', 'package_name', 'package_version'])
-          .doUpdateSet((eb) => ({ severity: eb.ref('excluded.severity'), fixed_version: eb.ref('excluded.fixed_version'), active: eb.ref('excluded.active'), observed_at: eb.ref('excluded.observed_at') })),
-      )
-      .execute();
-  }
-}
-
 /**
- * Replaces the source's findings of the image, unless the stored report is newer or identical.
- * Returns the image's findings afterwards, or undefined when nothing changed.
+ * The source's new complete list for the image, unless the stored report is newer or identical; an
+ * identical one seen later only moves the time its findings were last observed.
  */
-async function replaceSnapshot(trx: Kysely<Database>, image: ImageTarget, report: FindingsReport, before: FindingRow[], now: number, insertRows: FindingsInserter): Promise<ImageState | undefined> {
-  const stored = await trx.selectFrom('image_reports').select(['report_time', 'content_hash']).where('account_id', '=', image.account_id)
-    .where('image_id', '=', image.image_id).where('source', '=', report.source).executeTakeFirst();
+async function replaceSnapshot(trx: Kysely<Database>, image: ImageTarget & ImageContext, report: FindingsReport, before: StoredFinding[], now: number): Promise<{ changes: FindingChanges; sameList: boolean } | undefined> {
+  const key = { account_id: image.account_id, image_id: image.image_id };
+  const stored = await trx.selectFrom('image_reports').select(['report_time', 'content_hash']).where('account_id', '=', key.account_id)
+    .where('image_id', '=', key.image_id).where('source', '=', report.source).executeTakeFirst();
   const hash = contentHash(report);
   if (stored && stored.report_time > report.reportTime) return undefined;
   if (stored && stored.content_hash === hash) {
     // The same findings seen again later: remember the later time so an older report cannot win.
-    if (report.reportTime > stored.report_time) await upsertReport(trx, image, report.source, report.reportTime, hash);
-    return undefined;
+    if (report.reportTime <= stored.report_time) return undefined;
+    await upsertReport(trx, key, report.source, report.reportTime, hash);
+    return { changes: snapshotChanges(before, report, report.reportTime, image), sameList: true };
   }
-  if (before.some((r) => r.source === report.source)) {
-    await trx.deleteFrom('image_findings').where('account_id', '=', image.account_id).where('image_id', '=', image.image_id).where('source', '=', report.source).execute();
-  }
-  await insertRows(trx, image, report, report.reportTime || now);
-  await upsertReport(trx, image, report.source, report.reportTime, hash);
-  return { rows: before.filter((r) => r.source !== report.source), findings: report.findings };
+  await upsertReport(trx, key, report.source, report.reportTime, hash);
+  return { changes: snapshotChanges(before, report, report.reportTime || now, image), sameList: false };
 }
 
-async function upsertReport(trx: Kysely<Database>, image: ImageTarget, source: string, reportTime: number, hash: string): Promise<void> {
+async function upsertReport(trx: Kysely<Database>, image: { account_id: string; image_id: number }, source: string, reportTime: number, hash: string): Promise<void> {
   await trx.insertInto('image_reports').values({ ...image, source, report_time: reportTime, content_hash: hash })
     .onConflict((oc) => oc.columns(['account_id', 'image_id', 'source']).doUpdateSet({ report_time: reportTime, content_hash: hash }))
     .execute();
-}
-
-/**
- * Moves each finding forward unless the stored state of it was observed later. Returns the image's
- * findings afterwards, or undefined when nothing changed.
- */
-async function applyIncremental(trx: Kysely<Database>, image: ImageTarget, report: FindingsReport, before: FindingRow[], now: number): Promise<ImageState | undefined> {
-  const own = (r: FindingRow) => r.source === report.source;
-  const current = new Map(before.filter(own).map((r) => [findingKey(r), r]));
-  const changed = new Map<string, FindingRow>();
-  for (const f of report.findings) {
-    const row = toRow(report, f, f.observedAt ?? now);
-    const key = findingKey(row);
-    const seen = current.get(key);
-    if (seen && seen.observed_at > row.observed_at) continue;
-    if (seen && seen.observed_at === row.observed_at && seen.active === row.active && seen.severity === row.severity && seen.fixed_version === row.fixed_version) continue;
-    current.set(key, row);
-    changed.set(key, row);
-  }
-  if (changed.size === 0) return undefined;
-  await upsertFindings(trx, image, [...changed.values()]);
-  return { rows: [...before.filter((r) => !own(r)), ...current.values()], findings: [] };
 }

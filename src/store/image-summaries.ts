@@ -1,14 +1,13 @@
 // One row per scanned image with what the console lists about it (image_finding_summaries): its
-// occurrences by severity, how many of them have a fix, and its distinct vulnerability ids with their
-// worst severity and whether any occurrence has a fix. Written with the image's findings, in the
-// ingest's transaction, from the same effective findings the rollups count (every distinct active
-// occurrence across sources, at its worst severity), so the console and the AWS counts agree.
+// active findings by severity, how many of them have a fix, and its distinct vulnerability ids with
+// their worst severity and whether any finding has a fix. Written with the image's findings, in the
+// ingest's transaction, from the same findings the rollups count, so the console and the AWS counts
+// agree.
 import type { Kysely } from 'kysely';
-import type { Finding } from '../domain/findings.ts';
 import { severities, severityRank, type Severity } from '../domain/severity.ts';
-import type { Database, ImageFindingRow, ImageFindingSummaryRow } from './schema.ts';
+import type { Database, FindingRow, ImageFindingSummaryRow } from './schema.ts';
 
-type StoredFinding = Pick<ImageFindingRow, 'vulnerability_id' | 'package_name' | 'package_version' | 'fixed_version' | 'severity' | 'active'>;
+type SummarisedFinding = Pick<FindingRow, 'vulnerability_id' | 'fixed_version' | 'severity' | 'active'>;
 
 export type ImageSummaryCounts = Omit<ImageFindingSummaryRow, 'account_id' | 'image_id' | 'revision'>;
 
@@ -19,19 +18,21 @@ export interface ImageSummary extends ImageSummaryCounts {
 
 const countColumns = ['count_critical', 'count_high', 'count_medium', 'count_low', 'count_informational', 'count_untriaged'] as const;
 
-/** The summary of an image whose findings are `rows` (as stored) plus `findings` (a report's). */
-export function summariseImage(rows: StoredFinding[], findings: Finding[]): ImageSummary {
-  const occurrences: Iterable<Occurrence> = rows.length === 0 ? reportOccurrences(findings) : mergedOccurrences(rows, findings);
+/** The summary of an image whose findings (one per occurrence) are `rows`; closed ones do not count. */
+export function summariseImage(rows: SummarisedFinding[]): ImageSummary {
   let all = 0;
   const byRank = [0, 0, 0, 0, 0, 0];
   const fixableByRank = [0, 0, 0, 0, 0, 0];
   const vulnerabilities = new Map<string, { rank: number; fixable: boolean }>();
-  for (const o of occurrences) {
+  for (const r of rows) {
+    if (r.active !== 1) continue;
+    const rank = severityRank(r.severity as Severity);
+    const fixable = r.fixed_version !== null;
     all++;
-    byRank[o.rank]++;
-    if (o.fixable) fixableByRank[o.rank]++;
-    const seen = vulnerabilities.get(o.vulnerabilityId);
-    vulnerabilities.set(o.vulnerabilityId, seen ? { rank: Math.min(seen.rank, o.rank), fixable: seen.fixable || o.fixable } : o);
+    byRank[rank]++;
+    if (fixable) fixableByRank[rank]++;
+    const seen = vulnerabilities.get(r.vulnerability_id);
+    vulnerabilities.set(r.vulnerability_id, seen ? { rank: Math.min(seen.rank, rank), fixable: seen.fixable || fixable } : { rank, fixable });
   }
   const lines = [...vulnerabilities].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, v]) => `${id}\t${v.rank}\t${v.fixable ? 1 : 0}`);
   const counts = Object.fromEntries(countColumns.map((column, rank) => [column, byRank[rank]])) as Record<(typeof countColumns)[number], number>;
@@ -44,28 +45,6 @@ export function summariseImage(rows: StoredFinding[], findings: Finding[]): Imag
     vulnerability_count: vulnerabilities.size,
     vulnerabilities: lines.join('\n'),
   };
-}
-
-type Occurrence = { vulnerabilityId: string; rank: number; fixable: boolean };
-
-/** One source: a report's findings are one per occurrence already, so no merge is needed. */
-function* reportOccurrences(findings: Finding[]): Generator<Occurrence> {
-  for (const f of findings) if (f.active) yield { vulnerabilityId: f.vulnerabilityId, rank: severityRank(f.severity), fixable: f.fixedVersion !== undefined };
-}
-
-/** Several sources: the same occurrence counts once, at its worst severity, fixable if any source names a fix. */
-function mergedOccurrences(rows: StoredFinding[], findings: Finding[]): Iterable<Occurrence> {
-  const occurrences = new Map<string, Occurrence>();
-  const add = (vulnerabilityId: string, packageName: string, packageVersion: string, severity: Severity, fixable: boolean) => {
-    const key = `${vulnerabilityId}\u0000${packageName}\u0000${packageVersion}`;
-    const rank = severityRank(severity);
-    const seen = occurrences.get(key);
-    if (!seen) occurrences.set(key, { vulnerabilityId, rank, fixable });
-    else occurrences.set(key, { vulnerabilityId, rank: Math.min(seen.rank, rank), fixable: seen.fixable || fixable });
-  };
-  for (const r of rows) if (r.active) add(r.vulnerability_id, r.package_name, r.package_version, r.severity as Severity, r.fixed_version !== null);
-  for (const f of findings) if (f.active) add(f.vulnerabilityId, f.packageName, f.packageVersion, f.severity, f.fixedVersion !== undefined);
-  return occurrences.values();
 }
 
 export interface ImageVulnerability {

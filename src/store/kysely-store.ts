@@ -37,6 +37,7 @@ export class KyselyStore implements Store {
     /** The reads every AWS request makes: prepared, and on SQLite on a connection of their own. */
     private readonly reads: StoreReads,
     private readonly readiness: Readiness,
+    private readonly retention: { closedFindingsMs: number },
   ) {
     if (dialect === 'postgres') this.statistics = new PlannerStatistics(db);
     this.aggregations = new AggregationQueries(db);
@@ -81,10 +82,10 @@ export class KyselyStore implements Store {
   }
 
   async applyFindings(accountId: string, batches: FindingsBatch[], now: number): Promise<FindingsWriteSummary[]> {
-    const summaries = await this.write((trx) => applyFindings(trx, accountId, batches, now, this.writers));
+    const summaries = await this.write((trx) => applyFindings(trx, accountId, batches, now, this.writers, this.retention.closedFindingsMs));
     // Every applied finding also touches about one rollup row per aggregation it counts in.
     const stored = summaries.reduce((n, s) => n + s.findingsStored, 0);
-    this.statistics?.wrote({ image_findings: stored, finding_rollups: stored });
+    this.statistics?.wrote({ findings: stored, finding_rollups: stored });
     return summaries;
   }
 
@@ -136,8 +137,8 @@ export class KyselyStore implements Store {
     return this.consoleQueries.clusterLists(this.reads.read, accountId, images);
   }
 
-  imageFindings(accountId: string, imageId: number): Promise<ConsoleFindingRow[]> {
-    return this.consoleQueries.imageFindings(this.reads.read, accountId, imageId);
+  imageFindings(accountId: string, image: ImageKey & { imageId: number }): Promise<ConsoleFindingRow[]> {
+    return this.consoleQueries.imageFindings(this.reads.read, accountId, image);
   }
 
   severitySnapshots(accountId: string, fromDay: string): Promise<SeveritySnapshotRow[]> {

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import type pg from 'pg';
-import { postgresFindingsInserter, sqliteFindingsInserter } from './bulk-insert.ts';
+import { postgresFindingsTable, sqliteFindingsTable } from './findings-table.ts';
 import { postgresRollupDeltaWriter, sqliteRollupDeltaWriter } from './rollup-delta-writers.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { KyselyStore } from './kysely-store.ts';
@@ -22,9 +22,20 @@ export interface StoreOptions {
    * that only writes keeps it small: the pages it needs are in the OS cache anyway.
    */
   cacheKiB?: number;
+  /** Days a CLOSED finding is kept (default: IMAGESCOPE_CLOSED_FINDINGS_DAYS, else 90). */
+  closedFindingsDays?: number;
+}
+
+const defaultClosedFindingsDays = 90;
+
+function closedFindingsMs(options: StoreOptions): number {
+  const value = options.closedFindingsDays ?? Number(process.env.IMAGESCOPE_CLOSED_FINDINGS_DAYS ?? defaultClosedFindingsDays);
+  if (!(value > 0) || !Number.isFinite(value)) throw new Error(`IMAGESCOPE_CLOSED_FINDINGS_DAYS '${process.env.IMAGESCOPE_CLOSED_FINDINGS_DAYS}' must be a positive number of days`);
+  return value * 86_400_000;
 }
 
 export async function openStore(location: string, options: StoreOptions = {}): Promise<Store> {
+  const retention = { closedFindingsMs: closedFindingsMs(options) };
   const postgres = isPostgresLocation(location);
   const sqlite = postgres ? undefined : openSqlite(location, options);
   const postgresPool = postgres ? await openPostgresPool(location) : undefined;
@@ -34,9 +45,9 @@ export async function openStore(location: string, options: StoreOptions = {}): P
     await db.destroy();
     throw new Error(`database migration failed: ${result.error instanceof Error ? result.error.message : String(result.error)}`);
   }
-  if (!sqlite) return new KyselyStore(db, 'postgres', { insertFindings: postgresFindingsInserter, writeRollupDeltas: postgresRollupDeltaWriter }, new PostgresReads(postgresPool!), postgresReadiness(postgresPool!));
+  if (!sqlite) return new KyselyStore(db, 'postgres', { findings: postgresFindingsTable, writeRollupDeltas: postgresRollupDeltaWriter }, new PostgresReads(postgresPool!), postgresReadiness(postgresPool!), retention);
   // Opened after the migrations, so that it finds the file in WAL mode with every table in place.
-  return new KyselyStore(db, 'sqlite', { insertFindings: sqliteFindingsInserter(sqlite.database), writeRollupDeltas: sqliteRollupDeltaWriter(sqlite.database) }, new SqliteReads(sqlite.path, sqlite.busyTimeoutMs), sqliteReadiness(sqlite.path, sqlite.busyTimeoutMs));
+  return new KyselyStore(db, 'sqlite', { findings: sqliteFindingsTable(sqlite.database), writeRollupDeltas: sqliteRollupDeltaWriter(sqlite.database) }, new SqliteReads(sqlite.path, sqlite.busyTimeoutMs), sqliteReadiness(sqlite.path, sqlite.busyTimeoutMs), retention);
 }
 
 function openSqlite(file: string, options: StoreOptions): { db: Kysely<Database>; database: SqliteDatabase.Database; path: string; busyTimeoutMs: number } {

@@ -1,9 +1,8 @@
-// What one image contributes to the severity-count rollups: every distinct active finding (across
-// sources, at its worst severity) counts once for the account, its vulnerability id, and the image's
+// What one image contributes to the severity-count rollups: every active finding (one per occurrence,
+// at the worst severity its sources give) counts once for the account, its vulnerability id, and the image's
 // pipeline and build version when it has them.
-import type { Finding } from '../domain/findings.ts';
-import { severityRank, worstOf, type Severity } from '../domain/severity.ts';
-import type { ImageFindingRow, RollupAggregation } from './schema.ts';
+import { severityRank, type Severity } from '../domain/severity.ts';
+import type { FindingRow, RollupAggregation } from './schema.ts';
 
 export interface SeverityCounts {
   all: number;
@@ -45,36 +44,22 @@ export interface ImageTags {
   imagePipelineArn: string | null;
 }
 
-type StoredFinding = Pick<ImageFindingRow, 'vulnerability_id' | 'package_name' | 'package_version' | 'severity' | 'active'>;
+/** A finding as the counts see it: one per occurrence, active or not. */
+export type CountedFinding = Pick<FindingRow, 'vulnerability_id' | 'severity' | 'active'>;
 
 /**
- * Adds `sign` x the contribution of an image whose findings are `rows` (as stored) plus `findings` (a
- * report's, already one per vulnerability, package and version) into `total`: straight into it, since
- * an ingest of many reports sums thousands of these.
+ * Adds `sign` x the contribution of an image whose findings are `rows` into `total`: straight into
+ * it, since an ingest of many reports sums thousands of these.
  */
-export function addContribution(total: Contribution, tags: ImageTags, rows: StoredFinding[], findings: Finding[], sign: 1 | -1): void {
-  const active: { vulnerabilityId: string; severity: Severity }[] = [];
-  if (rows.length === 0) {
-    // One source: its findings are distinct already, so the cross-source merge can be skipped.
-    for (const f of findings) if (f.active) active.push(f);
-  } else {
-    const effective = new Map<string, { vulnerabilityId: string; severity: Severity }>();
-    const add = (vulnerabilityId: string, packageName: string, packageVersion: string, severity: Severity) => {
-      const key = `${vulnerabilityId}\u0000${packageName}\u0000${packageVersion}`;
-      const seen = effective.get(key);
-      effective.set(key, { vulnerabilityId, severity: seen ? worstOf(seen.severity, severity) : severity });
-    };
-    for (const r of rows) if (r.active) add(r.vulnerability_id, r.package_name, r.package_version, r.severity as Severity);
-    for (const f of findings) if (f.active) add(f.vulnerabilityId, f.packageName, f.packageVersion, f.severity);
-    active.push(...effective.values());
-  }
+export function addContribution(total: Contribution, tags: ImageTags, rows: CountedFinding[], sign: 1 | -1): void {
   // Every active finding counts once for its vulnerability id, and the image's totals count for its
   // account, pipeline and build version.
   const image = zeroCounts();
-  for (const finding of active) {
-    const vulnerabilities = total.counts('vulnerabilityId', finding.vulnerabilityId);
-    count(vulnerabilities, finding.severity, sign);
-    count(image, finding.severity, 1);
+  for (const finding of rows) {
+    if (finding.active !== 1) continue;
+    const severity = finding.severity as Severity;
+    count(total.counts('vulnerabilityId', finding.vulnerability_id), severity, sign);
+    count(image, severity, 1);
   }
   if (image.all === 0) return;
   const keys: [RollupAggregation, string][] = [['accountId', tags.accountId]];

@@ -48,6 +48,8 @@ export interface ScannedImageRow {
   image_pipeline_arn: string | null;
   /** The image's tags as its reports give them, comma-separated (`3.9,latest`); '' when none. */
   image_tags: string;
+  /** The layers its findings name, comma-separated, in the order first seen: findings refer to them by place. */
+  layer_hashes: string;
 }
 
 /** The last report applied per image and source: a newer one replaces it, the same one changes nothing. */
@@ -59,19 +61,44 @@ export interface ImageReportRow {
   content_hash: string;
 }
 
-export interface ImageFindingRow {
+/**
+ * One finding: an occurrence (vulnerability, package, installed version) in one image, whichever
+ * sources report it. Kept after it closes (no source's newest report lists it) until the retention
+ * of closed findings, so that it reopens with the same id.
+ */
+export interface FindingRow {
   account_id: string;
+  /** Inspector's scale; the worst a listing source gives. First in the key after the account, so that a listing ordered by severity then id is one index range per severity. */
+  severity: string;
+  /** The 16 bytes of the last part of the finding's ARN (32 lowercase hex, finding-ids.ts). */
+  finding_id: Buffer;
   image_id: number;
-  source: string;
   vulnerability_id: string;
   package_name: string;
   package_version: string;
-  /** The version(s) that fix it, where the scanner names one. */
+  /** The version(s) that fix it, where a listing source names one. */
   fixed_version: string | null;
-  severity: string;
-  /** 1 while the finding counts (Inspector2 ACTIVE; every scanner finding), 0 once closed. */
+  /** 1 ACTIVE (some source's newest report lists it), 0 CLOSED. */
   active: number;
-  observed_at: number;
+  /** Epoch ms: the first report that had it, the newest report that has it, its last change. */
+  first_observed_at: number;
+  last_observed_at: number;
+  updated_at: number;
+  /** The sources whose newest report lists it, sorted, comma-separated; '' once closed. */
+  sources: string;
+  /**
+   * Each source's own view of it (finding-states.ts), as JSON, where the columns above cannot say it:
+   * several sources, or a source of individual findings (Inspector2) whose order matters. Null for
+   * the common case of one scanner's report.
+   */
+  source_states: string | null;
+  /** The ARN an imported Inspector2 finding carries, kept as given. */
+  finding_arn: string | null;
+  /** Where the package is, as the scanner that last listed it says. */
+  file_path: string | null;
+  /** The layer: its place in the image's `layer_hashes` (a hash is 71 characters; most images have a few layers). */
+  layer_index: number | null;
+  package_manager: string | null;
 }
 
 /**
@@ -269,7 +296,7 @@ export interface Database {
   service_secrets: ServiceSecretRow;
   scanned_images: ScannedImageRow;
   image_reports: ImageReportRow;
-  image_findings: ImageFindingRow;
+  findings: FindingRow;
   finding_rollups: FindingRollupRow;
   rollup_versions: RollupVersionRow;
 }

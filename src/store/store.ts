@@ -50,6 +50,7 @@ export interface ClustersPage {
 }
 
 export interface ExposedPackage {
+  /** The sources that list it, comma-separated. */
   source: string;
   packageName: string;
   installedVersion: string;
@@ -115,7 +116,7 @@ export interface Store {
   /** The cluster lists (`platform\tclusterArn\tunits` lines) of these images (every image's when absent), by `repository\0digest`. */
   imageClusterLists(accountId: string, images?: ImageKey[]): Promise<Map<string, string>>;
   /** One image's active findings. */
-  imageFindings(accountId: string, imageId: number): Promise<ConsoleFindingRow[]>;
+  imageFindings(accountId: string, image: ImageKey & { imageId: number }): Promise<ConsoleFindingRow[]>;
   /** The account's daily snapshots from `fromDay` (`YYYY-MM-DD`) on, oldest first. */
   severitySnapshots(accountId: string, fromDay: string): Promise<SeveritySnapshotRow[]>;
   /** When each source last fed the account. */

@@ -1,6 +1,7 @@
 import { SqliteAdapter, sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.ts';
 import { saveImageSummary, summariseImage } from '../image-summaries.ts';
+import { mergeSourceRows, type SourceRow } from './source-rows.ts';
 import { summariseImageRuntime } from '../image-runtime.ts';
 import { chunks } from '../transactions.ts';
 
@@ -67,9 +68,9 @@ async function backfill(db: Kysely<Database>): Promise<void> {
   const images = await db.selectFrom('scanned_images').select(['account_id', 'image_id']).orderBy('account_id').orderBy('image_id').execute();
   const versions = new Map((await db.selectFrom('rollup_versions').select(['account_id', 'version']).execute()).map((v) => [v.account_id, Number(v.version)]));
   for (const image of images) {
-    const rows = await db.selectFrom('image_findings').select(['vulnerability_id', 'package_name', 'package_version', 'fixed_version', 'severity', 'active'])
+    const rows = await (db as Kysely<any>).selectFrom('image_findings').select(['source', 'vulnerability_id', 'package_name', 'package_version', 'fixed_version', 'severity', 'active', 'observed_at'])
       .where('account_id', '=', image.account_id).where('image_id', '=', image.image_id).execute();
-    await saveImageSummary(db, image.account_id, Number(image.image_id), summariseImage(rows, []), versions.get(image.account_id) ?? 0);
+    await saveImageSummary(db, image.account_id, Number(image.image_id), summariseImage(mergeSourceRows(rows as SourceRow[])), versions.get(image.account_id) ?? 0);
   }
   const used = await db.selectFrom('image_runtime').select(['account_id', 'image_repository as repository', 'image_digest as digest']).orderBy('account_id').execute();
   const byAccount = new Map<string, { repository: string; digest: string }[]>();

@@ -8,6 +8,7 @@ import * as m0005 from './0005-pinned-rollup-versions.ts';
 import * as m0006 from './0006-console.ts';
 import * as m0007 from './0007-console-sessions.ts';
 import * as m0008 from './0008-console-rollups.ts';
+import * as m0009 from './0009-findings.ts';
 
 const migrations: Record<string, Migration> = {
   '0001-runtime': m0001,
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0006-console': m0006,
   '0007-console-sessions': m0007,
   '0008-console-rollups': m0008,
+  '0009-findings': m0009,
 };
 
 /** Every migration this version applies, in order: a database missing one is not ready to serve. */

@@ -1,0 +1,108 @@
+// A finding's identity and lifecycle as the store keeps them: one row per occurrence with an id
+// derived from it, ACTIVE while the newest report of some source lists it, CLOSED (kept, updatedAt
+// moved) when none does, reopened with the same id; an identical report changes nothing.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { findingIdOf, findingIdPrefix } from '../src/domain/finding-ids.ts';
+import { ingestInput } from '../src/ingest/ingest-input.ts';
+import type { KyselyStore } from '../src/store/kysely-store.ts';
+import { openStore } from '../src/store/open-store.ts';
+import type { Store } from '../src/store/store.ts';
+import { databaseKinds } from './helpers/databases.ts';
+
+const account = '111122223333';
+const digest = `sha256:${'c'.repeat(64)}`;
+const repository = `arn:aws:ecr:us-west-2:${account}:repository/web`;
+const image = `${account}.dkr.ecr.us-west-2.amazonaws.com/web@${digest}`;
+const t = (day: number) => Date.parse(`2026-11-${String(day).padStart(2, '0')}T00:00:00Z`);
+
+function trivy(day: number, ids: string[], severity = 'HIGH'): string {
+  return JSON.stringify({
+    SchemaVersion: 2,
+    CreatedAt: new Date(t(day)).toISOString(),
+    ArtifactName: 'web',
+    Results: [{ Target: 'web', Vulnerabilities: ids.map((VulnerabilityID) => ({ VulnerabilityID, PkgName: 'openssl', InstalledVersion: '3.0.1', Severity: severity })) }],
+  });
+}
+
+function grype(day: number, ids: string[]): string {
+  return JSON.stringify({
+    source: { type: 'image', target: { userInput: 'web', repoDigests: [image] } },
+    descriptor: { name: 'grype', timestamp: new Date(t(day)).toISOString() },
+    matches: ids.map((id) => ({ vulnerability: { id, severity: 'Medium' }, artifact: { name: 'openssl', version: '3.0.1' } })),
+  });
+}
+
+for (const kind of databaseKinds) {
+  describe(`finding lifecycle on ${kind.name}`, () => {
+    let database: Awaited<ReturnType<typeof kind.create>>;
+    let store: Store;
+    const ingest = (text: string) => ingestInput(store, { name: 'report.json', text }, { format: 'auto', accountId: account, image }, Date.parse('2026-12-01T00:00:00Z'));
+    const rows = async () => {
+      const found = await (store as KyselyStore).db.selectFrom('findings').selectAll().where('account_id', '=', account).orderBy('vulnerability_id').execute();
+      return new Map(found.map((r) => [r.vulnerability_id, { ...r, id: Buffer.from(r.finding_id).toString('hex'), first: Number(r.first_observed_at), last: Number(r.last_observed_at), updated: Number(r.updated_at) }]));
+    };
+    const accountAll = async () => (await store.aggregationPage({ accountId: account, aggregation: 'accountId', keys: [account], limit: 1 })).rows[0]?.all ?? 0;
+
+    before(async () => {
+      database = await kind.create();
+      store = await openStore(database.location);
+    });
+    after(async () => {
+      await store.close();
+      await database.drop();
+    });
+
+    it('opens, closes, reopens with the same id, and ignores an identical report', async () => {
+      await ingest(trivy(1, ['CVE-2024-0001', 'CVE-2024-0002']));
+      const opened = await rows();
+      const id = findingIdOf(findingIdPrefix({ repository, digest }), 'CVE-2024-0002', 'openssl', '3.0.1');
+      assert.equal(opened.get('CVE-2024-0002')!.id, id, 'the id is derived from the occurrence');
+      assert.match(id, /^[a-f0-9]{32}$/);
+      assert.equal(opened.get('CVE-2024-0001')!.id.slice(0, 12), id.slice(0, 12), "an image's findings share the id's first part");
+      for (const r of opened.values()) assert.deepEqual([r.active, r.first, r.last, r.updated, r.sources], [1, t(1), t(1), t(1), 'trivy']);
+
+      await ingest(trivy(2, ['CVE-2024-0001']));
+      const closed = await rows();
+      assert.deepEqual([closed.get('CVE-2024-0002')!.active, closed.get('CVE-2024-0002')!.last, closed.get('CVE-2024-0002')!.updated, closed.get('CVE-2024-0002')!.sources], [0, t(1), t(2), ''], 'closed: updatedAt moved, lastObservedAt not');
+      assert.deepEqual([closed.get('CVE-2024-0001')!.last, closed.get('CVE-2024-0001')!.updated], [t(2), t(1)], 'listed again: lastObservedAt moved, updatedAt not');
+      assert.equal(await accountAll(), 1, 'a closed finding is not counted');
+
+      await ingest(trivy(3, ['CVE-2024-0001', 'CVE-2024-0002']));
+      const reopened = await rows();
+      assert.deepEqual([reopened.get('CVE-2024-0002')!.id, reopened.get('CVE-2024-0002')!.active, reopened.get('CVE-2024-0002')!.first, reopened.get('CVE-2024-0002')!.updated], [id, 1, t(1), t(3)]);
+      assert.equal(await accountAll(), 2);
+
+      const summary = await ingest(trivy(3, ['CVE-2024-0001', 'CVE-2024-0002']));
+      assert.deepEqual(await rows(), reopened, 'an identical report changes nothing');
+      assert.deepEqual([summary.applied, summary.unchanged], [0, 1]);
+    });
+
+    it("keeps a finding ACTIVE while another source's newest report lists it, and moves updatedAt on a severity change", async () => {
+      await ingest(grype(4, ['CVE-2024-0002']));
+      const both = (await rows()).get('CVE-2024-0002')!;
+      assert.deepEqual([both.active, both.sources, both.severity, both.updated], [1, 'grype,trivy', 'HIGH', t(3)], 'the worst severity of the listing sources; nothing counted changed');
+
+      await ingest(trivy(5, ['CVE-2024-0001']));
+      const grypeOnly = (await rows()).get('CVE-2024-0002')!;
+      assert.deepEqual([grypeOnly.active, grypeOnly.sources, grypeOnly.severity, grypeOnly.updated, grypeOnly.id], [1, 'grype', 'MEDIUM', t(5), both.id], "trivy's view gone: grype's severity, same id");
+
+      await ingest(trivy(6, ['CVE-2024-0001'], 'CRITICAL'));
+      const raised = (await rows()).get('CVE-2024-0001')!;
+      assert.deepEqual([raised.severity, raised.updated, raised.last], ['CRITICAL', t(6), t(6)]);
+      assert.deepEqual(await store.checkRollups(account), [], 'the rollups and summaries agree with the findings');
+    });
+
+    it('prunes CLOSED findings after the retention of closed findings, and keeps them until then', async () => {
+      await ingest(grype(7, []));
+      assert.equal((await rows()).get('CVE-2024-0002')!.active, 0, 'closed on 2026-11-07, 24 days before the ingests below');
+      for (const [days, kept, reportDay] of [[30, true, 8], [20, false, 9]] as const) {
+        await store.close();
+        store = await openStore(database.location, { closedFindingsDays: days });
+        await ingest(trivy(reportDay, ['CVE-2024-0001']));
+        assert.equal((await rows()).has('CVE-2024-0002'), kept, `kept ${days} days`);
+      }
+      assert.equal((await rows()).get('CVE-2024-0001')!.active, 1);
+    });
+  });
+}
