@@ -3,7 +3,8 @@
 // moved) when none does, reopened with the same id; an identical report changes nothing.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { findingIdOf, findingIdPrefix } from '../src/domain/finding-ids.ts';
+import { FindingIds } from '../src/domain/finding-ids.ts';
+import { severities } from '../src/domain/severity.ts';
 import { ingestInput } from '../src/ingest/ingest-input.ts';
 import type { KyselyStore } from '../src/store/kysely-store.ts';
 import { openStore } from '../src/store/open-store.ts';
@@ -40,7 +41,7 @@ for (const kind of databaseKinds) {
     const ingest = (text: string) => ingestInput(store, { name: 'report.json', text }, { format: 'auto', accountId: account, image }, Date.parse('2026-12-01T00:00:00Z'));
     const rows = async () => {
       const found = await (store as KyselyStore).db.selectFrom('findings').selectAll().where('account_id', '=', account).orderBy('vulnerability_id').execute();
-      return new Map(found.map((r) => [r.vulnerability_id, { ...r, id: Buffer.from(r.finding_id).toString('hex'), first: Number(r.first_observed_at), last: Number(r.last_observed_at), updated: Number(r.updated_at) }]));
+      return new Map(found.map((r) => [r.vulnerability_id, { ...r, severity: severities[r.severity_rank], id: Buffer.from(r.finding_id).toString('hex'), first: Number(r.first_observed_at), last: Number(r.last_observed_at), updated: Number(r.updated_at) }]));
     };
     const accountAll = async () => (await store.aggregationPage({ accountId: account, aggregation: 'accountId', keys: [account], limit: 1 })).rows[0]?.all ?? 0;
 
@@ -56,7 +57,7 @@ for (const kind of databaseKinds) {
     it('opens, closes, reopens with the same id, and ignores an identical report', async () => {
       await ingest(trivy(1, ['CVE-2024-0001', 'CVE-2024-0002']));
       const opened = await rows();
-      const id = findingIdOf(findingIdPrefix({ repository, digest }), 'CVE-2024-0002', 'openssl', '3.0.1');
+      const id = new FindingIds({ repository, digest }).of('CVE-2024-0002', 'openssl', '3.0.1').toString('hex');
       assert.equal(opened.get('CVE-2024-0002')!.id, id, 'the id is derived from the occurrence');
       assert.match(id, /^[a-f0-9]{32}$/);
       assert.equal(opened.get('CVE-2024-0001')!.id.slice(0, 12), id.slice(0, 12), "an image's findings share the id's first part");

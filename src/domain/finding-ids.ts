@@ -7,27 +7,32 @@
 import { hash } from 'node:crypto';
 import type { ImageKey } from './images.ts';
 
-export const findingIdLength = 32;
-const imagePartLength = 12;
+const idBytes = 16;
+const imagePartBytes = 6;
 
-/** The first part of the ids of every finding of this image. */
-export function findingIdPrefix(image: ImageKey): string {
-  return hash('sha256', `${image.repository}\n${image.digest}`, 'hex').slice(0, imagePartLength);
-}
+/** The ids of one image's findings: 16 bytes each (32 hex in the ARN), the first 6 the image's. */
+export class FindingIds {
+  /** The first part of every id of the image. */
+  readonly prefix: Buffer;
+  private readonly prefixHex: string;
 
-/** The id of one occurrence (vulnerability, package, installed version) in the image of `prefix`. */
-export function findingIdOf(prefix: string, vulnerabilityId: string, packageName: string, packageVersion: string): string {
-  return prefix + hash('sha256', `${prefix}\n${vulnerabilityId}\n${packageName}\n${packageVersion}`, 'hex').slice(0, findingIdLength - imagePartLength);
-}
+  constructor(image: ImageKey) {
+    this.prefix = hash('sha256', `${image.repository}\n${image.digest}`, 'buffer').subarray(0, imagePartBytes);
+    this.prefixHex = this.prefix.toString('hex');
+  }
 
-/** An id as the 16 bytes it stands for (the store keeps ids so: half the size of their hex). */
-export function findingIdBytes(id: string): Buffer {
-  return Buffer.from(id, 'hex');
-}
+  /** The id of one occurrence (vulnerability, package, installed version) in the image. */
+  of(vulnerabilityId: string, packageName: string, packageVersion: string): Buffer {
+    const id = hash('sha256', `${this.prefixHex}\n${vulnerabilityId}\n${packageName}\n${packageVersion}`, 'buffer');
+    id.copyWithin(imagePartBytes, 0, idBytes - imagePartBytes);
+    this.prefix.copy(id, 0);
+    return id.subarray(0, idBytes);
+  }
 
-/** The ids (as bytes) of an image's findings lie in [low, high]: every id with the image's prefix. */
-export function findingIdRange(prefix: string): { low: Buffer; high: Buffer } {
-  return { low: Buffer.from(prefix, 'hex'), high: Buffer.from(prefix.padEnd(findingIdLength, 'f'), 'hex') };
+  /** Every id of the image lies in [low, high]. */
+  range(): { low: Buffer; high: Buffer } {
+    return { low: this.prefix, high: Buffer.concat([this.prefix, Buffer.alloc(idBytes - imagePartBytes, 0xff)]) };
+  }
 }
 
 const repositoryArnPattern = /^arn:([^:]+):ecr:([^:]*):(\d{12}):repository\//;
@@ -35,12 +40,12 @@ const findingArnPattern = /^arn:([^:]+):inspector2:([^:]+):(\d{12}):finding\/([a
 
 /**
  * The finding's ARN: the partition, region and account of the image's repository (the account that
- * owns the resource, as Inspector names it), and the id.
+ * owns the resource, as Inspector names it), and the id in lowercase hex.
  */
-export function findingArnOf(repository: string, id: string): string {
+export function findingArnOf(repository: string, id: Uint8Array): string {
   const match = repositoryArnPattern.exec(repository);
   const [partition, region, account] = match ? [match[1], match[2], match[3]] : ['aws', '', '000000000000'];
-  return `arn:${partition}:inspector2:${region}:${account}:finding/${id}`;
+  return `arn:${partition}:inspector2:${region}:${account}:finding/${Buffer.from(id).toString('hex')}`;
 }
 
 /** Splits a finding ARN; undefined when it is not one. */

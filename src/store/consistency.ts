@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import { summariseImage } from './image-summaries.ts';
 import { addContribution, Contribution } from './rollup-counts.ts';
 import type { Database, RollupAggregation } from './schema.ts';
+import { severityName } from './severity-columns.ts';
 
 export interface RollupMismatch {
   aggregation: string;
@@ -17,7 +18,7 @@ export interface RollupMismatch {
 export async function checkRollups(db: Kysely<Database>, accountId: string): Promise<RollupMismatch[]> {
   const findings = await db
     .selectFrom('findings')
-    .select(['image_id', 'vulnerability_id', 'fixed_version', 'severity', 'active'])
+    .select(['image_id', 'vulnerability_id', 'fixed_version', severityName(), 'active'])
     .where('account_id', '=', accountId)
     .where('active', '=', 1)
     .execute();

@@ -5,8 +5,8 @@
 import type { Kysely } from 'kysely';
 import type { ImageKey } from '../domain/images.ts';
 import type { ImageSummaryCounts } from './image-summaries.ts';
-import { findingIdPrefix, findingIdRange } from '../domain/finding-ids.ts';
-import { severities } from '../domain/severity.ts';
+import { FindingIds } from '../domain/finding-ids.ts';
+import { severityName, severityRanks } from './severity-columns.ts';
 import type { Database, FindingRow, ImageDigestLinkRow, ImageRuntimeRow, SeveritySnapshotRow, SourceActivityRow } from './schema.ts';
 import type { RunRead } from './store-reads.ts';
 import { chunks } from './transactions.ts';
@@ -24,7 +24,7 @@ export interface ConsoleImageRow extends ImageSummaryCounts {
 
 export type ConsoleRuntimeRow = Omit<ImageRuntimeRow, 'account_id'>;
 
-export type ConsoleFindingRow = Pick<FindingRow, 'sources' | 'vulnerability_id' | 'package_name' | 'package_version' | 'fixed_version' | 'severity' | 'last_observed_at'>;
+export type ConsoleFindingRow = Pick<FindingRow, 'sources' | 'vulnerability_id' | 'package_name' | 'package_version' | 'fixed_version' | 'last_observed_at'> & { severity: string };
 
 /** Vulnerability lists fetched per statement (a fixed set of statement shapes). */
 const idsPerStatement = 100;
@@ -88,12 +88,12 @@ export class ConsoleQueries {
   }
 
   imageFindings(read: RunRead, accountId: string, image: ImageKey & { imageId: number }): Promise<ConsoleFindingRow[]> {
-    const { low, high } = findingIdRange(findingIdPrefix(image));
+    const { low, high } = new FindingIds(image).range();
     return read<ConsoleFindingRow>(this.db
       .selectFrom('findings')
-      .select(['sources', 'vulnerability_id', 'package_name', 'package_version', 'fixed_version', 'severity', 'last_observed_at'])
+      .select(['sources', 'vulnerability_id', 'package_name', 'package_version', 'fixed_version', severityName(), 'last_observed_at'])
       .where('account_id', '=', accountId)
-      .where('severity', 'in', [...severities])
+      .where('severity_rank', 'in', severityRanks)
       .where('finding_id', '>=', low)
       .where('finding_id', '<=', high)
       .where('image_id', '=', image.imageId)

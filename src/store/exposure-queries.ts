@@ -4,6 +4,7 @@
 import { sql, type Kysely } from 'kysely';
 import { placeholder, PreparedQueries } from './prepared-query.ts';
 import type { Database } from './schema.ts';
+import { severityName } from './severity-columns.ts';
 import type { RunRead } from './store-reads.ts';
 import type { ImageKey } from '../domain/images.ts';
 import type { ExposedPackage } from './store.ts';
@@ -32,7 +33,7 @@ export class ExposureQueries {
     this.packages = new PreparedQueries(db, (db, shape) =>
       db
         .selectFrom('findings')
-        .select(['image_id', 'sources', 'package_name', 'package_version', 'fixed_version', 'severity'])
+        .select(['image_id', 'sources', 'package_name', 'package_version', 'fixed_version', severityName()])
         .where('account_id', '=', placeholder<string>('accountId'))
         .where('vulnerability_id', '=', placeholder<string>('vulnerabilityId'))
         .where('active', '=', 1)

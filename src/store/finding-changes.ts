@@ -2,15 +2,14 @@
 // in memory from the image's stored findings (open and closed), so that the database sees one write
 // per changed finding and none for the rest. The times are the report's: `updatedAt` moves when a
 // finding opens, closes, reopens or changes severity or fix; `lastObservedAt` when a report lists it.
-import { findingIdBytes, findingIdOf } from '../domain/finding-ids.ts';
+import type { FindingIds } from '../domain/finding-ids.ts';
 import type { Finding, FindingsReport } from '../domain/findings.ts';
 import { effectiveOf, statesOf, type SourceState, type SourceStates, type StoredFinding } from './finding-states.ts';
 import type { ImageLayers } from './image-layers.ts';
 
 /** What the rows of one image's findings are built with. */
 export interface ImageContext {
-  /** The first part of the ids of its findings (finding-ids.ts). */
-  idPrefix: string;
+  ids: FindingIds;
   layers: ImageLayers;
 }
 
@@ -141,7 +140,7 @@ function newFinding(f: Finding, image: ImageContext, source: string, state: Sour
     : effectiveOf(new Map([[source, state]]));
   return {
     severity: effective.severity,
-    finding_id: findingIdBytes(findingIdOf(image.idPrefix, f.vulnerabilityId, f.packageName, f.packageVersion)),
+    finding_id: image.ids.of(f.vulnerabilityId, f.packageName, f.packageVersion),
     vulnerability_id: f.vulnerabilityId,
     package_name: f.packageName,
     package_version: f.packageVersion,

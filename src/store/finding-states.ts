@@ -18,7 +18,8 @@ export interface SourceState {
 
 export type SourceStates = Map<string, SourceState>;
 
-export type StoredFinding = Omit<FindingRow, 'account_id' | 'image_id'>;
+/** A finding as an ingest handles it: its severity by name. */
+export type StoredFinding = Omit<FindingRow, 'account_id' | 'image_id' | 'severity_rank'> & { severity: string };
 
 /** Each source's view of the finding, as stored. */
 export function statesOf(row: StoredFinding): SourceStates {

@@ -5,7 +5,7 @@
 // proportional to the image's findings, never to the store.
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { findingIdPrefix } from '../domain/finding-ids.ts';
+import { FindingIds } from '../domain/finding-ids.ts';
 import type { FindingsBatch, FindingsReport } from '../domain/findings.ts';
 import { incrementalChanges, snapshotChanges, type FindingChanges, type ImageContext } from './finding-changes.ts';
 import { ImageLayers } from './image-layers.ts';
@@ -92,7 +92,7 @@ async function applyReport(trx: Kysely<Database>, accountId: string, batch: Find
   const retagged = !image || tagsAfter.imageBuildVersionArn !== tagsBefore.imageBuildVersionArn || tagsAfter.imagePipelineArn !== tagsBefore.imagePipelineArn;
   const tagNames = mergeTagNames(image?.image_tags ?? '', report.tags);
   const renamed = !image || tagNames !== image.image_tags;
-  const target: ImageTarget & ImageContext = { account_id: accountId, image_id: image?.image_id ?? (await images.allocate()), idPrefix: findingIdPrefix(report.image), layers: new ImageLayers(image?.layer_hashes ?? '') };
+  const target: ImageTarget & ImageContext = { account_id: accountId, image_id: image?.image_id ?? (await images.allocate()), ids: new FindingIds(report.image), layers: new ImageLayers(image?.layer_hashes ?? '') };
   const before = image ? await writers.findings.imageFindings(trx, target) : [];
   const applied = report.mode === 'snapshot' ? await replaceSnapshot(trx, target, report, before, now) : { changes: incrementalChanges(before, report, now, target), sameList: false };
   const changes = applied?.changes;

@@ -11,14 +11,19 @@ export class ImageLayers {
     this.places = new Map(this.hashes.map((hash, place) => [hash, place]));
   }
 
+  private last?: { hash: string; place: number };
+
   /** The layer's place, added when new. */
   placeOf(hash: string): number {
+    // A report's packages come layer by layer: most lookups are the previous one's layer.
+    if (this.last?.hash === hash) return this.last.place;
     let place = this.places.get(hash);
     if (place === undefined) {
       place = this.hashes.push(hash) - 1;
       this.places.set(hash, place);
       this.grown = true;
     }
+    this.last = { hash, place };
     return place;
   }
 

@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import { severities, severityRank, type Severity } from '../domain/severity.ts';
 import type { Database, FindingRow, ImageFindingSummaryRow } from './schema.ts';
 
-type SummarisedFinding = Pick<FindingRow, 'vulnerability_id' | 'fixed_version' | 'severity' | 'active'>;
+type SummarisedFinding = Pick<FindingRow, 'vulnerability_id' | 'fixed_version' | 'active'> & { severity: string };
 
 export type ImageSummaryCounts = Omit<ImageFindingSummaryRow, 'account_id' | 'image_id' | 'revision'>;
 

@@ -45,7 +45,7 @@ export interface ImageTags {
 }
 
 /** A finding as the counts see it: one per occurrence, active or not. */
-export type CountedFinding = Pick<FindingRow, 'vulnerability_id' | 'severity' | 'active'>;
+export type CountedFinding = Pick<FindingRow, 'vulnerability_id' | 'active'> & { severity: string };
 
 /**
  * Adds `sign` x the contribution of an image whose findings are `rows` into `total`: straight into

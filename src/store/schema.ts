@@ -68,8 +68,12 @@ export interface ImageReportRow {
  */
 export interface FindingRow {
   account_id: string;
-  /** Inspector's scale; the worst a listing source gives. First in the key after the account, so that a listing ordered by severity then id is one index range per severity. */
-  severity: string;
+  /**
+   * The rank of its severity on Inspector's scale (0 CRITICAL ... 5 UNTRIAGED; severity-columns.ts),
+   * the worst a listing source gives. First in the key after the account, so that a listing ordered
+   * by severity then id is one index range per severity.
+   */
+  severity_rank: number;
   /** The 16 bytes of the last part of the finding's ARN (32 lowercase hex, finding-ids.ts). */
   finding_id: Buffer;
   image_id: number;
