@@ -12,7 +12,7 @@ import type { ParseContext } from '../src/ingest/parse-result.ts';
 import { readFixture, sharedFixture } from './helpers/fixtures.ts';
 
 const digestA = `sha256:${'a'.repeat(64)}`;
-const context: ParseContext = { accountId: '111122223333', region: 'us-west-2', now: Date.parse('2026-11-21T12:00:00Z'), keepVulnerabilityRecords: true };
+const context: ParseContext = { accountId: '111122223333', region: 'us-west-2', now: Date.parse('2026-11-21T12:00:00Z') };
 const withImage: ParseContext = { ...context, image: `ghcr.io/acme/app:1@${digestA}` };
 
 function findingsOf(documents: JsonDocument[], ctx: ParseContext): Finding[] {

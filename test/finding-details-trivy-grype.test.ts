@@ -8,9 +8,12 @@ import { vulnerabilityOf, type Finding } from '../src/domain/findings.ts';
 import { formats } from '../src/ingest/formats.ts';
 import { readJsonDocuments } from '../src/ingest/json-documents.ts';
 import type { ParseContext } from '../src/ingest/parse-result.ts';
+import { VulnerabilityDetailsReader } from '../src/ingest/vulnerability-details.ts';
+import { openStore } from '../src/store/open-store.ts';
+import { tempDir } from './helpers/temp.ts';
 import { readFixture, sharedFixture } from './helpers/fixtures.ts';
 
-const context: ParseContext = { accountId: '111122223333', region: 'us-west-2', now: Date.parse('2026-11-21T12:00:00Z'), keepVulnerabilityRecords: true, image: `ghcr.io/acme/app:1@sha256:${'a'.repeat(64)}` };
+const context: ParseContext = { accountId: '111122223333', region: 'us-west-2', now: Date.parse('2026-11-21T12:00:00Z'), image: `ghcr.io/acme/app:1@sha256:${'a'.repeat(64)}` };
 
 function finding(path: string, vulnerabilityId: string, packageName?: string): Finding {
   const documents = readJsonDocuments(readFixture(sharedFixture(path)));
@@ -54,15 +57,46 @@ describe('Trivy finding details', () => {
   });
 });
 
-describe("an ingest's parse", () => {
-  it("keeps no report's vulnerability records unless asked to (a group of reports stays small in memory)", () => {
+describe("an ingest's read of the vulnerability details", () => {
+  const parse = (createdAt?: string) => {
     const documents = readJsonDocuments(readFixture(sharedFixture('trivy/alpine-39.json')));
-    const findings = formats.find((f) => f.name === 'trivy')!.parse(documents, { ...context, keepVulnerabilityRecords: false }).findings!.flatMap((r) => r.findings);
-    assert.ok(findings.length > 0);
-    for (const f of findings) {
-      assert.equal(f.vulnerabilityRecord, undefined);
-      assert.equal(vulnerabilityOf(f), undefined);
-      assert.ok(f.location?.packageManager, 'the location is read all the same');
+    const reports = formats.find((f) => f.name === 'trivy')!.parse(documents, context).findings!;
+    if (createdAt) for (const r of reports) r.reportTime = Date.parse(createdAt);
+    return reports;
+  };
+
+  it('reads each vulnerability once per report, drops every record, and reads again only from a report an hour newer', async () => {
+    const dir = await tempDir();
+    const store = await openStore(`${dir.path}/details.sqlite`);
+    try {
+      const first = parse();
+      const ids = new Set(first.flatMap((r) => r.findings.map((f) => f.vulnerabilityId)));
+      const reader = new VulnerabilityDetailsReader(store);
+      reader.read(context.accountId, first);
+      assert.deepEqual(new Set(first.flatMap((r) => r.vulnerabilities!.map((v) => v.vulnerabilityId))), ids, 'one entry per vulnerability');
+      assert.equal(first.flatMap((r) => r.vulnerabilities!).length, ids.size);
+      for (const f of first.flatMap((r) => r.findings)) {
+        assert.equal(f.vulnerabilityRecord, undefined, 'the record is dropped: the parsed report can be freed');
+        assert.equal(vulnerabilityOf(f), undefined);
+        assert.ok(f.location?.packageManager, 'the location is kept');
+      }
+      const musl = first[0]!.vulnerabilities!.find((v) => v.vulnerabilityId === 'CVE-2019-14697')!;
+      assert.equal(musl.info.primaryCvss?.baseScore, 9.8);
+
+      const unstored = parse();
+      new VulnerabilityDetailsReader(store).read(context.accountId, unstored);
+      assert.equal(unstored.flatMap((r) => r.vulnerabilities ?? []).length, ids.size, 'read again while the first group is not stored');
+      reader.stored();
+      const again = parse();
+      new VulnerabilityDetailsReader(store).read(context.accountId, again);
+      assert.equal(again.flatMap((r) => r.vulnerabilities ?? []).length, 0, 'not read again from a report of the same time');
+      const reportTime = first[0]!.reportTime;
+      const later = parse(new Date(reportTime + 3_600_000).toISOString());
+      new VulnerabilityDetailsReader(store).read(context.accountId, later);
+      assert.equal(later.flatMap((r) => r.vulnerabilities ?? []).length, ids.size, 'read again from a report an hour newer');
+    } finally {
+      await store.close();
+      await dir.remove();
     }
   });
 });

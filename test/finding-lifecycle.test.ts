@@ -94,6 +94,21 @@ for (const kind of databaseKinds) {
       assert.deepEqual(await store.checkRollups(account), [], 'the rollups and summaries agree with the findings');
     });
 
+    it("stores each vulnerability's details once per source, and replaces them only from a newer report", async () => {
+      const details = async () => (store as KyselyStore).db.selectFrom('vulnerability_details').selectAll().where('account_id', '=', account).where('vulnerability_id', '=', 'CVE-2024-0009').execute();
+      const withTitle = (day: number, title: string) => JSON.stringify({ ...JSON.parse(trivy(day, ['CVE-2024-0009', 'CVE-2024-0001'])), Results: [{ Target: 'web', Vulnerabilities: ['openssl', 'libssl3'].map((PkgName) => ({ VulnerabilityID: 'CVE-2024-0009', PkgName, InstalledVersion: '3.0.1', Severity: 'HIGH', Title: title, CVSS: { nvd: { V3Score: 7.5, V3Vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H' } } })).concat([{ VulnerabilityID: 'CVE-2024-0001', PkgName: 'openssl', InstalledVersion: '3.0.1', Severity: 'HIGH' } as never]) }] });
+      await ingest(withTitle(10, 'openssl: crash in X'));
+      const [first] = await details();
+      assert.equal(JSON.parse(first!.details).title, 'openssl: crash in X');
+      assert.deepEqual([first!.source, Number(first!.observed_at), Number(first!.changed_at)], ['trivy', t(10), t(10)]);
+      assert.equal((await details()).length, 1, 'one row for the two packages that share it');
+      await ingest(withTitle(9, 'an older title'));
+      assert.equal(JSON.parse((await details())[0]!.details).title, 'openssl: crash in X', 'an older report does not replace them');
+      await ingest(withTitle(12, 'openssl: crash in X, fixed title'));
+      const [changed] = await details();
+      assert.deepEqual([JSON.parse(changed!.details).title, Number(changed!.changed_at)], ['openssl: crash in X, fixed title', t(12)]);
+    });
+
     it('prunes CLOSED findings after the retention of closed findings, and keeps them until then', async () => {
       await ingest(grype(7, []));
       assert.equal((await rows()).get('CVE-2024-0002')!.active, 0, 'closed on 2026-11-07, 24 days before the ingests below');

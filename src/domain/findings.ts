@@ -20,8 +20,9 @@ export interface Finding {
   /**
    * What the scanner says about the vulnerability itself: the report's own record of it and the
    * parser's reader of that record, read only when asked for (vulnerabilityOf). Reading it costs more
-   * than the finding's key and most ingests need it for few findings or none, so a finding carries
-   * no more than these two references until then.
+   * than the finding's key and an ingest needs it once per vulnerability, so a finding carries no more
+   * than these two references, which the ingest drops once it has read what it stores
+   * (ingest/vulnerability-details.ts).
    */
   vulnerabilityRecord?: unknown;
   readVulnerability?: (record: unknown) => VulnerabilityInfo | undefined;
@@ -121,6 +122,8 @@ export interface FindingsReport {
   /** When the scan ran (epoch ms): an older report never replaces a newer one. */
   reportTime: number;
   findings: Finding[];
+  /** The details of its vulnerabilities that are to be stored (read from the findings' records at ingest). */
+  vulnerabilities?: { vulnerabilityId: string; info: VulnerabilityInfo }[];
 }
 
 export interface FindingsBatch {

@@ -10,6 +10,7 @@ import type { ParseResult, Skipped } from './parse-result.ts';
 import type { RuntimeBatch } from '../domain/runtime-units.ts';
 import type { FindingsBatch } from '../domain/findings.ts';
 import { parseKubernetesListPages, type KubernetesListPages } from './runtime/kubernetes-pods.ts';
+import { VulnerabilityDetailsReader } from './vulnerability-details.ts';
 import type { Store } from '../store/store.ts';
 
 export interface IngestInput {
@@ -98,6 +99,7 @@ interface PendingInput {
 async function applyParsed(store: Store, inputs: PendingInput[], now: number): Promise<IngestOutcome[]> {
   const outcomes: IngestOutcome[] = [];
   const findings = new Map<string, { at: number; summary: SummaryBuilder; batch: FindingsBatch }[]>();
+  const details = new VulnerabilityDetailsReader(store);
   for (const input of inputs) {
     const { accountId, imageBuildVersionArn, imagePipelineArn } = input.options;
     try {
@@ -109,6 +111,7 @@ async function applyParsed(store: Store, inputs: PendingInput[], now: number): P
       }
       summary.saw(parsed);
       if (parsed.findings) {
+        details.read(accountId, parsed.findings);
         const ofAccount = findings.get(accountId) ?? [];
         ofAccount.push({ at: outcomes.length, summary, batch: { reports: parsed.findings, imageBuildVersionArn, imagePipelineArn } });
         findings.set(accountId, ofAccount);
@@ -125,6 +128,7 @@ async function applyParsed(store: Store, inputs: PendingInput[], now: number): P
       outcomes[at] = summary.done({ applied: written[i]!.reportsApplied, unchanged: written[i]!.reportsUnchanged, findings: written[i]!.findingsStored });
     });
   }
+  details.stored();
   return outcomes;
 }
 

@@ -19,12 +19,6 @@ export interface ParseContext {
   namespace?: string;
   /** The image a findings report is about, for reports that name no manifest digest. */
   image?: string;
-  /**
-   * Findings keep their report's record of the vulnerability, to be read (vulnerabilityOf) after the
-   * parse. Off by default: keeping a group of reports' records alive until its transaction ends cost
-   * ingest a third of its speed (BENCHMARKS.md), and nothing stores the details yet.
-   */
-  keepVulnerabilityRecords?: boolean;
 }
 
 export interface ParseResult {

@@ -101,6 +101,7 @@ async function applyReport(trx: Kysely<Database>, accountId: string, batch: Find
     await writers.findings.insert(trx, target, changes.inserts);
     await writers.findings.update(trx, target, changes.updates);
   }
+  if (report.vulnerabilities) await writers.findings.saveDetails(trx, accountId, report);
   const layers = target.layers.changed();
   if (layers !== undefined || retagged || renamed) await images.save(report, target.image_id, tagsAfter, tagNames, layers ?? image?.layer_hashes ?? '', !image);
   if (!(written && !applied?.sameList) && !retagged && !renamed) return false;

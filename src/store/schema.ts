@@ -105,6 +105,19 @@ export interface FindingRow {
   package_manager: string | null;
 }
 
+/** What a source says about a vulnerability (VulnerabilityInfo as JSON), shared by its findings. */
+export interface VulnerabilityDetailsRow {
+  account_id: string;
+  vulnerability_id: string;
+  /** The report's source (`trivy`, `grype`, `inspector2`, ...). */
+  source: string;
+  details: string;
+  /** The time of the report the details were read from (epoch ms): an older report never replaces them. */
+  observed_at: number;
+  /** When the details last changed: a finding's `updatedAt` is at least this. */
+  changed_at: number;
+}
+
 /**
  * Severity counts per aggregation key, kept current at ingest. Rows are versioned: a change closes
  * the current row (version_to) and opens a new one, so a pagination sequence can keep reading the
@@ -301,6 +314,7 @@ export interface Database {
   scanned_images: ScannedImageRow;
   image_reports: ImageReportRow;
   findings: FindingRow;
+  vulnerability_details: VulnerabilityDetailsRow;
   finding_rollups: FindingRollupRow;
   rollup_versions: RollupVersionRow;
 }

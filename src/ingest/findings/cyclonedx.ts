@@ -48,7 +48,7 @@ function parseBom(root: JsonReader, context: ParseContext): FindingsReport {
     for (const affected of vulnerability.array('affects')) {
       const ref = affected.object().string('ref');
       const pkg = components.get(ref) ?? packageOfPurl(ref) ?? { name: ref, version: '' };
-      findings.push({ vulnerabilityId, packageName: pkg.name, packageVersion: pkg.version, fixedVersion, severity, active: true, location: pkg.location, ...(context.keepVulnerabilityRecords && { vulnerabilityRecord: details, readVulnerability }) });
+      findings.push({ vulnerabilityId, packageName: pkg.name, packageVersion: pkg.version, fixedVersion, severity, active: true, location: pkg.location, vulnerabilityRecord: details, readVulnerability });
     }
   }
   return { source: scanner ?? 'cyclonedx', mode: 'snapshot', image, reportTime: metadata.optionalTime('timestamp') ?? context.now, findings: dedupeFindings(findings) };

@@ -47,7 +47,7 @@ function parseReport(root: JsonReader, context: ParseContext): FindingsReport {
       severity: normaliseSeverity(vulnerability.optionalString('severity'), cvss3Score(vulnerability)),
       active: true,
       location: packageLocation(artifact),
-      ...(context.keepVulnerabilityRecords && { vulnerabilityRecord: match.value, readVulnerability }),
+      vulnerabilityRecord: match.value, readVulnerability,
     };
   });
   return {

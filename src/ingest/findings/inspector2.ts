@@ -83,7 +83,7 @@ function parseFinding(finding: JsonReader, context: ParseContext, skipped: Skipp
     active: status === 'ACTIVE',
     observedAt: time,
     location: withoutUndefined<PackageLocation>({ filePath: text(pkg, 'filePath'), layerHash: text(pkg, 'sourceLayerHash'), packageManager: knownPackageManager(pkg.raw('packageManager')) }),
-    ...(context.keepVulnerabilityRecords && { vulnerabilityRecord: finding.value, readVulnerability }),
+    vulnerabilityRecord: finding.value, readVulnerability,
     inspector2,
   })));
   return { image, findings, time };

@@ -62,7 +62,7 @@ function parseRun(run: JsonReader, context: ParseContext): FindingsReport {
       severity: normaliseSeverity(label, Number.isNaN(score) ? undefined : score),
       active: true,
       location: resultLocation(result, rule, help),
-      ...(context.keepVulnerabilityRecords && { vulnerabilityRecord: recordOf(ruleId, rule), readVulnerability }),
+      vulnerabilityRecord: recordOf(ruleId, rule), readVulnerability,
     };
   });
   const invocation = (run.optionalArray('invocations') ?? [])[0];

@@ -49,7 +49,7 @@ function parseReport(root: JsonReader, context: ParseContext): FindingsReport {
         severity: normaliseSeverity(v.optionalString('Severity'), cvss3Score(v)),
         active: true,
         location: packageLocation(result, v),
-        ...(context.keepVulnerabilityRecords && { vulnerabilityRecord: v.value, readVulnerability }),
+        vulnerabilityRecord: v.value, readVulnerability,
       });
     }
   }

@@ -5,7 +5,8 @@ import { severityNameSql } from '../severity-columns.ts';
 import { chunks } from '../transactions.ts';
 import { mergeSourceRows, type SourceRow } from './source-rows.ts';
 
-// One row per finding (findings), in place of one row per source (image_findings): a finding has an
+// One row per finding (findings), in place of one row per source (image_findings), and the details
+// of each vulnerability per source (vulnerability_details), which its findings share: a finding has an
 // id, a status and times of its own, and stays (CLOSED) when no source lists it any more. The key
 // (account, severity rank, id) makes a listing by severity then id one index range per severity; an
 // image's findings are found by their id prefix (finding-ids.ts). Only open findings are in the
@@ -40,6 +41,17 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('findings_by_vulnerability').on('findings').columns(['account_id', 'vulnerability_id', 'image_id']).where(sql.ref('active'), '=', 1).execute();
   await db.schema.createIndex('findings_closed').on('findings').columns(['account_id', 'updated_at']).where(sql.ref('active'), '=', 0).execute();
   await db.schema.createIndex('findings_by_arn').on('findings').columns(['account_id', 'finding_arn']).where(sql.ref('finding_arn'), 'is not', null).execute();
+  // Rows of a kilobyte or more: a table with a rowid, its key in an index of its own.
+  await db.schema
+    .createTable('vulnerability_details')
+    .addColumn('account_id', 'varchar(12)', (c) => c.notNull())
+    .addColumn('vulnerability_id', 'text', (c) => c.notNull())
+    .addColumn('source', 'varchar(64)', (c) => c.notNull())
+    .addColumn('details', 'text', (c) => c.notNull())
+    .addColumn('observed_at', 'bigint', (c) => c.notNull())
+    .addColumn('changed_at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('vulnerability_details_pk', ['account_id', 'vulnerability_id', 'source'])
+    .execute();
   await db.schema.alterTable('scanned_images').addColumn('layer_hashes', 'text', (c) => c.notNull().defaultTo('')).execute();
   await moveFindings(db);
   await db.schema.dropIndex('image_findings_by_vulnerability').execute();
@@ -88,5 +100,6 @@ export async function down(db: Kysely<any>): Promise<void> {
     select account_id, image_id, sources, vulnerability_id, package_name, package_version, ${sql.raw(severityNameSql)}, 1, last_observed_at, fixed_version
     from findings where active = 1 and sources not like '%,%'`.execute(db);
   await db.schema.dropTable('findings').execute();
+  await db.schema.dropTable('vulnerability_details').execute();
   await db.schema.alterTable('scanned_images').dropColumn('layer_hashes').execute();
 }
