@@ -81,7 +81,7 @@ describe("an ingest's read of the vulnerability details", () => {
         assert.ok(f.location?.packageManager, 'the location is kept');
       }
       const musl = first[0]!.vulnerabilities!.find((v) => v.vulnerabilityId === 'CVE-2019-14697')!;
-      assert.equal(musl.info.primaryCvss?.baseScore, 9.8);
+      assert.equal(JSON.parse(musl.details).primaryCvss?.baseScore, 9.8);
 
       const unstored = parse();
       new VulnerabilityDetailsReader(store).read(context.accountId, unstored);

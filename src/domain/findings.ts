@@ -122,8 +122,12 @@ export interface FindingsReport {
   /** When the scan ran (epoch ms): an older report never replaces a newer one. */
   reportTime: number;
   findings: Finding[];
-  /** The details of its vulnerabilities that are to be stored (read from the findings' records at ingest). */
-  vulnerabilities?: { vulnerabilityId: string; info: VulnerabilityInfo }[];
+  /**
+   * The details of its vulnerabilities that are to be stored, as VulnerabilityInfo JSON (read from
+   * the findings' records at ingest; one flat string lives until the transaction more cheaply than
+   * the object it was made from).
+   */
+  vulnerabilities?: { vulnerabilityId: string; details: string }[];
 }
 
 export interface FindingsBatch {

@@ -28,11 +28,13 @@ export interface FindingsTable {
   saveDetails(trx: Kysely<Database>, accountId: string, report: FindingsReport): Promise<void>;
 }
 
-/** Newer details replace older ones; `changed_at` moves only when what they say changed. */
+/**
+ * Newer details that say something else replace the stored ones; the same
+ * details again write nothing, so a daily rescan of a fleet rewrites only what changed.
+ */
 const detailsConflict = `on conflict (account_id, vulnerability_id, source) do update set
-  changed_at = case when excluded.details = vulnerability_details.details then vulnerability_details.changed_at else excluded.observed_at end,
   details = excluded.details, observed_at = excluded.observed_at
-  where excluded.observed_at > vulnerability_details.observed_at`;
+  where excluded.observed_at > vulnerability_details.observed_at and excluded.details <> vulnerability_details.details`;
 
 const columns = ['finding_id', 'vulnerability_id', 'package_name', 'package_version', 'fixed_version', 'active', 'first_observed_at', 'last_observed_at', 'updated_at', 'sources', 'source_states', 'finding_arn', 'file_path', 'layer_index', 'package_manager'] as const;
 /** What a rewrite may change: everything but the occurrence and its id. */
@@ -53,7 +55,7 @@ export function sqliteFindingsTable(database: SqliteDatabase.Database): Findings
   // Runs inside the BEGIN IMMEDIATE that writeTransaction opened on this same connection.
   const select = database.prepare(`select ${severityNameSql} as severity, ${columns.join(', ')} from findings where ${imageRange}`);
   const insert = database.prepare(`insert into findings (account_id, image_id, severity_rank, ${columns.join(', ')}) values (?, ?, ?, ${columns.map(() => '?').join(', ')})`);
-  const details = database.prepare(`insert into vulnerability_details (account_id, vulnerability_id, source, details, observed_at, changed_at) values (?, ?, ?, ?, ?, ?) ${detailsConflict}`);
+  const details = database.prepare(`insert into vulnerability_details (account_id, vulnerability_id, source, details, observed_at) values (?, ?, ?, ?, ?) ${detailsConflict}`);
   const update = database.prepare(`update findings set severity_rank = ?, ${mutable.map((c) => `${c} = ?`).join(', ')} where account_id = ? and severity_rank = ? and finding_id = ?`);
   return {
     imageFindings: async (_trx, image) => select.all(...imageRangeValues(image)) as StoredFinding[],
@@ -69,7 +71,7 @@ export function sqliteFindingsTable(database: SqliteDatabase.Database): Findings
       }
     },
     saveDetails: async (_trx, accountId, report) => {
-      for (const v of report.vulnerabilities ?? []) details.run(accountId, v.vulnerabilityId, report.source, JSON.stringify(v.info), report.reportTime, report.reportTime);
+      for (const v of report.vulnerabilities ?? []) details.run(accountId, v.vulnerabilityId, report.source, v.details, report.reportTime);
     },
   };
 }
@@ -113,9 +115,9 @@ export const postgresFindingsTable: FindingsTable = {
     const entries = report.vulnerabilities ?? [];
     for (let i = 0; i < entries.length; i += chunkRows) {
       const chunk = entries.slice(i, i + chunkRows);
-      await sql`insert into vulnerability_details (account_id, vulnerability_id, source, details, observed_at, changed_at)
-        select ${accountId}, v, ${report.source}, d, ${report.reportTime}::bigint, ${report.reportTime}::bigint
-        from unnest(${chunk.map((e) => e.vulnerabilityId)}::text[], ${chunk.map((e) => JSON.stringify(e.info))}::text[]) as t(v, d)
+      await sql`insert into vulnerability_details (account_id, vulnerability_id, source, details, observed_at)
+        select ${accountId}, v, ${report.source}, d, ${report.reportTime}::bigint
+        from unnest(${chunk.map((e) => e.vulnerabilityId)}::text[], ${chunk.map((e) => e.details)}::text[]) as t(v, d)
         ${sql.raw(detailsConflict)}`.execute(trx);
     }
   },

@@ -112,10 +112,12 @@ export interface VulnerabilityDetailsRow {
   /** The report's source (`trivy`, `grype`, `inspector2`, ...). */
   source: string;
   details: string;
-  /** The time of the report the details were read from (epoch ms): an older report never replaces them. */
+  /**
+   * The time of the report that wrote them (epoch ms): when what they say last changed, since the
+   * same details are never rewritten. A finding's `updatedAt` is at least this; an older report never
+   * replaces them.
+   */
   observed_at: number;
-  /** When the details last changed: a finding's `updatedAt` is at least this. */
-  changed_at: number;
 }
 
 /**

@@ -49,7 +49,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('source', 'varchar(64)', (c) => c.notNull())
     .addColumn('details', 'text', (c) => c.notNull())
     .addColumn('observed_at', 'bigint', (c) => c.notNull())
-    .addColumn('changed_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('vulnerability_details_pk', ['account_id', 'vulnerability_id', 'source'])
     .execute();
   await db.schema.alterTable('scanned_images').addColumn('layer_hashes', 'text', (c) => c.notNull().defaultTo('')).execute();
