@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ListImageScanFindingAggregationsCommand } from '@aws-sdk/client-imagebuilder';
-import { BatchGetAccountStatusCommand, GetClustersForImageCommand, GetConfigurationCommand, ListMembersCommand } from '@aws-sdk/client-inspector2';
+import { BatchGetAccountStatusCommand, BatchGetFindingDetailsCommand, GetClustersForImageCommand, GetConfigurationCommand, ListMembersCommand } from '@aws-sdk/client-inspector2';
 import { imagebuilderModel, inspector2Model, type ServiceModel } from '../src/model/service-model.ts';
 import { databaseKinds } from './helpers/databases.ts';
 import { ecsTaskEvent, jsonLines } from './helpers/ecs-events.ts';
@@ -91,6 +91,7 @@ describe(`fuzzing the input models on ${databaseKinds[0].name}`, () => {
     ['BatchGetAccountStatus', () => new BatchGetAccountStatusCommand({})],
     ['ListMembers', () => new ListMembersCommand({})],
     ['GetConfiguration', () => new GetConfigurationCommand({})],
+    ['BatchGetFindingDetails', () => new BatchGetFindingDetailsCommand({ findingArns: [] })],
   ];
   for (const [index, [operation, command]] of accountCalls.entries()) {
     it(`${operation}: 1,000 generated requests`, async () => {

@@ -3,11 +3,12 @@
 import type { OperationDefinition } from './operation.ts';
 import { listImageScanFindingAggregations } from '../services/imagebuilder/list-image-scan-finding-aggregations.ts';
 import { batchGetAccountStatus } from '../services/inspector2/batch-get-account-status.ts';
+import { batchGetFindingDetails } from '../services/inspector2/batch-get-finding-details.ts';
 import { getClustersForImage } from '../services/inspector2/get-clusters-for-image.ts';
 import { getConfiguration } from '../services/inspector2/get-configuration.ts';
 import { listMembers } from '../services/inspector2/list-members.ts';
 
-export const operations: OperationDefinition[] = [getClustersForImage, listImageScanFindingAggregations, batchGetAccountStatus, listMembers, getConfiguration];
+export const operations: OperationDefinition[] = [getClustersForImage, listImageScanFindingAggregations, batchGetAccountStatus, listMembers, getConfiguration, batchGetFindingDetails];
 
 const routes = new Map<string, OperationDefinition>(
   operations.map((op) => {

@@ -6,6 +6,7 @@ import { accountsWithFindings, checkRollups, type RollupMismatch } from './consi
 import { domainCounts, type DomainCounts } from './domain-counts.ts';
 import { AggregationQueries } from './finding-queries.ts';
 import { applyFindings, type FindingsWriters, type FindingsWriteSummary } from './findings-writes.ts';
+import { findingsByArn, type FoundFinding } from './finding-lookups.ts';
 import { RuntimeQueries } from './runtime-queries.ts';
 import { PlannerStatistics } from './planner-statistics.ts';
 import { applyRuntime } from './runtime-writes.ts';
@@ -147,6 +148,10 @@ export class KyselyStore implements Store {
 
   sourceActivity(accountId: string): Promise<Omit<SourceActivityRow, 'account_id'>[]> {
     return this.consoleQueries.sourceActivity(this.reads.read, accountId);
+  }
+
+  findingsByArn(accountId: string, arns: string[]): Promise<Map<string, FoundFinding>> {
+    return findingsByArn(this.db, this.reads.read, accountId, arns);
   }
 
   exposurePackages(query: { accountId: string; vulnerabilityId: string }, imageIds: number[]): Promise<Map<number, ExposedPackage[]>> {

@@ -7,10 +7,11 @@ import type { ConsoleFindingRow, ConsoleImageRow, ConsoleRuntimeRow } from './co
 import type { LatestScan } from './console-summary.ts';
 import type { DomainCounts } from './domain-counts.ts';
 import type { RollupMismatch } from './consistency.ts';
+import type { FoundFinding } from './finding-lookups.ts';
 import type { FindingsWriteSummary } from './findings-writes.ts';
 import type { AccessKeyRow, AccessRole, ConsoleSessionRow, RollupAggregation, SeveritySnapshotRow, SourceActivityRow } from './schema.ts';
 
-export type { AccessKeyRow, AccessRole, ConsoleFindingRow, ConsoleImageRow, ConsoleRuntimeRow, ConsoleSessionRow, FindingsWriteSummary, RollupAggregation, RollupMismatch, SeveritySnapshotRow };
+export type { AccessKeyRow, AccessRole, ConsoleFindingRow, FoundFinding, ConsoleImageRow, ConsoleRuntimeRow, ConsoleSessionRow, FindingsWriteSummary, RollupAggregation, RollupMismatch, SeveritySnapshotRow };
 
 export interface ClustersForImageQuery {
   accountId: string;
@@ -121,6 +122,8 @@ export interface Store {
   severitySnapshots(accountId: string, fromDay: string): Promise<SeveritySnapshotRow[]>;
   /** When each source last fed the account. */
   sourceActivity(accountId: string): Promise<Omit<SourceActivityRow, 'account_id'>[]>;
+  /** The findings these ARNs name in the account (ARNs that name none are left out), with their vulnerability's details. */
+  findingsByArn(accountId: string, arns: string[]): Promise<Map<string, FoundFinding>>;
   /** The vulnerability's packages in each of these images. */
   exposurePackages(query: { accountId: string; vulnerabilityId: string }, imageIds: number[]): Promise<Map<number, ExposedPackage[]>>;
   /** Rollup rows that differ from what the account's findings imply (empty when consistent). */

@@ -22,6 +22,7 @@ const samples: Record<string, string[]> = {
   ],
   FilterName: ['accountId', 'imagePipelineArn', 'imageBuildVersionArn', 'vulnerabilityId', 'severity', 'x'],
   FilterValue: ['111122223333', 'CVE-2021-44228', 'arn:aws:imagebuilder:us-west-2:111122223333:image-pipeline/web', 'arn:aws:imagebuilder:us-west-2:111122223333:image/web/1.0.0/1'],
+  FindingArn: [`arn:aws:inspector2:us-west-2:111122223333:finding/${'0a'.repeat(16)}`, `arn:aws-cn:inspector2:cn-north-1:444455556666:finding/${'f'.repeat(32)}`, 'arn:aws:inspector2:us-west-2:111122223333:finding/XYZ'],
 };
 
 const nasty: unknown[] = [null, true, false, 0, -1, 1.5, 1e308, -0, '', ' ', '\u0000', '\ud800', '💥'.repeat(50), 'x'.repeat(5000), [], {}, [[[[[]]]]], { __proto__: { polluted: true } }, { constructor: { prototype: {} } }, '1', 'NaN', '${jndi:ldap://x}', "' OR 1=1 --", '../../etc/passwd'];
