@@ -38,7 +38,7 @@ for (const kind of databaseKinds) {
   describe(`finding lifecycle on ${kind.name}`, () => {
     let database: Awaited<ReturnType<typeof kind.create>>;
     let store: Store;
-    const ingest = (text: string) => ingestInput(store, { name: 'report.json', text }, { format: 'auto', accountId: account, image }, Date.parse('2026-12-01T00:00:00Z'));
+    const ingest = (text: string, now = Date.parse('2026-12-01T00:00:00Z')) => ingestInput(store, { name: 'report.json', text }, { format: 'auto', accountId: account, image }, now);
     const rows = async () => {
       const found = await (store as KyselyStore).db.selectFrom('findings').selectAll().where('account_id', '=', account).orderBy('vulnerability_id').execute();
       return new Map(found.map((r) => [r.vulnerability_id, { ...r, severity: severities[r.severity_rank], id: Buffer.from(r.finding_id).toString('hex'), first: Number(r.first_observed_at), last: Number(r.last_observed_at), updated: Number(r.updated_at) }]));
@@ -113,12 +113,13 @@ for (const kind of databaseKinds) {
 
     it('prunes CLOSED findings after the retention of closed findings, and keeps them until then', async () => {
       await ingest(grype(7, []));
-      assert.equal((await rows()).get('CVE-2024-0002')!.active, 0, 'closed on 2026-11-07, 24 days before the ingests below');
-      for (const [days, kept, reportDay] of [[30, true, 8], [20, false, 9]] as const) {
+      const closed = (await rows()).get('CVE-2024-0002')!;
+      assert.deepEqual([closed.active, Number(closed.closed_at)], [0, Date.parse('2026-12-01T00:00:00Z')], 'closed by an ingest on 2026-12-01 (its report is of 2026-11-07)');
+      for (const [days, kept, reportDay] of [[30, true, 15], [20, false, 16]] as const) {
         await store.close();
         store = await openStore(database.location, { closedFindingsDays: days });
-        await ingest(trivy(reportDay, ['CVE-2024-0001']));
-        assert.equal((await rows()).has('CVE-2024-0002'), kept, `kept ${days} days`);
+        await ingest(trivy(reportDay, ['CVE-2024-0001']), Date.parse('2026-12-25T00:00:00Z'));
+        assert.equal((await rows()).has('CVE-2024-0002'), kept, `24 days after it closed, kept ${days} days`);
       }
       assert.equal((await rows()).get('CVE-2024-0001')!.active, 1);
     });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ListImageScanFindingAggregationsCommand } from '@aws-sdk/client-imagebuilder';
-import { BatchGetAccountStatusCommand, BatchGetFindingDetailsCommand, GetClustersForImageCommand, GetConfigurationCommand, ListMembersCommand } from '@aws-sdk/client-inspector2';
+import { BatchGetAccountStatusCommand, BatchGetFindingDetailsCommand, GetClustersForImageCommand, GetConfigurationCommand, ListFindingsCommand, ListMembersCommand } from '@aws-sdk/client-inspector2';
 import { imagebuilderModel, inspector2Model, type ServiceModel } from '../src/model/service-model.ts';
 import { databaseKinds } from './helpers/databases.ts';
 import { ecsTaskEvent, jsonLines } from './helpers/ecs-events.ts';
@@ -86,12 +86,14 @@ describe(`fuzzing the input models on ${databaseKinds[0].name}`, () => {
     assert.ok((tally.errors.get('InvalidRequestException') ?? 0) > 500);
   });
 
-  // The account-level calls take few members: fewer requests cover their inputs.
+  // The account-level calls take few members: fewer requests cover their inputs; ListFindings' many
+  // members are each filtered on their own, so a thousand requests reach every one of them.
   const accountCalls: [string, () => unknown][] = [
     ['BatchGetAccountStatus', () => new BatchGetAccountStatusCommand({})],
     ['ListMembers', () => new ListMembersCommand({})],
     ['GetConfiguration', () => new GetConfigurationCommand({})],
     ['BatchGetFindingDetails', () => new BatchGetFindingDetailsCommand({ findingArns: [] })],
+    ['ListFindings', () => new ListFindingsCommand({})],
   ];
   for (const [index, [operation, command]] of accountCalls.entries()) {
     it(`${operation}: 1,000 generated requests`, async () => {

@@ -9,6 +9,8 @@ import type { ImageLayers } from './image-layers.ts';
 
 /** What the rows of one image's findings are built with. */
 export interface ImageContext {
+  /** The ingest time (epoch ms): when a finding closed, for the retention of closed findings. */
+  ingestedAt: number;
   ids: FindingIds;
   layers: ImageLayers;
 }
@@ -114,6 +116,8 @@ class Changes {
       source_states: effective.sourceStates,
       last_observed_at: listedNow ? Math.max(row.last_observed_at, time) : row.last_observed_at,
       updated_at: changed ? Math.max(row.updated_at, time) : row.updated_at,
+      // Closed findings are kept for a while after imagescope saw them close, whatever the report's time.
+      closed_at: effective.active ? null : (row.closed_at ?? this.image.ingestedAt),
       ...(f && locationOf(f, this.image.layers)),
       ...ownTimes,
     };
@@ -149,6 +153,7 @@ function newFinding(f: Finding, image: ImageContext, source: string, state: Sour
     first_observed_at: time,
     last_observed_at: time,
     updated_at: time,
+    closed_at: effective.active ? null : image.ingestedAt,
     sources: effective.sources,
     source_states: effective.sourceStates,
     finding_arn: f.inspector2?.findingArn ?? null,
@@ -178,7 +183,7 @@ function inspector2Times(f: Finding, row?: StoredFinding): Partial<StoredFinding
   };
 }
 
-const columns: (keyof StoredFinding)[] = ['severity', 'fixed_version', 'active', 'first_observed_at', 'last_observed_at', 'updated_at', 'sources', 'source_states', 'finding_arn', 'file_path', 'layer_index', 'package_manager'];
+const columns: (keyof StoredFinding)[] = ['severity', 'fixed_version', 'active', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at', 'sources', 'source_states', 'finding_arn', 'file_path', 'layer_index', 'package_manager'];
 
 function differs(a: StoredFinding, b: StoredFinding): boolean {
   return columns.some((c) => a[c] !== b[c]);

@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import { findingArnOf, parseFindingArn } from '../domain/finding-ids.ts';
 import type { VulnerabilityInfo } from '../domain/findings.ts';
+import { detailsOf, shownDetails } from './details-reads.ts';
 import type { Database } from './schema.ts';
 import { severityRanks } from './severity-columns.ts';
 import type { RunRead } from './store-reads.ts';
@@ -36,24 +37,5 @@ export async function findingsByArn(db: Kysely<Database>, read: RunRead, account
     if (wanted.has(arn)) found.set(arn, { vulnerabilityId: r.vulnerability_id, sources: r.sources ? r.sources.split(',') : [] });
   }
   const details = await detailsOf(db, read, accountId, [...new Set([...found.values()].map((f) => f.vulnerabilityId))]);
-  return new Map([...found].map(([arn, f]) => [arn, { findingArn: arn, vulnerabilityId: f.vulnerabilityId, details: preferred(details.get(f.vulnerabilityId), f.sources) }]));
-}
-
-/** Every source's details of these vulnerabilities, by vulnerability, then source. */
-async function detailsOf(db: Kysely<Database>, read: RunRead, accountId: string, vulnerabilityIds: string[]): Promise<Map<string, Map<string, string>>> {
-  const byVulnerability = new Map<string, Map<string, string>>();
-  if (vulnerabilityIds.length === 0) return byVulnerability;
-  const rows = await read<{ vulnerability_id: string; source: string; details: string }>(db.selectFrom('vulnerability_details')
-    .select(['vulnerability_id', 'source', 'details']).where('account_id', '=', accountId).where('vulnerability_id', 'in', vulnerabilityIds).compile());
-  for (const r of rows) {
-    if (!byVulnerability.has(r.vulnerability_id)) byVulnerability.set(r.vulnerability_id, new Map());
-    byVulnerability.get(r.vulnerability_id)!.set(r.source, r.details);
-  }
-  return byVulnerability;
-}
-
-function preferred(bySource: Map<string, string> | undefined, sources: string[]): VulnerabilityInfo | undefined {
-  if (!bySource) return undefined;
-  const source = sources.find((s) => bySource.has(s)) ?? [...bySource.keys()].sort()[0];
-  return source === undefined ? undefined : (JSON.parse(bySource.get(source)!) as VulnerabilityInfo);
+  return new Map([...found].map(([arn, f]) => [arn, { findingArn: arn, vulnerabilityId: f.vulnerabilityId, details: shownDetails(details.get(f.vulnerabilityId), f.sources)?.details }]));
 }

@@ -36,9 +36,9 @@ const detailsConflict = `on conflict (account_id, vulnerability_id, source) do u
   details = excluded.details, observed_at = excluded.observed_at
   where excluded.observed_at > vulnerability_details.observed_at and excluded.details <> vulnerability_details.details`;
 
-const columns = ['finding_id', 'vulnerability_id', 'package_name', 'package_version', 'fixed_version', 'active', 'first_observed_at', 'last_observed_at', 'updated_at', 'sources', 'source_states', 'finding_arn', 'file_path', 'layer_index', 'package_manager'] as const;
+const columns = ['finding_id', 'vulnerability_id', 'package_name', 'package_version', 'fixed_version', 'active', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at', 'sources', 'source_states', 'finding_arn', 'file_path', 'layer_index', 'package_manager'] as const;
 /** What a rewrite may change: everything but the occurrence and its id. */
-const mutable = ['fixed_version', 'active', 'first_observed_at', 'last_observed_at', 'updated_at', 'sources', 'source_states', 'finding_arn', 'file_path', 'layer_index', 'package_manager'] as const;
+const mutable = ['fixed_version', 'active', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at', 'sources', 'source_states', 'finding_arn', 'file_path', 'layer_index', 'package_manager'] as const;
 
 /**
  * An image's findings: its id range under each severity (the key is account, severity rank, id),
@@ -62,12 +62,12 @@ export function sqliteFindingsTable(database: SqliteDatabase.Database): Findings
     insert: async (_trx, image, rows) => {
       // In key order: each row lands next to the previous one, on pages the last insert just read.
       for (const r of [...rows].sort(byKey)) {
-        insert.run(image.account_id, image.image_id, rankOf(r.severity), r.finding_id, r.vulnerability_id, r.package_name, r.package_version, r.fixed_version, r.active, r.first_observed_at, r.last_observed_at, r.updated_at, r.sources, r.source_states, r.finding_arn, r.file_path, r.layer_index, r.package_manager);
+        insert.run(image.account_id, image.image_id, rankOf(r.severity), r.finding_id, r.vulnerability_id, r.package_name, r.package_version, r.fixed_version, r.active, r.first_observed_at, r.last_observed_at, r.updated_at, r.closed_at, r.sources, r.source_states, r.finding_arn, r.file_path, r.layer_index, r.package_manager);
       }
     },
     update: async (_trx, image, rows) => {
       for (const { row: r, storedSeverity } of rows) {
-        update.run(rankOf(r.severity), r.fixed_version, r.active, r.first_observed_at, r.last_observed_at, r.updated_at, r.sources, r.source_states, r.finding_arn, r.file_path, r.layer_index, r.package_manager, image.account_id, rankOf(storedSeverity), r.finding_id);
+        update.run(rankOf(r.severity), r.fixed_version, r.active, r.first_observed_at, r.last_observed_at, r.updated_at, r.closed_at, r.sources, r.source_states, r.finding_arn, r.file_path, r.layer_index, r.package_manager, image.account_id, rankOf(storedSeverity), r.finding_id);
       }
     },
     saveDetails: async (_trx, accountId, report) => {
@@ -84,7 +84,7 @@ const ranks = (names: string[]) => sql`${names.map(rankOf)}::integer[]`;
 
 /** The rows as column arrays, each cast to its PostgreSQL type, for `unnest`. */
 function arrays(rows: StoredFinding[], names: readonly (keyof StoredFinding)[]) {
-  const types: Partial<Record<keyof StoredFinding, string>> = { finding_id: 'bytea', active: 'integer', first_observed_at: 'bigint', last_observed_at: 'bigint', updated_at: 'bigint', layer_index: 'integer' };
+  const types: Partial<Record<keyof StoredFinding, string>> = { finding_id: 'bytea', active: 'integer', first_observed_at: 'bigint', last_observed_at: 'bigint', updated_at: 'bigint', closed_at: 'bigint', layer_index: 'integer' };
   return sql.join(names.map((name) => sql`${rows.map((r) => r[name])}::${sql.raw(types[name] ?? 'text')}[]`));
 }
 

@@ -66,7 +66,7 @@ export async function applyFindings(trx: Kysely<Database>, accountId: string, ba
     if (at.version % pruneEvery === 0) await pruneClosedRollups(trx, accountId, now);
   }
   // Through the index of closed findings only: most ingests find none to remove.
-  await trx.deleteFrom('findings').where('account_id', '=', accountId).where('active', '=', 0).where('updated_at', '<', now - closedFindingsMs).execute();
+  await trx.deleteFrom('findings').where('account_id', '=', accountId).where('active', '=', 0).where('closed_at', '<', now - closedFindingsMs).execute();
   return summaries;
 }
 
@@ -92,7 +92,7 @@ async function applyReport(trx: Kysely<Database>, accountId: string, batch: Find
   const retagged = !image || tagsAfter.imageBuildVersionArn !== tagsBefore.imageBuildVersionArn || tagsAfter.imagePipelineArn !== tagsBefore.imagePipelineArn;
   const tagNames = mergeTagNames(image?.image_tags ?? '', report.tags);
   const renamed = !image || tagNames !== image.image_tags;
-  const target: ImageTarget & ImageContext = { account_id: accountId, image_id: image?.image_id ?? (await images.allocate()), ids: new FindingIds(report.image), layers: new ImageLayers(image?.layer_hashes ?? '') };
+  const target: ImageTarget & ImageContext = { ingestedAt: now, account_id: accountId, image_id: image?.image_id ?? (await images.allocate()), ids: new FindingIds(report.image), layers: new ImageLayers(image?.layer_hashes ?? '') };
   const before = image ? await writers.findings.imageFindings(trx, target) : [];
   const applied = report.mode === 'snapshot' ? await replaceSnapshot(trx, target, report, before, now) : { changes: incrementalChanges(before, report, now, target), sameList: false };
   const changes = applied?.changes;

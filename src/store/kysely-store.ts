@@ -7,6 +7,7 @@ import { domainCounts, type DomainCounts } from './domain-counts.ts';
 import { AggregationQueries } from './finding-queries.ts';
 import { applyFindings, type FindingsWriters, type FindingsWriteSummary } from './findings-writes.ts';
 import { findingsByArn, type FoundFinding } from './finding-lookups.ts';
+import { findingsPage, type FindingsQuery, type ListedFinding } from './finding-list-queries.ts';
 import { RuntimeQueries } from './runtime-queries.ts';
 import { PlannerStatistics } from './planner-statistics.ts';
 import { applyRuntime } from './runtime-writes.ts';
@@ -148,6 +149,10 @@ export class KyselyStore implements Store {
 
   sourceActivity(accountId: string): Promise<Omit<SourceActivityRow, 'account_id'>[]> {
     return this.consoleQueries.sourceActivity(this.reads.read, accountId);
+  }
+
+  findingsPage(query: FindingsQuery): Promise<{ findings: ListedFinding[]; more: boolean }> {
+    return findingsPage(this.db, this.reads.read, this.dialect, query);
   }
 
   findingsByArn(accountId: string, arns: string[]): Promise<Map<string, FoundFinding>> {

@@ -88,6 +88,8 @@ export interface FindingRow {
   first_observed_at: number;
   last_observed_at: number;
   updated_at: number;
+  /** When imagescope saw it close (epoch ms, ingest time); null while ACTIVE. Closed findings are kept a while from then. */
+  closed_at: number | null;
   /** The sources whose newest report lists it, sorted, comma-separated; '' once closed. */
   sources: string;
   /**

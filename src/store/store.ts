@@ -8,10 +8,11 @@ import type { LatestScan } from './console-summary.ts';
 import type { DomainCounts } from './domain-counts.ts';
 import type { RollupMismatch } from './consistency.ts';
 import type { FoundFinding } from './finding-lookups.ts';
+import type { FindingCursor, FindingOrder, FindingsQuery, ListedFinding } from './finding-list-queries.ts';
 import type { FindingsWriteSummary } from './findings-writes.ts';
 import type { AccessKeyRow, AccessRole, ConsoleSessionRow, RollupAggregation, SeveritySnapshotRow, SourceActivityRow } from './schema.ts';
 
-export type { AccessKeyRow, AccessRole, ConsoleFindingRow, FoundFinding, ConsoleImageRow, ConsoleRuntimeRow, ConsoleSessionRow, FindingsWriteSummary, RollupAggregation, RollupMismatch, SeveritySnapshotRow };
+export type { AccessKeyRow, AccessRole, ConsoleFindingRow, FindingCursor, FindingOrder, FindingsQuery, FoundFinding, ListedFinding, ConsoleImageRow, ConsoleRuntimeRow, ConsoleSessionRow, FindingsWriteSummary, RollupAggregation, RollupMismatch, SeveritySnapshotRow };
 
 export interface ClustersForImageQuery {
   accountId: string;
@@ -122,6 +123,8 @@ export interface Store {
   severitySnapshots(accountId: string, fromDay: string): Promise<SeveritySnapshotRow[]>;
   /** When each source last fed the account. */
   sourceActivity(accountId: string): Promise<Omit<SourceActivityRow, 'account_id'>[]>;
+  /** One page of the account's findings that pass the criteria, in the order asked, after the cursor (ListFindings). */
+  findingsPage(query: FindingsQuery): Promise<{ findings: ListedFinding[]; more: boolean }>;
   /** The findings these ARNs name in the account (ARNs that name none are left out), with their vulnerability's details. */
   findingsByArn(accountId: string, arns: string[]): Promise<Map<string, FoundFinding>>;
   /** The vulnerability's packages in each of these images. */

@@ -29,6 +29,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('first_observed_at', 'bigint', (c) => c.notNull())
     .addColumn('last_observed_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .addColumn('closed_at', 'bigint')
     .addColumn('sources', 'text', (c) => c.notNull())
     .addColumn('source_states', 'text')
     .addColumn('finding_arn', 'text')
@@ -39,7 +40,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .modifyEnd(sqlite ? sql`without rowid` : sql``)
     .execute();
   await db.schema.createIndex('findings_by_vulnerability').on('findings').columns(['account_id', 'vulnerability_id', 'image_id']).where(sql.ref('active'), '=', 1).execute();
-  await db.schema.createIndex('findings_closed').on('findings').columns(['account_id', 'updated_at']).where(sql.ref('active'), '=', 0).execute();
+  await db.schema.createIndex('findings_closed').on('findings').columns(['account_id', 'closed_at']).where(sql.ref('active'), '=', 0).execute();
   await db.schema.createIndex('findings_by_arn').on('findings').columns(['account_id', 'finding_arn']).where(sql.ref('finding_arn'), 'is not', null).execute();
   // Rows of a kilobyte or more: a table with a rowid, its key in an index of its own.
   await db.schema
@@ -70,6 +71,7 @@ async function moveFindings(db: Kysely<any>): Promise<void> {
       severity_rank: severityRank(severity),
       ...f,
       updated_at: f.last_observed_at,
+      closed_at: f.active ? null : Date.now(),
     }));
     for (const chunk of chunks(findings, 500)) await db.insertInto('findings').values(chunk).execute();
   }
