@@ -7,12 +7,9 @@ import { imagebuilderModel } from '../src/model/service-model.ts';
 import { databaseKinds } from './helpers/databases.ts';
 import { readFixture, sharedFixture } from './helpers/fixtures.ts';
 import { assertMatchesShape } from './helpers/output-shape.ts';
+import { account, build, image, ingestImageBuilderReports, ingestReport, pipeline } from './helpers/image-builder-reports.ts';
 import { imagebuilderClient, ingestViaEndpoint, postRaw, startTestServer, type TestServer } from './helpers/server.ts';
 
-const account = '111122223333';
-const pipeline = (name: string) => `arn:aws:imagebuilder:us-west-2:${account}:image-pipeline/${name}`;
-const build = (version: string) => `arn:aws:imagebuilder:us-west-2:${account}:image/web/${version}`;
-const image = (c: string) => `${account}.dkr.ecr.us-west-2.amazonaws.com/web@sha256:${c.repeat(64)}`;
 const counts = (all: number, critical: number, high: number, medium: number) => ({ all, critical, high, medium });
 
 /** What the five reports below hold, worked out from the files (see findings-parsers.test.ts). */
@@ -46,19 +43,11 @@ function assertWorstFirst(rows: Entry[]): void {
 for (const kind of databaseKinds) {
   describe(`ListImageScanFindingAggregations on ${kind.name}`, () => {
     let server: TestServer;
-    const ingest = async (path: string, params: Record<string, string> = {}) => {
-      const result = await ingestViaEndpoint(server.url, readFixture(sharedFixture(path)), { name: path, ...params });
-      assert.equal(result.status, 200, JSON.stringify(result.body));
-      return result.body;
-    };
+    const ingest = (path: string, params: Record<string, string> = {}) => ingestReport(server, path, params);
 
     before(async () => {
       server = await startTestServer(kind, { now: Date.parse('2026-11-21T12:00:00Z'), env: { IMAGESCOPE_AGGREGATION_PAGE_SIZE: '5' } });
-      await ingest('trivy/alpine-39.json', { image: image('a'), imagePipelineArn: pipeline('web'), imageBuildVersionArn: build('1.0.0/1') });
-      await ingest('grype/many_vulns.json', { imagePipelineArn: pipeline('web'), imageBuildVersionArn: build('1.0.0/2') });
-      await ingest('sarif/trivy-alpine-310.sarif', { image: image('b'), imagePipelineArn: pipeline('base'), imageBuildVersionArn: build('2.0.0/1') });
-      await ingest('inspector2/list-findings-many.json');
-      await ingest('cyclonedx/trivy-pom.cdx.json', { image: image('c') });
+      await ingestImageBuilderReports(server);
     });
     after(() => server.stop());
 

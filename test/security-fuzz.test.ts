@@ -3,7 +3,7 @@
 // its output or one of the operation's modelled errors.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ListImageScanFindingAggregationsCommand } from '@aws-sdk/client-imagebuilder';
+import { ListImageScanFindingAggregationsCommand, ListImageScanFindingsCommand } from '@aws-sdk/client-imagebuilder';
 import { BatchGetAccountStatusCommand, BatchGetFindingDetailsCommand, GetClustersForImageCommand, GetConfigurationCommand, ListFindingsCommand, ListMembersCommand } from '@aws-sdk/client-inspector2';
 import { imagebuilderModel, inspector2Model, type ServiceModel } from '../src/model/service-model.ts';
 import { databaseKinds } from './helpers/databases.ts';
@@ -84,6 +84,13 @@ describe(`fuzzing the input models on ${databaseKinds[0].name}`, () => {
     assert.equal(tally.total, requestsPerOperation);
     assert.ok(tally.ok > 100, `some generated requests are valid (${tally.ok})`);
     assert.ok((tally.errors.get('InvalidRequestException') ?? 0) > 500);
+  });
+
+  it('ListImageScanFindings: 1,000 generated requests', async () => {
+    const tally = await fuzz(imagebuilderModel, 'ListImageScanFindings', () => imagebuilderClient(server.url) as unknown as Client, () => new ListImageScanFindingsCommand({}), 9, 1_000);
+    assert.equal(tally.total, 1_000);
+    assert.ok(tally.ok > 10, `some generated requests are valid (${tally.ok})`);
+    assert.ok((tally.errors.get('InvalidRequestException') ?? 0) > 100, 'many are rejected');
   });
 
   // The account-level calls take few members: fewer requests cover their inputs; ListFindings' many

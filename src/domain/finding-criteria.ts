@@ -30,7 +30,9 @@ export interface PackageCriterion {
 export type TextField =
   | 'findingArn' | 'awsAccountId' | 'findingType' | 'severity' | 'findingStatus' | 'title' | 'resourceType' | 'resourceId'
   | 'ecrImageRegistry' | 'ecrImageRepositoryName' | 'ecrImageTags' | 'ecrImageHash' | 'ecrImageArchitecture'
-  | 'vulnerabilityId' | 'vulnerabilitySource' | 'vendorSeverity' | 'relatedVulnerabilities' | 'fixAvailable' | 'exploitAvailable';
+  | 'vulnerabilityId' | 'vulnerabilitySource' | 'vendorSeverity' | 'relatedVulnerabilities' | 'fixAvailable' | 'exploitAvailable'
+  // Image Builder's: the pipeline and build version an image was tagged with at ingest.
+  | 'imagePipelineArn' | 'imageBuildVersionArn';
 export type RangeField = 'firstObservedAt' | 'lastObservedAt' | 'updatedAt' | 'ecrImagePushedAt' | 'ecrImageLastInUseAt' | 'inspectorScore' | 'epssScore' | 'ecrImageInUseCount';
 
 export type FindingCondition =

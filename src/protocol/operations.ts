@@ -2,6 +2,7 @@
 // line here; routes come from each operation's HTTP binding in the official model.
 import type { OperationDefinition } from './operation.ts';
 import { listImageScanFindingAggregations } from '../services/imagebuilder/list-image-scan-finding-aggregations.ts';
+import { listImageScanFindings } from '../services/imagebuilder/list-image-scan-findings.ts';
 import { batchGetAccountStatus } from '../services/inspector2/batch-get-account-status.ts';
 import { batchGetFindingDetails } from '../services/inspector2/batch-get-finding-details.ts';
 import { getClustersForImage } from '../services/inspector2/get-clusters-for-image.ts';
@@ -9,7 +10,7 @@ import { getConfiguration } from '../services/inspector2/get-configuration.ts';
 import { listFindings } from '../services/inspector2/list-findings.ts';
 import { listMembers } from '../services/inspector2/list-members.ts';
 
-export const operations: OperationDefinition[] = [getClustersForImage, listImageScanFindingAggregations, batchGetAccountStatus, listMembers, getConfiguration, batchGetFindingDetails, listFindings];
+export const operations: OperationDefinition[] = [getClustersForImage, listImageScanFindingAggregations, batchGetAccountStatus, listMembers, getConfiguration, batchGetFindingDetails, listFindings, listImageScanFindings];
 
 const routes = new Map<string, OperationDefinition>(
   operations.map((op) => {

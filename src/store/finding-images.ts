@@ -22,6 +22,9 @@ export interface ListedImage {
   repositoryName: string;
   tags: string[];
   layers: string[];
+  /** The Image Builder pipeline and build version it was tagged with at ingest. */
+  imagePipelineArn?: string;
+  imageBuildVersionArn?: string;
   ids: FindingIds;
   /** `arn:<partition>:inspector2:<region>:<account>:finding/`: its findings' ARNs are this and their id. */
   arnHead: string;
@@ -33,10 +36,10 @@ const repositoryPattern = /^arn:([^:]+):ecr:([^:]*):(\d{12}):repository\/(.+)$/;
 
 /** Every scanned image of the account, with its runtime use. */
 export async function listedImages(db: Kysely<Database>, read: RunRead, accountId: string): Promise<Map<number, ListedImage>> {
-  const rows = await read<{ image_id: number; image_repository: string; image_digest: string; image_tags: string; layer_hashes: string; running_count: number | null; last_in_use: number | null }>(db
+  const rows = await read<{ image_id: number; image_repository: string; image_digest: string; image_tags: string; layer_hashes: string; image_pipeline_arn: string | null; image_build_version_arn: string | null; running_count: number | null; last_in_use: number | null }>(db
     .selectFrom('scanned_images as i')
     .leftJoin('image_runtime as r', (join) => join.onRef('r.account_id', '=', 'i.account_id').onRef('r.image_repository', '=', 'i.image_repository').onRef('r.image_digest', '=', 'i.image_digest'))
-    .select(['i.image_id', 'i.image_repository', 'i.image_digest', 'i.image_tags', 'i.layer_hashes', 'r.running_count', 'r.last_in_use'])
+    .select(['i.image_id', 'i.image_repository', 'i.image_digest', 'i.image_tags', 'i.layer_hashes', 'i.image_pipeline_arn', 'i.image_build_version_arn', 'r.running_count', 'r.last_in_use'])
     .where('i.account_id', '=', accountId)
     .compile());
   const images = new Map<number, ListedImage>();
@@ -54,6 +57,8 @@ export async function listedImages(db: Kysely<Database>, read: RunRead, accountI
       repositoryName: name,
       tags: r.image_tags ? r.image_tags.split(',') : [],
       layers: r.layer_hashes ? r.layer_hashes.split(',') : [],
+      ...(r.image_pipeline_arn !== null && { imagePipelineArn: r.image_pipeline_arn }),
+      ...(r.image_build_version_arn !== null && { imageBuildVersionArn: r.image_build_version_arn }),
       ids: new FindingIds(key),
       arnHead: `arn:${partition}:inspector2:${region}:${account}:finding/`,
       inUseCount: Number(r.running_count ?? 0),
@@ -77,8 +82,10 @@ export function imageMatches(image: ListedImage, condition: FindingCondition): b
       ecrImageHash: image.digest,
       // Reports name no architecture: only NOT_EQUALS entries pass.
       ecrImageArchitecture: undefined,
+      imagePipelineArn: image.imagePipelineArn,
+      imageBuildVersionArn: image.imageBuildVersionArn,
     }[condition.field as string];
-    const about = ['awsAccountId', 'resourceType', 'findingType', 'resourceId', 'ecrImageRegistry', 'ecrImageRepositoryName', 'ecrImageTags', 'ecrImageHash', 'ecrImageArchitecture'].includes(condition.field);
+    const about = ['awsAccountId', 'resourceType', 'findingType', 'resourceId', 'ecrImageRegistry', 'ecrImageRepositoryName', 'ecrImageTags', 'ecrImageHash', 'ecrImageArchitecture', 'imagePipelineArn', 'imageBuildVersionArn'].includes(condition.field);
     return about ? matchesText(value as string | string[] | undefined, condition.text) : undefined;
   }
   if ('range' in condition) {
