@@ -36,6 +36,8 @@ export function random(seed: number): () => number {
   };
 }
 
+/** The scan time of every generated report (epoch seconds): its findings' first and last observation and update. */
+export const reportTime = Date.parse('2026-11-20T00:00:00Z') / 1000;
 export const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
 export const pipelineArn = (n: number) => `arn:aws:imagebuilder:us-west-2:${benchAccount}:image-pipeline/pipeline-${n}`;
 export const buildArn = (n: number) => `arn:aws:imagebuilder:us-west-2:${benchAccount}:image/app-${n}/1.0.0/1`;

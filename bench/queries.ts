@@ -1,7 +1,7 @@
 // The queries measured at each scale, in process (the protocol pipeline without a socket) and over
 // HTTP with the real AWS SDK clients.
 import { ImagebuilderClient, ListImageScanFindingAggregationsCommand } from '@aws-sdk/client-imagebuilder';
-import { GetClustersForImageCommand, Inspector2Client } from '@aws-sdk/client-inspector2';
+import { GetClustersForImageCommand, Inspector2Client, ListFindingsCommand } from '@aws-sdk/client-inspector2';
 import pino from 'pino';
 import { newTokenKey, PaginationTokens } from '../src/protocol/pagination-token.ts';
 import { handleAwsRequest, type PipelineDependencies } from '../src/protocol/pipeline.ts';
@@ -10,7 +10,7 @@ import { AnswerCache } from '../src/protocol/answer-cache.ts';
 import { Throttle } from '../src/protocol/throttle.ts';
 import { serverConfig } from '../src/server/config.ts';
 import type { Store } from '../src/store/store.ts';
-import { benchAccount, buildArn, cveId, pipelineArn, popularImage, popularRepository, steadyImage } from './dataset.ts';
+import { benchAccount, buildArn, cveId, pipelineArn, popularImage, popularRepository, reportTime, steadyImage } from './dataset.ts';
 import { measureLatency, type Latency } from './stats.ts';
 
 export interface Query {
@@ -32,6 +32,12 @@ export const queries: Query[] = [
   { name: 'Aggregations: every imagePipelineArn', path: '/ListImageScanFindingAggregations', body: { filter: { name: 'imagePipelineArn' } } },
   { name: 'Aggregations: every imageBuildVersionArn', path: '/ListImageScanFindingAggregations', body: { filter: { name: 'imageBuildVersionArn' } } },
   { name: 'Aggregations: every vulnerabilityId', path: '/ListImageScanFindingAggregations', body: { filter: { name: 'vulnerabilityId' } } },
+  // Issue 18's four ListFindings pages (100 findings each), and the least severe first.
+  { name: 'ListFindings: no filter', path: '/findings/list', body: { maxResults: 100 } },
+  { name: 'ListFindings: CRITICAL and ACTIVE', path: '/findings/list', body: { maxResults: 100, filterCriteria: { severity: [{ comparison: 'EQUALS', value: 'CRITICAL' }], findingStatus: [{ comparison: 'EQUALS', value: 'ACTIVE' }] } } },
+  { name: 'ListFindings: repository and updatedAt window', path: '/findings/list', body: { maxResults: 100, filterCriteria: { ecrImageRepositoryName: [{ comparison: 'EQUALS', value: 'app-7' }], updatedAt: [{ startInclusive: reportTime - 86_400, endInclusive: reportTime + 86_400 }] } } },
+  { name: 'ListFindings: sorted by SEVERITY', path: '/findings/list', body: { maxResults: 100, sortCriteria: { field: 'SEVERITY', sortOrder: 'DESC' } } },
+  { name: 'ListFindings: least severe first', path: '/findings/list', body: { maxResults: 100, sortCriteria: { field: 'SEVERITY', sortOrder: 'ASC' } } },
 ];
 
 const authorization = `AWS4-HMAC-SHA256 Credential=${benchAccount}/20261121/us-west-2/inspector2/aws4_request, SignedHeaders=host, Signature=0`;
@@ -62,6 +68,11 @@ export async function inProcessLatencies(store: Store, iterations: number): Prom
   return out;
 }
 
+/** The body with its epoch-second date ranges as Dates, which is what the SDK takes. */
+function withDates(body: object): object {
+  return JSON.parse(JSON.stringify(body), (key, value) => (key === 'startInclusive' || key === 'endInclusive' ? new Date(value * 1000) : value));
+}
+
 /** p50/p99 of each query sent by the real SDK clients to a server at `url`. */
 export async function sdkLatencies(url: string, iterations: number): Promise<Record<string, Latency>> {
   const options = { endpoint: url, region: 'us-west-2', credentials: { accessKeyId: benchAccount, secretAccessKey: 'x' }, maxAttempts: 1 };
@@ -71,7 +82,9 @@ export async function sdkLatencies(url: string, iterations: number): Promise<Rec
   for (const q of queries) {
     const send = q.path === '/cluster/get'
       ? () => inspector.send(new GetClustersForImageCommand(q.body as never))
-      : () => builder.send(new ListImageScanFindingAggregationsCommand(q.body as never));
+      : q.path === '/findings/list'
+        ? () => inspector.send(new ListFindingsCommand(withDates(q.body) as never))
+        : () => builder.send(new ListImageScanFindingAggregationsCommand(q.body as never));
     out[q.name] = await measureLatency(send, iterations);
   }
   return out;

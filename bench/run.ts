@@ -41,7 +41,7 @@ const scenarios = new Set(args.scenarios!.split(','));
 /** The call a CI loop makes: the account's counts. */
 const throughputQuery = queries.find((q) => q.name === 'Aggregations: no filter')!;
 /** The listings behind an account view, a "by vulnerability" view and a "by pipeline" view (issue 11). */
-const signedQueries = ['Aggregations: no filter', 'Aggregations: every vulnerabilityId', 'Aggregations: every imagePipelineArn'].map((name) => queries.find((q) => q.name === name)!);
+const signedQueries = ['Aggregations: no filter', 'Aggregations: every vulnerabilityId', 'Aggregations: every imagePipelineArn', 'ListFindings: no filter'].map((name) => queries.find((q) => q.name === name)!);
 const iterations = Number(args.iterations);
 const results: Record<string, any> = { machine: machine(), startedAt: new Date().toISOString(), args, stores: {} };
 

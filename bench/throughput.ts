@@ -23,7 +23,8 @@ export async function load(url: string, query: Query, headers: Record<string, st
 
 export async function signedHeaders(url: string, query: Query, key: { access_key_id: string; secret_access_key: string }): Promise<Record<string, string>> {
   const target = new URL(url);
-  const service = query.path === '/cluster/get' ? 'inspector2' : 'imagebuilder';
+  // Image Builder's operations have paths named after them (`/ListImageScanFindingAggregations`).
+  const service = query.path.startsWith('/List') ? 'imagebuilder' : 'inspector2';
   const signed = await new SignatureV4({ credentials: { accessKeyId: key.access_key_id, secretAccessKey: key.secret_access_key }, region: 'us-west-2', service, sha256: Sha256 }).sign(
     new HttpRequest({ method: 'POST', protocol: 'http:', hostname: target.hostname, port: Number(target.port), path: query.path, headers: { host: target.host, 'content-type': 'application/json' }, body: JSON.stringify(query.body) }),
   );

@@ -205,6 +205,7 @@ describe('Inspector2 finding details', () => {
     const score = { baseScore: 5.5, scoringVector: 'CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:N/I:N/A:H', version: '3.1', source: 'NVD' };
     // referenceUrls and relatedVulnerabilities are empty lists: absent.
     assert.deepEqual(vulnerabilityOf(f), {
+      description: f.inspector2!.description,
       source: 'DEBIAN_CVE',
       sourceUrl: 'https://security-tracker.debian.org/tracker/CVE-2021-3744',
       vendorSeverity: 'unimportant',
@@ -224,6 +225,7 @@ describe('Inspector2 finding details', () => {
     assert.equal(untriaged.inspector2!.fixAvailable, 'NO');
     assert.equal(untriaged.inspector2!.inspectorScore, undefined);
     assert.deepEqual(vulnerabilityOf(untriaged), {
+      description: untriaged.inspector2!.description,
       source: 'DEBIAN_CVE',
       sourceUrl: 'https://security-tracker.debian.org/tracker/CVE-2024-37021',
       vendorSeverity: 'not yet assigned',

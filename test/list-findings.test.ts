@@ -201,6 +201,20 @@ for (const kind of databaseKinds) {
       for (const arn of before) assert.ok(walked.includes(arn), `${arn} was not skipped`);
     });
 
+    it('keeps an imported Inspector2 finding as Inspector2 gave it', async () => {
+      const importer = '222233334444';
+      const fixture = JSON.parse(readFixture(sharedFixture('inspector2/list-findings-one.json'))).findings[0];
+      assert.equal((await ingestViaEndpoint(server.url, readFixture(sharedFixture('inspector2/list-findings-one.json')), { accountId: importer })).status, 200);
+      const [finding] = await all(inspector2Client(server.url, importer));
+      assert.equal(finding!.findingArn, fixture.findingArn);
+      assert.deepEqual([finding!.firstObservedAt!.toISOString(), finding!.lastObservedAt!.toISOString(), finding!.updatedAt!.toISOString()], [fixture.firstObservedAt, fixture.lastObservedAt, fixture.updatedAt].map((t: string) => new Date(t).toISOString()));
+      assert.equal(finding!.description, fixture.description);
+      assert.deepEqual([finding!.severity, finding!.inspectorScore, finding!.epss], [fixture.severity, fixture.inspectorScore, fixture.epss]);
+      assert.equal(finding!.packageVulnerabilityDetails!.source, fixture.packageVulnerabilityDetails.source);
+      const [byArn] = await all(inspector2Client(server.url, importer), { filterCriteria: { findingArn: [text('EQUALS', fixture.findingArn)] } });
+      assert.equal(byArn!.findingArn, fixture.findingArn, 'found by the ARN it carries');
+    });
+
     it("shows no other account's findings", async () => {
       assert.deepEqual(await all(inspector2Client(server.url, '444455556666')), []);
     });

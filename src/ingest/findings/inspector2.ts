@@ -121,6 +121,8 @@ function vulnerabilityInfo(finding: JsonReader, details: JsonReader): Vulnerabil
   const adjusted = objectAt(objectAt(finding, 'inspectorScoreDetails'), 'adjustedCvss');
   const adjustedSource = text(adjusted, 'cvssSource') ?? text(adjusted, 'scoreSource');
   return withoutUndefined<VulnerabilityInfo>({
+    // The finding's description is the vulnerability's (its title names the packages: not kept).
+    description: text(finding, 'description'),
     source: text(details, 'source'),
     sourceUrl: text(details, 'sourceUrl'),
     vendorSeverity: text(details, 'vendorSeverity'),
