@@ -101,8 +101,13 @@ for (const kind of databaseKinds) {
           // A direct writer of several files in one transaction on the same database, killed too.
           const direct = spawn(process.execPath, [cliPath, ...directIngestArgs(database.location, round, directFiles[round]!)], { stdio: 'ignore' });
           direct.once('exit', (code) => code === 0 && directAcknowledged.add(round));
-          const pending = inputs.map((input, i) => post(server.url, input).then((ok) => ok && acknowledged.add(i)));
-          await new Promise((r) => setTimeout(r, 300 + random() * 1500));
+          let firstAcknowledged: () => void = () => undefined;
+          const someAcknowledged = new Promise<void>((resolve) => (firstAcknowledged = resolve));
+          const pending = inputs.map((input, i) => post(server.url, input).then((ok) => ok && (acknowledged.add(i), firstAcknowledged())));
+          // Kill at a random moment once the first ingest is acknowledged (on a busy machine that can
+          // take seconds), so that every round kills with acknowledged and unacknowledged work about.
+          await Promise.race([someAcknowledged, new Promise((r) => setTimeout(r, 20_000))]);
+          await new Promise((r) => setTimeout(r, random() * 1500));
           server.child.kill('SIGKILL');
           direct.kill('SIGKILL');
           await Promise.all([...pending, exitOf(server.child), exitOf(direct)]);
