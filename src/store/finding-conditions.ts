@@ -43,8 +43,8 @@ export function findingCondition(eb: Builder, condition: FindingCondition, conte
   if ('range' in condition) {
     const column = ({ firstObservedAt: 'f.first_observed_at', lastObservedAt: 'f.last_observed_at', updatedAt: 'f.updated_at' } as const)[condition.field as 'firstObservedAt'];
     if (column) return rangesMatch(eb, eb.ref(column), condition.range);
-    if (condition.field === 'inspectorScore') return detailsMatch(eb, context, (d) => rangesMatch(eb, json(context, d, '$.primaryCvss.baseScore', 'number'), condition.range));
-    if (condition.field === 'epssScore') return detailsMatch(eb, context, (d) => rangesMatch(eb, json(context, d, '$.epss', 'number'), condition.range));
+    if (condition.field === 'inspectorScore') return detailsMatch(eb, (d) => rangesMatch(eb, detailsMember(context.dialect, d, '$.primaryCvss.baseScore', 'number'), condition.range));
+    if (condition.field === 'epssScore') return detailsMatch(eb, (d) => rangesMatch(eb, detailsMember(context.dialect, d, '$.epss', 'number'), condition.range));
     return undefined;
   }
   const { field, text } = condition;
@@ -68,25 +68,24 @@ export function findingCondition(eb: Builder, condition: FindingCondition, conte
     case 'findingArn':
       return arnMatches(eb, text, context);
     case 'vulnerabilitySource':
-      return detailsMatch(eb, context, (d) => textMatches(eb, json(context, d, '$.source', 'text'), text));
+      return detailsMatch(eb, (d) => textMatches(eb, detailsMember(context.dialect, d, '$.source', 'text'), text));
     case 'vendorSeverity':
-      return detailsMatch(eb, context, (d) => textMatches(eb, json(context, d, '$.vendorSeverity', 'text'), text));
+      return detailsMatch(eb, (d) => textMatches(eb, detailsMember(context.dialect, d, '$.vendorSeverity', 'text'), text));
     case 'exploitAvailable': {
       const answers = passing(['YES', 'NO'] as const, text);
       if (answers.length !== 1) return answers.length === 2 ? always : never;
-      const exploited = detailsMatch(eb, context, (d) => sql<SqlBool>`${json(context, d, '$.knownExploited', 'text')} is not null`);
+      const exploited = detailsMatch(eb, (d) => sql<SqlBool>`${detailsMember(context.dialect, d, '$.knownExploited', 'text')} is not null`);
       return answers[0] === 'YES' ? exploited : eb.not(exploited);
     }
     case 'relatedVulnerabilities':
-      return detailsMatch(eb, context, (d) => relatedMatch(eb, context, d, text));
+      return detailsMatch(eb, (d) => relatedMatch(eb, context, d, text));
     default:
       return undefined;
   }
 }
 
 /** Some source's stored details of the finding's vulnerability pass `test`. */
-function detailsMatch(eb: Builder, context: ConditionContext, test: (details: Expression<string>) => Condition): Condition {
-  void context;
+function detailsMatch(eb: Builder, test: (details: Expression<string>) => Condition): Condition {
   return eb.exists(
     eb.selectFrom('vulnerability_details as d').select(sql`1`.as('one'))
       .whereRef('d.account_id', '=', 'f.account_id').whereRef('d.vulnerability_id', '=', 'f.vulnerability_id')
@@ -94,11 +93,13 @@ function detailsMatch(eb: Builder, context: ConditionContext, test: (details: Ex
   );
 }
 
-function json<T extends 'text' | 'number'>(context: ConditionContext, details: Expression<string>, path: string, type: T): Expression<T extends 'number' ? number : string> {
-  if (context.dialect === 'sqlite') return sql`json_extract(${details}, ${path})`;
-  const keys = path.slice(2).split('.');
-  const value = sql`(${details})::jsonb #>> ${`{${keys.join(',')}}`}`;
-  return (type === 'number' ? sql`(${value})::double precision` : value) as never;
+/** A member of the details JSON (`$.a.b`) as text or as a number, in the dialect's JSON functions. */
+export function detailsMember(dialect: ConditionContext['dialect'], details: Expression<string>, path: string, type: 'text'): Expression<string>;
+export function detailsMember(dialect: ConditionContext['dialect'], details: Expression<string>, path: string, type: 'number'): Expression<number>;
+export function detailsMember(dialect: ConditionContext['dialect'], details: Expression<string>, path: string, type: 'text' | 'number'): Expression<string | number> {
+  if (dialect === 'sqlite') return sql<string | number>`json_extract(${details}, ${path})`;
+  const value = sql<string>`(${details})::jsonb #>> ${`{${path.slice(2).split('.').join(',')}}`}`;
+  return type === 'number' ? sql<number>`(${value})::double precision` : value;
 }
 
 /** Whether any id among the details' related vulnerabilities passes: a list, matched as tags are. */

@@ -10,7 +10,7 @@ import { findingArnOf } from '../domain/finding-ids.ts';
 import type { VulnerabilityInfo } from '../domain/findings.ts';
 import { severities, type Severity } from '../domain/severity.ts';
 import { detailsOf, shownDetails } from './details-reads.ts';
-import { findingCondition, type FindingsBuilder } from './finding-conditions.ts';
+import { detailsMember, findingCondition, type FindingsBuilder } from './finding-conditions.ts';
 import { imageMatches, listedImages, type ListedImage } from './finding-images.ts';
 import type { Database, FindingRow } from './schema.ts';
 import type { RunRead } from './store-reads.ts';
@@ -177,9 +177,10 @@ async function valueRead(db: Kysely<Database>, read: RunRead, dialect: 'sqlite' 
 /** The SQL of a sort value, never null: a missing number is -1, a missing text ''. */
 function sortValue(value: SortValue, dialect: 'sqlite' | 'postgres'): RawBuilder<string | number> {
   const position = dialect === 'sqlite' ? 'instr' : 'strpos';
+  // Of the vulnerability's sources, the highest score and the first text.
   const details = (path: string, number: boolean) => {
-    const extract = dialect === 'sqlite' ? sql`json_extract(d.details, ${path})` : sql`(d.details::jsonb #>> ${`{${path.slice(2).split('.').join(',')}}`})${sql.raw(number ? '::double precision' : '')}`;
-    return sql`(select ${sql.raw(number ? 'max' : 'min')}(${extract}) from vulnerability_details d where d.account_id = f.account_id and d.vulnerability_id = f.vulnerability_id)`;
+    const member = number ? detailsMember(dialect, sql.ref('d.details'), path, 'number') : detailsMember(dialect, sql.ref('d.details'), path, 'text');
+    return sql`(select ${sql.raw(number ? 'max' : 'min')}(${member}) from vulnerability_details d where d.account_id = f.account_id and d.vulnerability_id = f.vulnerability_id)`;
   };
   switch (value) {
     case 'firstObservedAt':
