@@ -94,9 +94,11 @@ for (const kind of databaseKinds) {
       assert.deepEqual(await store.checkRollups(account), [], 'the rollups and summaries agree with the findings');
     });
 
-    it("stores each vulnerability's details once per source, and replaces them only from a newer report", async () => {
+    it("stores each vulnerability's details once per source, replaces them only from a newer report, and moves updatedAt when its score changes", async () => {
       const details = async () => (store as KyselyStore).db.selectFrom('vulnerability_details').selectAll().where('account_id', '=', account).where('vulnerability_id', '=', 'CVE-2024-0009').execute();
-      const withTitle = (day: number, title: string) => JSON.stringify({ ...JSON.parse(trivy(day, ['CVE-2024-0009', 'CVE-2024-0001'])), Results: [{ Target: 'web', Vulnerabilities: ['openssl', 'libssl3'].map((PkgName) => ({ VulnerabilityID: 'CVE-2024-0009', PkgName, InstalledVersion: '3.0.1', Severity: 'HIGH', Title: title, CVSS: { nvd: { V3Score: 7.5, V3Vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H' } } })).concat([{ VulnerabilityID: 'CVE-2024-0001', PkgName: 'openssl', InstalledVersion: '3.0.1', Severity: 'HIGH' } as never]) }] });
+      const withTitle = (day: number, title: string, score = 7.5) => JSON.stringify({ ...JSON.parse(trivy(day, ['CVE-2024-0009', 'CVE-2024-0001'])), Results: [{ Target: 'web', Vulnerabilities: ['openssl', 'libssl3'].map((PkgName) => ({ VulnerabilityID: 'CVE-2024-0009', PkgName, InstalledVersion: '3.0.1', Severity: 'HIGH', Title: title, CVSS: { nvd: { V3Score: score, V3Vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H' } } })).concat([{ VulnerabilityID: 'CVE-2024-0001', PkgName: 'openssl', InstalledVersion: '3.0.1', Severity: 'HIGH' } as never]) }] });
+      const updatedAt = async () => [...(await (store as KyselyStore).db.selectFrom('findings').select(['vulnerability_id', 'package_name', 'updated_at']).where('account_id', '=', account).orderBy('vulnerability_id').orderBy('package_name').execute())]
+        .map((r) => `${r.vulnerability_id} ${r.package_name} ${new Date(Number(r.updated_at)).toISOString().slice(0, 10)}`);
       await ingest(withTitle(10, 'openssl: crash in X'));
       const [first] = await details();
       assert.equal(JSON.parse(first!.details).title, 'openssl: crash in X');
@@ -109,6 +111,15 @@ for (const kind of databaseKinds) {
       assert.deepEqual([JSON.parse(changed!.details).title, Number(changed!.observed_at)], ['openssl: crash in X, fixed title', t(12)]);
       await ingest(withTitle(14, 'openssl: crash in X, fixed title'));
       assert.equal(Number((await details())[0]!.observed_at), t(12), 'the same details from a newer report are not rewritten');
+      const untouched = await updatedAt();
+      assert.deepEqual(untouched.filter((r) => r.startsWith('CVE-2024-0009')), ['CVE-2024-0009 libssl3 2026-11-10', 'CVE-2024-0009 openssl 2026-11-10'], 'a new title is not a change of the findings');
+
+      await ingest(withTitle(16, 'openssl: crash in X, fixed title', 9.1));
+      const rescored = await updatedAt();
+      assert.deepEqual(rescored.filter((r) => r.startsWith('CVE-2024-0009')), ['CVE-2024-0009 libssl3 2026-11-16', 'CVE-2024-0009 openssl 2026-11-16'], "a new score moves every open finding's updatedAt");
+      assert.deepEqual(rescored.filter((r) => !r.startsWith('CVE-2024-0009')), untouched.filter((r) => !r.startsWith('CVE-2024-0009')), "the other vulnerabilities' findings do not move");
+      await ingest(withTitle(16, 'openssl: crash in X, fixed title', 9.1));
+      assert.deepEqual(await updatedAt(), rescored, 'the same report again moves nothing');
     });
 
     it('prunes CLOSED findings after the retention of closed findings, and keeps them until then', async () => {

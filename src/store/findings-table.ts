@@ -7,7 +7,6 @@ import type SqliteDatabase from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type { FindingIds } from '../domain/finding-ids.ts';
 import { severityRank, type Severity } from '../domain/severity.ts';
-import type { FindingsReport } from '../domain/findings.ts';
 import type { StoredFinding } from './finding-states.ts';
 import type { Database } from './schema.ts';
 import { severityName, severityNameSql, severityRanks } from './severity-columns.ts';
@@ -24,17 +23,7 @@ export interface FindingsTable {
   insert(trx: Kysely<Database>, image: ImageTarget, rows: StoredFinding[]): Promise<void>;
   /** Rewrites each row found under its stored severity (part of the key). */
   update(trx: Kysely<Database>, image: ImageTarget, rows: { row: StoredFinding; storedSeverity: string }[]): Promise<void>;
-  /** Stores a report's vulnerability details, unless those stored come from a report as new or newer. */
-  saveDetails(trx: Kysely<Database>, accountId: string, report: FindingsReport): Promise<void>;
 }
-
-/**
- * Newer details that say something else replace the stored ones; the same
- * details again write nothing, so a daily rescan of a fleet rewrites only what changed.
- */
-const detailsConflict = `on conflict (account_id, vulnerability_id, source) do update set
-  details = excluded.details, observed_at = excluded.observed_at
-  where excluded.observed_at > vulnerability_details.observed_at and excluded.details <> vulnerability_details.details`;
 
 const columns = ['finding_id', 'vulnerability_id', 'package_name', 'package_version', 'fixed_version', 'active', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at', 'sources', 'source_states', 'finding_arn', 'file_path', 'layer_index', 'package_manager'] as const;
 /** What a rewrite may change: everything but the occurrence and its id. */
@@ -55,7 +44,6 @@ export function sqliteFindingsTable(database: SqliteDatabase.Database): Findings
   // Runs inside the BEGIN IMMEDIATE that writeTransaction opened on this same connection.
   const select = database.prepare(`select ${severityNameSql} as severity, ${columns.join(', ')} from findings where ${imageRange}`);
   const insert = database.prepare(`insert into findings (account_id, image_id, severity_rank, ${columns.join(', ')}) values (?, ?, ?, ${columns.map(() => '?').join(', ')})`);
-  const details = database.prepare(`insert into vulnerability_details (account_id, vulnerability_id, source, details, observed_at) values (?, ?, ?, ?, ?) ${detailsConflict}`);
   const update = database.prepare(`update findings set severity_rank = ?, ${mutable.map((c) => `${c} = ?`).join(', ')} where account_id = ? and severity_rank = ? and finding_id = ?`);
   return {
     imageFindings: async (_trx, image) => select.all(...imageRangeValues(image)) as StoredFinding[],
@@ -69,9 +57,6 @@ export function sqliteFindingsTable(database: SqliteDatabase.Database): Findings
       for (const { row: r, storedSeverity } of rows) {
         update.run(rankOf(r.severity), r.fixed_version, r.active, r.first_observed_at, r.last_observed_at, r.updated_at, r.closed_at, r.sources, r.source_states, r.finding_arn, r.file_path, r.layer_index, r.package_manager, image.account_id, rankOf(storedSeverity), r.finding_id);
       }
-    },
-    saveDetails: async (_trx, accountId, report) => {
-      for (const v of report.vulnerabilities ?? []) details.run(accountId, v.vulnerabilityId, report.source, v.details, report.reportTime);
     },
   };
 }
@@ -109,16 +94,6 @@ export const postgresFindingsTable: FindingsTable = {
         from unnest(${ranks(rows.map((r) => r.severity))}, ${ranks(chunk.map((u) => u.storedSeverity))}, ${arrays(rows, ['finding_id', ...mutable])})
           as t(severity_rank, stored_rank, finding_id, ${sql.join(mutable.map((c) => sql.ref(c)))})
         where f.account_id = ${image.account_id} and f.severity_rank = t.stored_rank and f.finding_id = t.finding_id`.execute(trx);
-    }
-  },
-  saveDetails: async (trx, accountId, report) => {
-    const entries = report.vulnerabilities ?? [];
-    for (let i = 0; i < entries.length; i += chunkRows) {
-      const chunk = entries.slice(i, i + chunkRows);
-      await sql`insert into vulnerability_details (account_id, vulnerability_id, source, details, observed_at)
-        select ${accountId}, v, ${report.source}, d, ${report.reportTime}::bigint
-        from unnest(${chunk.map((e) => e.vulnerabilityId)}::text[], ${chunk.map((e) => e.details)}::text[]) as t(v, d)
-        ${sql.raw(detailsConflict)}`.execute(trx);
     }
   },
 };

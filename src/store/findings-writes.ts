@@ -10,6 +10,7 @@ import type { FindingsBatch, FindingsReport } from '../domain/findings.ts';
 import { incrementalChanges, snapshotChanges, type FindingChanges, type ImageContext } from './finding-changes.ts';
 import { ImageLayers } from './image-layers.ts';
 import type { StoredFinding } from './finding-states.ts';
+import type { DetailsWriter } from './details-writes.ts';
 import type { FindingsTable, ImageTarget } from './findings-table.ts';
 import { recordConsoleChange, recordSourceActivity } from './console-activity.ts';
 import { saveImageSummary, summariseImage } from './image-summaries.ts';
@@ -31,6 +32,7 @@ export interface FindingsWriteSummary {
 /** The hot reads and writes of an ingest, in the dialect's fastest form. */
 export interface FindingsWriters {
   findings: FindingsTable;
+  saveDetails: DetailsWriter;
   writeRollupDeltas: RollupDeltaWriter;
 }
 
@@ -101,7 +103,7 @@ async function applyReport(trx: Kysely<Database>, accountId: string, batch: Find
     await writers.findings.insert(trx, target, changes.inserts);
     await writers.findings.update(trx, target, changes.updates);
   }
-  if (report.vulnerabilities) await writers.findings.saveDetails(trx, accountId, report);
+  if (report.vulnerabilities) await writers.saveDetails(trx, accountId, report);
   const layers = target.layers.changed();
   if (layers !== undefined || retagged || renamed) await images.save(report, target.image_id, tagsAfter, tagNames, layers ?? image?.layer_hashes ?? '', !image);
   if (!(written && !applied?.sameList) && !retagged && !renamed) return false;

@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import type pg from 'pg';
+import { postgresDetailsWriter, sqliteDetailsWriter } from './details-writes.ts';
 import { postgresFindingsTable, sqliteFindingsTable } from './findings-table.ts';
 import { postgresRollupDeltaWriter, sqliteRollupDeltaWriter } from './rollup-delta-writers.ts';
 import { migrationProvider } from './migrations/index.ts';
@@ -45,9 +46,9 @@ export async function openStore(location: string, options: StoreOptions = {}): P
     await db.destroy();
     throw new Error(`database migration failed: ${result.error instanceof Error ? result.error.message : String(result.error)}`);
   }
-  if (!sqlite) return new KyselyStore(db, 'postgres', { findings: postgresFindingsTable, writeRollupDeltas: postgresRollupDeltaWriter }, new PostgresReads(postgresPool!), postgresReadiness(postgresPool!), retention);
+  if (!sqlite) return new KyselyStore(db, 'postgres', { findings: postgresFindingsTable, saveDetails: postgresDetailsWriter, writeRollupDeltas: postgresRollupDeltaWriter }, new PostgresReads(postgresPool!), postgresReadiness(postgresPool!), retention);
   // Opened after the migrations, so that it finds the file in WAL mode with every table in place.
-  return new KyselyStore(db, 'sqlite', { findings: sqliteFindingsTable(sqlite.database), writeRollupDeltas: sqliteRollupDeltaWriter(sqlite.database) }, new SqliteReads(sqlite.path, sqlite.busyTimeoutMs), sqliteReadiness(sqlite.path, sqlite.busyTimeoutMs), retention);
+  return new KyselyStore(db, 'sqlite', { findings: sqliteFindingsTable(sqlite.database), saveDetails: sqliteDetailsWriter(sqlite.database), writeRollupDeltas: sqliteRollupDeltaWriter(sqlite.database) }, new SqliteReads(sqlite.path, sqlite.busyTimeoutMs), sqliteReadiness(sqlite.path, sqlite.busyTimeoutMs), retention);
 }
 
 function openSqlite(file: string, options: StoreOptions): { db: Kysely<Database>; database: SqliteDatabase.Database; path: string; busyTimeoutMs: number } {
