@@ -187,25 +187,19 @@ describe('SARIF finding details', () => {
 });
 
 describe('Inspector2 finding details', () => {
-  it('list-findings: the finding verbatim, its package details, the adjusted CVSS as primary, EPSS, and the package location', () => {
+  it('list-findings: the finding ARN and times verbatim, its package details, the adjusted CVSS as primary, EPSS, and the package location', () => {
     const f = one(parseFixture('inspector2/list-findings-one.json', context), 'CVE-2021-3744');
     assert.deepEqual(f.inspector2, {
       findingArn: 'arn:aws:inspector2:us-east-1:012345678901:finding/00031f625ee77ac186869f906eb73366',
       firstObservedAt: Date.UTC(2024, 1, 2, 15, 30, 33, 45),
       lastObservedAt: Date.UTC(2024, 5, 14, 2, 3, 53, 51),
       updatedAt: Date.UTC(2024, 5, 14, 2, 3, 53, 51),
-      title: 'CVE-2021-3744 - linux',
-      description:
-        'A memory leak flaw was found in the Linux kernel in the ccp_run_aes_gcm_cmd() function in drivers/crypto/ccp/ccp-ops.c, which allows attackers to cause a denial of service (memory consumption). This vulnerability is similar with the older CVE-2019-18808.',
-      recommendation: 'None Provided',
-      inspectorScore: 5.5,
-      fixAvailable: 'YES',
-      exploitAvailable: 'NO',
     });
     const score = { baseScore: 5.5, scoringVector: 'CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:N/I:N/A:H', version: '3.1', source: 'NVD' };
-    // referenceUrls and relatedVulnerabilities are empty lists: absent.
+    // referenceUrls and relatedVulnerabilities are empty lists: absent; exploitAvailable NO: no exploitObserved.
     assert.deepEqual(vulnerabilityOf(f), {
-      description: f.inspector2!.description,
+      description:
+        'A memory leak flaw was found in the Linux kernel in the ccp_run_aes_gcm_cmd() function in drivers/crypto/ccp/ccp-ops.c, which allows attackers to cause a denial of service (memory consumption). This vulnerability is similar with the older CVE-2019-18808.',
       source: 'DEBIAN_CVE',
       sourceUrl: 'https://security-tracker.debian.org/tracker/CVE-2021-3744',
       vendorSeverity: 'unimportant',
@@ -219,21 +213,21 @@ describe('Inspector2 finding details', () => {
   it('list-findings: exploit details, vendor dates, and no CVSS where Inspector has none', () => {
     const findings = parseFixture('inspector2/list-findings-many.json', context);
     const exploited = one(findings, 'CVE-2023-42753');
-    assert.equal(exploited.inspector2!.exploitAvailable, 'YES');
-    assert.equal(exploited.inspector2!.lastKnownExploitAt, Date.UTC(2024, 6, 30, 7, 4, 56));
+    assert.deepEqual(vulnerabilityOf(exploited)!.exploitObserved, { lastKnownExploitAt: Date.UTC(2024, 6, 30, 7, 4, 56) }, 'exploitAvailable YES and when');
     const untriaged = one(findings, 'CVE-2024-37021');
-    assert.equal(untriaged.inspector2!.fixAvailable, 'NO');
-    assert.equal(untriaged.inspector2!.inspectorScore, undefined);
+    const untriagedRecord = (fixtureValue('inspector2/list-findings-many.json').findings as { description: string; packageVulnerabilityDetails: { vulnerabilityId: string } }[])
+      .find((r) => r.packageVulnerabilityDetails.vulnerabilityId === 'CVE-2024-37021')!;
     assert.deepEqual(vulnerabilityOf(untriaged), {
-      description: untriaged.inspector2!.description,
+      description: untriagedRecord.description,
       source: 'DEBIAN_CVE',
       sourceUrl: 'https://security-tracker.debian.org/tracker/CVE-2024-37021',
       vendorSeverity: 'not yet assigned',
       epss: 0.00045,
     });
-    // One finding, two installed releases: both carry the finding's ARN and its one reference URL.
+    // One finding, two installed releases: two findings, the first with the finding's ARN (no two share it), both with its times and its one reference URL.
     const libxml = findings.filter((f) => f.vulnerabilityId === 'CVE-2022-29824');
-    assert.deepEqual(libxml.map((f) => f.inspector2!.findingArn), Array(2).fill('arn:aws:inspector2:us-east-1:012345678901:finding/00657fce9f7e60372fcfda10e636c2b0'));
+    assert.deepEqual(libxml.map((f) => f.inspector2!.findingArn), ['arn:aws:inspector2:us-east-1:012345678901:finding/00657fce9f7e60372fcfda10e636c2b0', undefined]);
+    assert.equal(libxml[1]!.inspector2!.updatedAt, libxml[0]!.inspector2!.updatedAt);
     assert.deepEqual(vulnerabilityOf(libxml[0]!)!.referenceUrls, ['https://bugs.debian.org/cgi-bin/bugreport.cgi?bug=1010526']);
   });
 
@@ -249,10 +243,6 @@ describe('Inspector2 finding details', () => {
       firstObservedAt: observed,
       lastObservedAt: observed,
       updatedAt: observed,
-      title: 'CVE-2019-17498 - libssh2',
-      description: event.detail.description,
-      recommendation: 'Update all packages in the vulnerable packages section to their latest versions.',
-      inspectorScore: 6.5,
     });
     const v = vulnerabilityOf(f)!;
     assert.deepEqual(v.cvss, [
@@ -278,9 +268,8 @@ describe('Inspector2 finding details', () => {
     finding.packageVulnerabilityDetails.vulnerablePackages[0].packageManager = 'APT';
     finding.inspectorScoreDetails.adjustedCvss.score = null;
     const f = one(findingsOf([{ value: output, path: '$' }], context), 'CVE-2021-3744');
-    for (const absent of ['fixAvailable', 'recommendation', 'title', 'firstObservedAt', 'lastKnownExploitAt'] as const) assert.equal(f.inspector2![absent], undefined, absent);
-    assert.equal(f.inspector2!.exploitAvailable, 'NO');
-    for (const absent of ['epss', 'cvss', 'primaryCvss', 'sourceUrl'] as const) assert.equal(vulnerabilityOf(f)![absent], undefined, absent);
+    assert.equal(f.inspector2!.firstObservedAt, undefined, 'firstObservedAt');
+    for (const absent of ['epss', 'cvss', 'primaryCvss', 'sourceUrl', 'exploitObserved'] as const) assert.equal(vulnerabilityOf(f)![absent], undefined, absent);
     assert.deepEqual(vulnerabilityOf(f)!.referenceUrls, ['https://example.com/a']);
     assert.deepEqual(f.location, { layerHash: 'sha256:11a88e76431345b48525c4e4d58d497810019f4bafdb5e2bd56dc34a05e09cc3' }, 'APT is not an Inspector package manager');
   });

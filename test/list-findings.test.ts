@@ -11,7 +11,7 @@
 //   0.03, a fix), CVE-1999-0002 Critical, known exploited (EPSS 0.08), no fix.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Inspector2Client, ListFindingsCommand, paginateListFindings, type Finding, type FilterCriteria, type ListFindingsCommandInput } from '@aws-sdk/client-inspector2';
+import { BatchGetFindingDetailsCommand, Inspector2Client, ListFindingsCommand, paginateListFindings, type Finding, type FilterCriteria, type ListFindingsCommandInput } from '@aws-sdk/client-inspector2';
 import { awsCli, awsCliMissing, boto3, boto3Missing } from './helpers/aws-clients.ts';
 import { databaseKinds } from './helpers/databases.ts';
 import { readFixture, sharedFixture } from './helpers/fixtures.ts';
@@ -213,6 +213,31 @@ for (const kind of databaseKinds) {
       assert.equal(finding!.packageVulnerabilityDetails!.source, fixture.packageVulnerabilityDetails.source);
       const [byArn] = await all(inspector2Client(server.url, importer), { filterCriteria: { findingArn: [text('EQUALS', fixture.findingArn)] } });
       assert.equal(byArn!.findingArn, fixture.findingArn, 'found by the ARN it carries');
+    });
+
+    it("keeps Inspector2's exploit availability, and gives each package of a finding its own ARN", async () => {
+      const importer = '222233335555';
+      const file = readFixture(sharedFixture('inspector2/list-findings-many.json'));
+      const records = (JSON.parse(file).findings as any[]).filter((r) => r.resources[0].type === 'AWS_ECR_CONTAINER_IMAGE');
+      assert.equal((await ingestViaEndpoint(server.url, file, { accountId: importer })).status, 200);
+      const client = inspector2Client(server.url, importer);
+      const listed = await all(client);
+      assert.equal(new Set(listed.map((f) => f.findingArn)).size, listed.length, 'no two findings share an ARN');
+      const exploited = await all(client, { filterCriteria: { exploitAvailable: [text('EQUALS', 'YES')] } });
+      const expected = records.filter((r) => r.exploitAvailable === 'YES');
+      assert.deepEqual(exploited.map((f) => f.packageVulnerabilityDetails!.vulnerabilityId).sort(), expected.map((r) => r.packageVulnerabilityDetails.vulnerabilityId).sort());
+      for (const r of expected) {
+        const f = exploited.find((e) => e.findingArn === r.findingArn)!;
+        assert.deepEqual([f.exploitAvailable, f.exploitabilityDetails?.lastKnownExploitAt?.toISOString()], ['YES', new Date(r.exploitabilityDetails.lastKnownExploitAt).toISOString()]);
+      }
+      const { findingDetails } = await client.send(new BatchGetFindingDetailsCommand({ findingArns: expected.map((r) => r.findingArn) }));
+      assert.deepEqual(findingDetails!.map((d) => d.exploitObserved?.lastSeen?.toISOString()).sort(), expected.map((r) => new Date(r.exploitabilityDetails.lastKnownExploitAt).toISOString()).sort(), 'BatchGetFindingDetails: exploitObserved.lastSeen');
+      assert.equal((await all(client, { filterCriteria: { exploitAvailable: [text('EQUALS', 'NO')] } })).length, listed.length - exploited.length);
+      const twoPackages = records.find((r) => r.packageVulnerabilityDetails.vulnerablePackages.length === 2)!;
+      const split = listed.filter((f) => f.packageVulnerabilityDetails!.vulnerabilityId === twoPackages.packageVulnerabilityDetails.vulnerabilityId);
+      assert.equal(split.length, 2, 'one finding per package');
+      assert.deepEqual(split.filter((f) => f.findingArn === twoPackages.findingArn).length, 1, "the first package's finding keeps the ARN");
+      assert.deepEqual(split.map((f) => f.updatedAt!.toISOString()), Array(2).fill(new Date(twoPackages.updatedAt).toISOString()), 'both keep its times');
     });
 
     it("shows no other account's findings", async () => {

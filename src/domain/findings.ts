@@ -30,22 +30,16 @@ export interface Finding {
   inspector2?: Inspector2Original;
 }
 
-/** An Inspector2 finding's own identity, times and texts, kept as AWS gave them. Times are epoch ms. */
+/**
+ * An Inspector2 finding's own identity and times, kept as AWS gave them (epoch ms). Inspector lists
+ * the packages of one vulnerability in one finding; imagescope keeps one finding per package, and only
+ * the first package's carries the ARN, so that no two findings listed share one.
+ */
 export interface Inspector2Original {
-  findingArn: string;
+  findingArn?: string;
   firstObservedAt?: number;
   lastObservedAt?: number;
   updatedAt?: number;
-  title?: string;
-  description?: string;
-  /** `remediation.recommendation.text` */
-  recommendation?: string;
-  recommendationUrl?: string;
-  inspectorScore?: number;
-  fixAvailable?: 'YES' | 'NO' | 'PARTIAL';
-  exploitAvailable?: 'YES' | 'NO';
-  /** `exploitabilityDetails.lastKnownExploitAt` */
-  lastKnownExploitAt?: number;
 }
 
 /** What the scanner says about the finding's vulnerability, read from its report now. */
@@ -98,6 +92,8 @@ export interface VulnerabilityInfo {
   epss?: number;
   /** Known to be exploited (the CISA KEV catalogue) where a report says so; times are epoch ms. */
   knownExploited?: { dateAdded?: number; dateDue?: number; action?: string };
+  /** An exploit is known, with the last time one was seen (Inspector2's `exploitAvailable` YES and `exploitabilityDetails`), epoch ms. */
+  exploitObserved?: { lastKnownExploitAt?: number };
   /** Epoch ms. */
   vendorCreatedAt?: number;
   vendorUpdatedAt?: number;

@@ -28,8 +28,8 @@ function outcome(stored: StoredDetails | undefined, details: string, reportTime:
 
 /** The part of a vulnerability's details that is part of each of its findings' state. */
 function shownState(details: string): string {
-  const { primaryCvss, epss, knownExploited } = JSON.parse(details) as VulnerabilityInfo;
-  return JSON.stringify([primaryCvss?.baseScore, epss, knownExploited !== undefined]);
+  const { primaryCvss, epss, knownExploited, exploitObserved } = JSON.parse(details) as VulnerabilityInfo;
+  return JSON.stringify([primaryCvss?.baseScore, epss, knownExploited !== undefined, exploitObserved !== undefined]);
 }
 
 // An imported Inspector2 finding keeps the updatedAt its file gives it.

@@ -176,7 +176,7 @@ function locationOf(f: Finding, layers: ImageLayers): Pick<StoredFinding, 'file_
 function inspector2Times(f: Finding, row?: StoredFinding): Partial<StoredFinding> {
   const original = f.inspector2!;
   return {
-    finding_arn: original.findingArn,
+    finding_arn: original.findingArn ?? null,
     ...(original.firstObservedAt !== undefined && { first_observed_at: Math.min(original.firstObservedAt, row?.first_observed_at ?? Infinity) }),
     ...(original.lastObservedAt !== undefined && { last_observed_at: original.lastObservedAt }),
     ...(original.updatedAt !== undefined && { updated_at: original.updatedAt }),

@@ -74,7 +74,7 @@ export function findingCondition(eb: Builder, condition: FindingCondition, conte
     case 'exploitAvailable': {
       const answers = passing(['YES', 'NO'] as const, text);
       if (answers.length !== 1) return answers.length === 2 ? always : never;
-      const exploited = detailsMatch(eb, (d) => sql<SqlBool>`${detailsMember(context.dialect, d, '$.knownExploited', 'text')} is not null`);
+      const exploited = detailsMatch(eb, (d) => sql<SqlBool>`coalesce(${detailsMember(context.dialect, d, '$.knownExploited', 'text')}, ${detailsMember(context.dialect, d, '$.exploitObserved', 'text')}) is not null`);
       return answers[0] === 'YES' ? exploited : eb.not(exploited);
     }
     case 'relatedVulnerabilities':

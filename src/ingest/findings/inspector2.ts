@@ -73,7 +73,7 @@ function parseFinding(finding: JsonReader, context: ParseContext, skipped: Skipp
   const time = finding.optionalTime('updatedAt') ?? finding.optionalTime('lastObservedAt') ?? context.now;
   const inspector2 = originalOf(finding);
   // A package may be listed more than once (one entry per file path it was found at).
-  const findings = dedupeFindings(details.array('vulnerablePackages').map((pkg) => ({
+  const findings = dedupeFindings(details.array('vulnerablePackages').map((pkg, index) => ({
     vulnerabilityId,
     packageName: pkg.object().string('name'),
     packageVersion: [pkg.optionalString('version'), pkg.optionalString('release')].filter(Boolean).join('-'),
@@ -84,29 +84,23 @@ function parseFinding(finding: JsonReader, context: ParseContext, skipped: Skipp
     observedAt: time,
     location: withoutUndefined<PackageLocation>({ filePath: text(pkg, 'filePath'), layerHash: text(pkg, 'sourceLayerHash'), packageManager: knownPackageManager(pkg.raw('packageManager')) }),
     vulnerabilityRecord: finding.value, readVulnerability,
-    inspector2,
+    inspector2: index === 0 || !inspector2 ? inspector2 : { ...inspector2, findingArn: undefined },
   })));
   return { image, findings, time };
 }
 
-/** The finding's own identity, times and texts; without its ARN there is nothing to keep. */
+/**
+ * The finding's own identity and times; without its ARN there is nothing to keep. Its title,
+ * remediation and fixAvailable describe all its packages; each package's finding derives its own.
+ */
 function originalOf(finding: JsonReader): Inspector2Original | undefined {
   const findingArn = text(finding, 'findingArn');
   if (!findingArn) return undefined;
-  const recommendation = objectAt(objectAt(finding, 'remediation'), 'recommendation');
   return withoutUndefined<Inspector2Original>({
     findingArn,
     firstObservedAt: timeAt(finding, 'firstObservedAt'),
     lastObservedAt: timeAt(finding, 'lastObservedAt'),
     updatedAt: timeAt(finding, 'updatedAt'),
-    title: text(finding, 'title'),
-    description: text(finding, 'description'),
-    recommendation: text(recommendation, 'text'),
-    recommendationUrl: text(recommendation, 'Url'),
-    inspectorScore: numberAt(finding, 'inspectorScore'),
-    fixAvailable: oneOf(text(finding, 'fixAvailable'), ['YES', 'NO', 'PARTIAL'] as const),
-    exploitAvailable: oneOf(text(finding, 'exploitAvailable'), ['YES', 'NO'] as const),
-    lastKnownExploitAt: timeAt(objectAt(finding, 'exploitabilityDetails'), 'lastKnownExploitAt'),
   });
 }
 
@@ -131,6 +125,7 @@ function vulnerabilityInfo(finding: JsonReader, details: JsonReader): Vulnerabil
     relatedVulnerabilities: nonEmpty(stringList(details, 'relatedVulnerabilities')),
     referenceUrls: nonEmpty(stringList(details, 'referenceUrls')),
     epss: numberAt(objectAt(finding, 'epss'), 'score'),
+    exploitObserved: text(finding, 'exploitAvailable') === 'YES' ? withoutUndefined({ lastKnownExploitAt: timeAt(objectAt(finding, 'exploitabilityDetails'), 'lastKnownExploitAt') }) : undefined,
     vendorCreatedAt: timeAt(details, 'vendorCreatedAt'),
     vendorUpdatedAt: timeAt(details, 'vendorUpdatedAt'),
   });

@@ -14,6 +14,7 @@ export interface BatchGetFindingDetailsRequest {
 interface FindingDetail {
   findingArn: string;
   cisaData?: { dateAdded?: number; dateDue?: number; action?: string };
+  exploitObserved?: { lastSeen?: number };
   referenceUrls: string[];
   cwes: string[];
   epssScore?: number;
@@ -51,6 +52,7 @@ function detailOf({ findingArn, details }: FoundFinding): FindingDetail {
     findingArn,
     // Timestamps go out as epoch seconds.
     ...(exploited && { cisaData: { ...(exploited.dateAdded !== undefined && { dateAdded: exploited.dateAdded / 1000 }), ...(exploited.dateDue !== undefined && { dateDue: exploited.dateDue / 1000 }), ...(exploited.action && { action: exploited.action }) } }),
+    ...(details?.exploitObserved && { exploitObserved: details.exploitObserved.lastKnownExploitAt === undefined ? {} : { lastSeen: details.exploitObserved.lastKnownExploitAt / 1000 } }),
     referenceUrls: (details?.referenceUrls ?? []).slice(0, 100),
     cwes: details?.cwes ?? [],
     ...(details?.epss !== undefined && { epssScore: details.epss }),

@@ -24,6 +24,7 @@ export interface Inspector2Finding {
   packageVulnerabilityDetails: object;
   fixAvailable: 'YES' | 'NO';
   exploitAvailable: 'YES' | 'NO';
+  exploitabilityDetails?: { lastKnownExploitAt: number };
   epss?: { score: number };
 }
 
@@ -87,7 +88,8 @@ export function inspectorFinding(f: ListedFinding): Inspector2Finding {
       }],
     },
     fixAvailable: f.fixedVersion ? 'YES' : 'NO',
-    exploitAvailable: d?.knownExploited ? 'YES' : 'NO',
+    exploitAvailable: d?.knownExploited || d?.exploitObserved ? 'YES' : 'NO',
+    ...(d?.exploitObserved?.lastKnownExploitAt !== undefined && { exploitabilityDetails: { lastKnownExploitAt: seconds(d.exploitObserved.lastKnownExploitAt) } }),
     ...(d?.epss !== undefined && { epss: { score: d.epss } }),
   };
 }
