@@ -136,10 +136,6 @@ function cvssOf(cvss: JsonReader): CvssScore | undefined {
   return source ? cvssScore(numberAt(cvss, 'baseScore'), text(cvss, 'scoringVector'), source, text(cvss, 'version')) : undefined;
 }
 
-function oneOf<T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined {
-  return allowed.find((a) => a === value);
-}
-
 function imageOf(resource: JsonReader, context: ParseContext): ImageKey {
   const fromId = parseResourceId(resource.string('id'));
   if (fromId?.digest) return { repository: fromId.repository, digest: fromId.digest };
