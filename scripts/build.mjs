@@ -15,7 +15,8 @@ if (staleBuild(root) || process.argv.includes('--force')) {
   rmSync(`${root}dist`, { recursive: true, force: true });
   try {
     await build({
-      entryPoints: [`${root}src/cli/main.ts`],
+      // The CLI, and the worker `imagescope ingest --db` parses its files on (loaded by its URL).
+      entryPoints: { main: `${root}src/cli/main.ts`, 'parse-worker': `${root}src/cli/parse-worker.ts` },
       outdir: `${root}dist`,
       bundle: true,
       splitting: true,

@@ -100,6 +100,38 @@ for (const kind of databaseKinds) {
       assert.match(result.stdout, /good\.json \(ecs\): 1 stored/);
     });
 
+    it('parses the files of --db on a second thread, in groups, in the order given, with stdin and unreadable files where they were', async () => {
+      const account = '123412341234';
+      // Eight reports of about 1.6 MB: more than the first group's 4 MiB, so several groups.
+      const files = await Promise.all(Array.from({ length: 8 }, async (_, i) => {
+        const report = JSON.parse(trivyReport(500 + i, 2000, '2026-11-20T00:00:00Z', `111122223333.dkr.ecr.us-west-2.amazonaws.com/big@${digestOf(9000 + i)}`));
+        for (const v of report.Results[0].Vulnerabilities) v.Description = `${v.VulnerabilityID}: ${'a long description '.repeat(40)}`;
+        const file = `${dir.path}/big-${i}.json`;
+        await writeFile(file, JSON.stringify(report));
+        return file;
+      }));
+      const latin1 = `${dir.path}/latin1.json`;
+      await writeFile(latin1, Buffer.from([0x7b, 0x22, 0xe9, 0x22, 0x7d]));
+      const named = [files[0]!, '-', ...files.slice(1, 5), latin1, ...files.slice(5)];
+      const result = await runCli(['ingest', '--db', database.location, '--account-id', account, '--json', ...named], { stdin: jsonLines([ecsTaskEvent({ cluster: 'stdin-db', task: 't1' })]) });
+      assert.equal(result.code, 1, 'one file was rejected');
+      assert.match(result.stderr, /latin1\.json: \$: not valid UTF-8/);
+      const summaries = JSON.parse(result.stdout) as { file: string; format: string; findings: number }[];
+      assert.deepEqual(summaries.map((s) => s.file), named.filter((n) => n !== latin1), 'in the order given');
+      assert.deepEqual(summaries.map((s) => [s.format, s.findings]), [['trivy', 2000], ['ecs', 0], ...Array(7).fill(['trivy', 2000])]);
+      const totals = (await imagebuilderClient(server.url, account).send(new ListImageScanFindingAggregationsCommand({}))).responses![0].accountAggregation!.severityCounts!;
+      assert.equal(totals.all, 8 * 2000);
+      const store = await openStore(database.location);
+      try {
+        const stored = await (store as KyselyStore).db.selectFrom('vulnerability_details').select((eb) => eb.fn.countAll<number>().as('n')).where('account_id', '=', account).executeTakeFirstOrThrow();
+        assert.ok(Number(stored.n) > 0, 'the details read on the worker were stored');
+        const versions = await (store as KyselyStore).db.selectFrom('rollup_versions').select('version').where('account_id', '=', account).executeTakeFirstOrThrow();
+        assert.ok(Number(versions.version) >= 2, `several groups, one transaction each (rollup version ${versions.version})`);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('writes many reports of one call in one transaction, a malformed one rejected whole and named, the same through --endpoint', async () => {
       const files = [sharedFixture('grype/many_vulns.json'), sharedFixture('grype/check_all_fields.json'), sharedFixture('grype/presenter-image.json')];
       const malformed = `${dir.path}/no-severity-list.json`;

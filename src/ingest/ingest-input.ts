@@ -54,6 +54,34 @@ export async function ingestRequests(store: Store, requests: { input: IngestInpu
   return applyParsed(store, requests.map(({ input, options }) => ({ name: input.name, options, parse: () => parseDocuments(readJsonDocuments(input.text), options, now) })), now);
 }
 
+/**
+ * Parses one input away from the store (`imagescope ingest`'s parse worker): its format and results,
+ * with its vulnerability details read and the records dropped, so that the results can be copied to
+ * the thread that stores them. A malformed input throws its rejection, named.
+ */
+export function parseInput(input: IngestInput, options: IngestOptions, now: number, details: VulnerabilityDetailsReader): { format: string; parsed: ParseResult } {
+  try {
+    const result = parseDocuments(readJsonDocuments(input.text), options, now);
+    if (result.parsed.findings) details.read(options.accountId, result.parsed.findings);
+    return result;
+  } catch (error) {
+    if (error instanceof IngestRejection) throw error.inFile(input.name);
+    throw error;
+  }
+}
+
+/** Inputs parsed by `parseInput`, or rejected, written as `ingestInputs` writes them. */
+export function ingestParsed(store: Store, inputs: { name: string; result: { format: string; parsed: ParseResult } | IngestRejection }[], options: IngestOptions, now: number): Promise<IngestOutcome[]> {
+  return applyParsed(store, inputs.map(({ name, result }) => ({
+    name,
+    options,
+    parse: () => {
+      if (result instanceof IngestRejection) throw result;
+      return result;
+    },
+  })), now);
+}
+
 /** One input; a rejection is thrown. */
 export async function ingestInput(store: Store, input: IngestInput, options: IngestOptions, now: number): Promise<IngestSummary> {
   return acknowledged(await ingestInputs(store, [input], options, now));
