@@ -1,8 +1,9 @@
 // `imagescope ingest --db` reads and parses its files on a second thread while the main thread stores
-// the previous group: reading, JSON parsing and reading the vulnerability details are about as much
-// work as storing the findings, and one thread did both in turn (BENCHMARKS.md). The worker sends each
-// group's parse results as plain data (copied between the threads: a few percent of the work saved)
-// and parses the next group only when asked, so at most two groups are in memory at once.
+// the groups before: reading, JSON parsing and reading the vulnerability details are about two thirds
+// as much work as storing the findings, and one thread did both in turn (BENCHMARKS.md). The worker
+// sends each group's parse results as plain data (copied between the threads: a few percent of the
+// work saved) and parses ahead by at most `groupsAhead` groups, so that the main thread never waits
+// once the first group is in, and memory holds at most that many groups more.
 import { Worker } from 'node:worker_threads';
 import type { IngestOptions } from '../ingest/ingest-options.ts';
 import { IngestRejection } from '../ingest/ingest-rejection.ts';
@@ -19,14 +20,15 @@ export interface ParseWorkerData {
   options: IngestOptions;
 }
 
-/** Asks for the next group, parsed as of `now`. */
+/** Lets the worker parse `groups` more groups. */
 export interface ParseRequest {
-  now: number;
+  groups: number;
 }
 
 export type ParsedEntry = { name: string; result: { format: string; parsed: ParseResult } } | { name: string; rejection: { path: string; reason: string } };
 
 export interface ParsedGroup {
+  /** When the group's parse began: the ingest time of its inputs. */
   now: number;
   entries: ParsedEntry[];
   /** The last group. */
@@ -35,12 +37,15 @@ export interface ParsedGroup {
 
 /**
  * Files share a group (and a transaction) up to this many bytes of input (and their parsed reports, in
- * memory). The first groups are smaller, each twice the one before, so that the main thread starts
- * storing soon instead of waiting for a whole group to be parsed.
+ * memory). The first groups are smaller, each half again the one before, so that the main thread
+ * starts storing soon instead of waiting for a whole group to be parsed (doubling outran the worker:
+ * the main thread then waited for each next group).
  */
 export function groupBytes(group: number): number {
-  return Math.min(64, 4 * 2 ** group) * 1024 * 1024;
+  return Math.min(64, 4 * 1.5 ** group) * 1024 * 1024;
 }
+
+const groupsAhead = 2;
 
 // In the build, every module is in dist/ beside the worker's own entry file.
 const workerFile = new URL(import.meta.url.endsWith('.ts') ? './parse-worker.ts' : './parse-worker.js', import.meta.url);
@@ -50,10 +55,10 @@ export async function* parsedGroups(data: ParseWorkerData): AsyncGenerator<{ now
   const worker = new Worker(workerFile, { workerData: data });
   const groups = new MessageQueue<ParsedGroup>(worker);
   try {
-    worker.postMessage({ now: Date.now() } satisfies ParseRequest);
+    worker.postMessage({ groups: groupsAhead } satisfies ParseRequest);
     for (;;) {
       const group = await groups.next();
-      if (!group.done) worker.postMessage({ now: Date.now() } satisfies ParseRequest);
+      if (!group.done) worker.postMessage({ groups: 1 } satisfies ParseRequest);
       yield {
         now: group.now,
         inputs: group.entries.map((e) => ({ name: e.name, result: 'rejection' in e ? new IngestRejection(e.rejection.path, e.rejection.reason, e.name) : e.result })),

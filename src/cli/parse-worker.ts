@@ -1,5 +1,5 @@
-// The parse worker of `imagescope ingest --db` (parse-ahead.ts): on each request, reads the next
-// group of files and parses them, vulnerability details included, and sends the results back.
+// The parse worker of `imagescope ingest --db` (parse-ahead.ts): reads and parses the files a group at
+// a time, vulnerability details included, and sends each group back, as many groups ahead as asked.
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseInput } from '../ingest/ingest-input.ts';
 import { VulnerabilityDetailsReader } from '../ingest/vulnerability-details.ts';
@@ -11,8 +11,27 @@ const { inputs, options } = workerData as ParseWorkerData;
 const details = new VulnerabilityDetailsReader({ name: 'imagescope ingest' });
 let next = 0;
 let groups = 0;
+/** Groups the main thread is ready to take. */
+let allowed = 0;
+let parsing = false;
 
-parentPort!.on('message', async ({ now }: ParseRequest) => {
+parentPort!.on('message', ({ groups: more }: ParseRequest) => {
+  allowed += more;
+  if (!parsing) void parseAhead();
+});
+
+async function parseAhead(): Promise<void> {
+  parsing = true;
+  // No inputs is still one (empty) group, the last.
+  while (allowed > 0 && (next < inputs.length || groups === 0)) {
+    allowed--;
+    parentPort!.postMessage(await parseGroup());
+  }
+  parsing = false;
+}
+
+async function parseGroup(): Promise<ParsedGroup> {
+  const now = Date.now();
   const entries: ParsedEntry[] = [];
   let bytes = 0;
   const limit = groupBytes(groups++);
@@ -29,5 +48,5 @@ parentPort!.on('message', async ({ now }: ParseRequest) => {
   }
   // The asking thread stores the group or the command fails: either way these are not read again.
   details.stored();
-  parentPort!.postMessage({ now, entries, done: next >= inputs.length } satisfies ParsedGroup);
-});
+  return { now, entries, done: next >= inputs.length };
+}
