@@ -1,4 +1,4 @@
-// `npm run bench [-- --scales small,large --stores sqlite,postgres --scenarios startup,feeds,latency,http,throughput,signed,ingest,files,console]`
+// `npm run bench [-- --scales small,large --stores sqlite,postgres --scenarios startup,feeds,latency,http,throughput,signed,walk,ingest,files,console]`
 // Measures start-up (`--version` wall time, idle server memory), then loads a dataset through the real ingest path at each scale, measures every query in process and
 // over HTTP with the real SDK, HTTP throughput against a bare node:http ceiling (SigV4 off and on),
 // ingest throughput against a raw insert loop, and the server's peak memory; prints a table with the
@@ -19,12 +19,13 @@ import { measureStartup } from './startup.ts';
 import { measureSignedRatios, measureThroughput } from './throughput.ts';
 import { measureFileIngest } from './ingest-files.ts';
 import { consoleLatencies } from './console-pages.ts';
+import { measureFindingsWalk } from './findings-walk.ts';
 
 const { values: args } = parseArgs({
   options: {
     scales: { type: 'string', default: 'small,large' },
     stores: { type: 'string', default: postgresAdminUrl ? 'sqlite,postgres' : 'sqlite' },
-    scenarios: { type: 'string', default: 'startup,feeds,latency,http,throughput,signed,ingest,files,console' },
+    scenarios: { type: 'string', default: 'startup,feeds,latency,http,throughput,signed,walk,ingest,files,console' },
     // Another version's checkout (with its node_modules), measured in the same run: start-up, and the
     // busy server's peak memory under the throughput load.
     baseline: { type: 'string' },
@@ -62,7 +63,7 @@ if (scenarios.has('feeds')) {
 }
 
 // The scenarios that need a loaded dataset per store and scale (start-up and the feeds bring their own).
-const storeScenarios = ['latency', 'http', 'throughput', 'signed', 'ingest', 'files', 'console'].filter((name) => scenarios.has(name));
+const storeScenarios = ['latency', 'http', 'throughput', 'signed', 'walk', 'ingest', 'files', 'console'].filter((name) => scenarios.has(name));
 for (const kind of (storeScenarios.length ? args.stores!.split(',') : []) as ('sqlite' | 'postgres')[]) {
   const out: Record<string, any> = { scales: {} };
   results.stores[kind] = out;
@@ -98,6 +99,10 @@ for (const kind of (storeScenarios.length ? args.stores!.split(',') : []) as ('s
         if (scenarios.has('console')) entry.console = await consoleLatencies(database.location, Math.min(iterations, 50));
         if (scenarios.has('signed') && scaleName === args.scales!.split(',').at(-1)) {
           entry.signed = await measureSignedRatios(store, database.location, signedQueries, Number(args.seconds), Number(args.connections));
+        }
+        if (scenarios.has('walk') && scaleName === args.scales!.split(',').at(-1)) {
+          log(`${kind} ${scaleName}: a boto3 walk of every finding`);
+          entry.walk = await measureFindingsWalk(database.location);
         }
       } finally {
         await store.close();
@@ -183,6 +188,10 @@ function renderTable(r: typeof results): string {
       for (const [name, v] of Object.entries(signed) as [string, any][]) {
         lines.push(`| ${name} | ${v.responseBytes} | ${round(v.sigv4.requestsPerSecond, 0)} | ${round(v.bare.requestsPerSecond, 0)} | ${round(v.ratio, 2)} | >= 0.5 | ${v.rounds.sigv4.join(', ')} / ${v.rounds.bare.join(', ')} |`);
       }
+    }
+    const walked = (large ?? small)?.walk;
+    if (walked) {
+      lines.push(`\nA boto3 walk of every finding (ListFindings paginator, 100 a page): ${walked.findings} findings in ${walked.pages} pages, ${walked.seconds} s (${walked.msPerPage} ms a page); server RSS idle ${walked.idleRssMiB} MiB, peak ${walked.peakRssMiB} MiB: **+${walked.growthMiB} MiB** (target <= 64 MiB)`);
     }
     if (out.files) {
       const f = out.files;
