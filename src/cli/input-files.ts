@@ -2,7 +2,7 @@
 // replaced), and a file that cannot be read is rejected by name while the others go on.
 import { readFile } from 'node:fs/promises';
 import { IngestRejection } from '../ingest/ingest-rejection.ts';
-import { decodeUtf8 } from '../ingest/utf8.ts';
+import { decodeUtf8 } from '../domain/utf8.ts';
 
 /** `-` names stdin. */
 export const stdinName = '-';

@@ -3,7 +3,7 @@
 // keep the last one, so two readers of the same request could disagree about it). Returns why it
 // cannot, as data.
 import { visit } from 'jsonc-parser';
-import { decodeUtf8 } from '../ingest/utf8.ts';
+import { decodeUtf8 } from '../domain/utf8.ts';
 
 export type JsonBody = { ok: true; value: unknown } | { ok: false; reason: string };
 

@@ -8,7 +8,7 @@ import { ingestSigningService, ingestTokenHeader, optionalParameters } from '../
 import type { IngestSummary } from '../ingest/ingest-input.ts';
 import { checkIngestOptions, InvalidIngestOptions, type IngestOptions } from '../ingest/ingest-options.ts';
 import { IngestRejection } from '../ingest/ingest-rejection.ts';
-import { decodeUtf8 } from '../ingest/utf8.ts';
+import { decodeUtf8 } from '../domain/utf8.ts';
 import { roleAllows } from '../protocol/access-keys.ts';
 import type { CachedAccessKeys } from '../protocol/access-key-cache.ts';
 import { UnrecognizedClientException } from '../protocol/auth-errors.ts';
