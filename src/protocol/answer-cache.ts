@@ -31,6 +31,11 @@ interface KeptAnswer {
 /** Larger request bodies are not kept: the answers worth keeping come from small requests. */
 const maxRequestBytes = 2048;
 const keptMs = 60_000;
+/**
+ * At most this many bytes of answers are kept: a walk of every finding (10,000 pages of about 100 KB,
+ * each asked for once) would otherwise keep the last 2,000 pages, 200 MB, for a minute.
+ */
+const keptBytes = 16 * 1024 * 1024;
 
 /** The kept body with this request's id where the first one's was: one allocation, two copies. */
 function withRequestId(parts: Buffer[], requestId: string): Buffer {
@@ -46,7 +51,7 @@ function withRequestId(parts: Buffer[], requestId: string): Buffer {
 
 export class AnswerCache {
   // Aged on the request clock (madeAt), which dates the tokens; the LRU's own ttl only frees memory.
-  private readonly answers = new StampedCache<KeptAnswer>({ max: 2_000, ttlMs: keptMs });
+  private readonly answers = new StampedCache<KeptAnswer>({ max: 2_000, ttlMs: keptMs, maxBytes: keptBytes, sizeOf: (answer) => answer.bodyAroundRequestId.reduce((n, part) => n + part.length, 0) });
 
   /** `keep: false` makes every request run the operation (the benchmark of what a query costs). */
   constructor(private readonly keep = true) {}

@@ -7,8 +7,14 @@ export class StampedCache<V extends {}> {
   private stamp: number | undefined;
   private readonly entries: LRUCache<string, V>;
 
-  constructor(options: { max: number; ttlMs?: number }) {
-    this.entries = new LRUCache<string, V>({ max: options.max, ...(options.ttlMs && { ttl: options.ttlMs, ttlAutopurge: false }) });
+  /** `maxBytes` bounds the entries' total size as `sizeOf` counts it (with their keys' length), besides their number. */
+  constructor(options: { max: number; ttlMs?: number; maxBytes?: number; sizeOf?: (value: V) => number }) {
+    const { max, ttlMs, maxBytes, sizeOf } = options;
+    this.entries = new LRUCache<string, V>({
+      max,
+      ...(ttlMs && { ttl: ttlMs, ttlAutopurge: false }),
+      ...(maxBytes && sizeOf && { maxSize: maxBytes, sizeCalculation: (value: V, key: string) => Math.max(1, sizeOf(value) + key.length) }),
+    });
   }
 
   /** The value kept for `key` under `stamp`; undefined stamps (no cheap stamp) never hit. */
