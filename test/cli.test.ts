@@ -12,6 +12,7 @@ import { ownFixture, readFixture, sharedFixture } from './helpers/fixtures.ts';
 import { imagebuilderClient, ingestViaEndpoint, inspector2Client } from './helpers/server.ts';
 import { digestOf, trivyReport } from './helpers/reports.ts';
 import { tempDir } from './helpers/temp.ts';
+import { FindingIds } from '../src/domain/finding-ids.ts';
 import { openStore } from '../src/store/open-store.ts';
 import type { KyselyStore } from '../src/store/kysely-store.ts';
 
@@ -125,6 +126,11 @@ for (const kind of databaseKinds) {
       try {
         const stored = await (store as KyselyStore).db.selectFrom('vulnerability_details').select((eb) => eb.fn.countAll<number>().as('n')).where('account_id', '=', account).executeTakeFirstOrThrow();
         assert.ok(Number(stored.n) > 0, 'the details read on the worker were stored');
+        const rows = await (store as KyselyStore).db.selectFrom('findings').select(['finding_id', 'vulnerability_id', 'package_name', 'package_version', 'image_id']).where('account_id', '=', account).execute();
+        const images = await (store as KyselyStore).db.selectFrom('scanned_images').select(['image_id', 'image_repository', 'image_digest']).where('account_id', '=', account).execute();
+        const idsOf = new Map(images.map((i) => [Number(i.image_id), new FindingIds({ repository: i.image_repository, digest: i.image_digest })]));
+        const mismatched = rows.filter((r) => !idsOf.get(Number(r.image_id))!.of(r.vulnerability_id, r.package_name, r.package_version).equals(Buffer.from(r.finding_id)));
+        assert.deepEqual([rows.length, mismatched.length], [8 * 2000, 0], 'the ids derived on the worker are the ids the store derives');
         const versions = await (store as KyselyStore).db.selectFrom('rollup_versions').select('version').where('account_id', '=', account).executeTakeFirstOrThrow();
         assert.ok(Number(versions.version) >= 2, `several groups, one transaction each (rollup version ${versions.version})`);
       } finally {

@@ -29,6 +29,18 @@ export class FindingIds {
     return id.subarray(0, idBytes);
   }
 
+  /** The ids of the findings, 16 bytes each, in their order. */
+  packed(findings: { vulnerabilityId: string; packageName: string; packageVersion: string }[]): Uint8Array {
+    const packed = new Uint8Array(findings.length * idBytes);
+    findings.forEach((f, i) => packed.set(this.of(f.vulnerabilityId, f.packageName, f.packageVersion), i * idBytes));
+    return packed;
+  }
+
+  /** The `index`th id of `packed` (a view, not a copy). */
+  static at(packed: Uint8Array, index: number): Buffer {
+    return Buffer.from(packed.buffer, packed.byteOffset + index * idBytes, idBytes);
+  }
+
   /** Every id of the image lies in [low, high]. */
   range(): { low: Buffer; high: Buffer } {
     return { low: this.prefix, high: Buffer.concat([this.prefix, Buffer.alloc(idBytes - imagePartBytes, 0xff)]) };

@@ -124,6 +124,12 @@ export interface FindingsReport {
    * the object it was made from).
    */
   vulnerabilities?: { vulnerabilityId: string; details: string }[];
+  /**
+   * The findings' ids (finding-ids.ts), 16 bytes each in the order of `findings`, where they were
+   * derived before the report reached the store (`imagescope ingest`'s parse worker): deriving 200,000
+   * ids costs the thread that stores them about 0.2 s.
+   */
+  findingIds?: Uint8Array;
 }
 
 export interface FindingsBatch {

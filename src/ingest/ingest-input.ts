@@ -2,6 +2,7 @@
 // parse with the format's pure parser, and write everything in one transaction. A malformed input is
 // rejected whole, before anything is written.
 import { formats, type InputFormat } from './formats.ts';
+import { FindingIds } from '../domain/finding-ids.ts';
 import { resourceIdOf } from '../domain/images.ts';
 import { IngestRejection } from './ingest-rejection.ts';
 import type { IngestOptions } from './ingest-options.ts';
@@ -57,12 +58,15 @@ export async function ingestRequests(store: Store, requests: { input: IngestInpu
 /**
  * Parses one input away from the store (`imagescope ingest`'s parse worker): its format and results,
  * with its vulnerability details read and the records dropped, so that the results can be copied to
- * the thread that stores them. A malformed input throws its rejection, named.
+ * the thread that stores them, and its findings' ids derived. A malformed input throws its rejection, named.
  */
 export function parseInput(input: IngestInput, options: IngestOptions, now: number, details: VulnerabilityDetailsReader): { format: string; parsed: ParseResult } {
   try {
     const result = parseDocuments(readJsonDocuments(input.text), options, now);
-    if (result.parsed.findings) details.read(options.accountId, result.parsed.findings);
+    if (result.parsed.findings) {
+      details.read(options.accountId, result.parsed.findings);
+      for (const report of result.parsed.findings) report.findingIds = new FindingIds(report.image).packed(report.findings);
+    }
     return result;
   } catch (error) {
     if (error instanceof IngestRejection) throw error.inFile(input.name);

@@ -2,7 +2,7 @@
 // in memory from the image's stored findings (open and closed), so that the database sees one write
 // per changed finding and none for the rest. The times are the report's: `updatedAt` moves when a
 // finding opens, closes, reopens or changes severity or fix; `lastObservedAt` when a report lists it.
-import type { FindingIds } from '../domain/finding-ids.ts';
+import { FindingIds } from '../domain/finding-ids.ts';
 import type { Finding, FindingsReport } from '../domain/findings.ts';
 import { effectiveOf, statesOf, type SourceState, type SourceStates, type StoredFinding } from './finding-states.ts';
 import type { ImageLayers } from './image-layers.ts';
@@ -34,11 +34,11 @@ const keyOf = (vulnerabilityId: string, packageName: string, packageVersion: str
 export function snapshotChanges(before: StoredFinding[], report: FindingsReport, time: number, image: ImageContext): FindingChanges {
   const changes = new Changes(before, image);
   const listed = new Set<string>();
-  for (const f of report.findings) {
+  report.findings.forEach((f, i) => {
     const key = keyOf(f.vulnerabilityId, f.packageName, f.packageVersion);
     listed.add(key);
-    changes.apply(key, f, report.source, { severity: f.severity, fixed: f.fixedVersion ?? null, active: f.active }, time);
-  }
+    changes.apply(key, f, report.source, { severity: f.severity, fixed: f.fixedVersion ?? null, active: f.active }, time, report.findingIds && FindingIds.at(report.findingIds, i));
+  });
   for (const row of before) {
     const key = keyOf(row.vulnerability_id, row.package_name, row.package_version);
     if (!listed.has(key) && statesOf(row).has(report.source)) changes.drop(key, report.source, time);
@@ -81,11 +81,11 @@ class Changes {
     return this.inserted.get(key) ?? this.updated.get(key)?.row ?? this.byKey.get(key);
   }
 
-  /** Sets the source's view of the finding `f` names. */
-  apply(key: string, f: Finding, source: string, state: SourceState, time: number): void {
+  /** Sets the source's view of the finding `f` names (`id`: its id, where derived already). */
+  apply(key: string, f: Finding, source: string, state: SourceState, time: number, id?: Buffer): void {
     const row = this.stored(key);
     if (!row) {
-      this.inserted.set(key, newFinding(f, this.image, source, state, time));
+      this.inserted.set(key, newFinding(f, this.image, source, state, time, id));
       this.counted ||= state.active;
       return;
     }
@@ -136,7 +136,7 @@ class Changes {
   }
 }
 
-function newFinding(f: Finding, image: ImageContext, source: string, state: SourceState, time: number): StoredFinding {
+function newFinding(f: Finding, image: ImageContext, source: string, state: SourceState, time: number, id?: Buffer): StoredFinding {
   // One source's view of a finding never seen: most of an ingest's rows, so the common case (an open
   // scanner finding) skips the general merge.
   const effective = state.active && state.observedAt === undefined
@@ -144,7 +144,7 @@ function newFinding(f: Finding, image: ImageContext, source: string, state: Sour
     : effectiveOf(new Map([[source, state]]));
   return {
     severity: effective.severity,
-    finding_id: image.ids.of(f.vulnerabilityId, f.packageName, f.packageVersion),
+    finding_id: id ?? image.ids.of(f.vulnerabilityId, f.packageName, f.packageVersion),
     vulnerability_id: f.vulnerabilityId,
     package_name: f.packageName,
     package_version: f.packageVersion,
