@@ -9,6 +9,8 @@ import pg from 'pg';
 export interface BenchDatabase {
   kind: 'sqlite' | 'postgres';
   location: string;
+  /** After a bulk load: the database as it is once its housekeeping has run (statistics). */
+  settle(): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -17,7 +19,7 @@ export const postgresAdminUrl = process.env.IMAGESCOPE_BENCH_DATABASE_URL ?? pro
 export async function createDatabase(kind: 'sqlite' | 'postgres'): Promise<BenchDatabase> {
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'imagescope-bench-'));
-    return { kind, location: join(dir, 'bench.sqlite'), drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return { kind, location: join(dir, 'bench.sqlite'), settle: async () => undefined, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   if (!postgresAdminUrl) throw new Error('set IMAGESCOPE_BENCH_DATABASE_URL (or IMAGESCOPE_TEST_DATABASE_URL) to benchmark PostgreSQL');
   const name = `imagescope_bench_${randomBytes(5).toString('hex')}`;
@@ -30,6 +32,14 @@ export async function createDatabase(kind: 'sqlite' | 'postgres'): Promise<Bench
   return {
     kind,
     location: url.toString(),
+    async settle() {
+      // What autovacuum does within a minute of a bulk load: without statistics the planner reads a
+      // whole account's details to find a page's 100 (ListFindings p50 25 ms instead of 8 ms).
+      const client = new pg.Client({ connectionString: url.toString() });
+      await client.connect();
+      await client.query('analyze');
+      await client.end();
+    },
     async drop() {
       const client = new pg.Client({ connectionString: postgresAdminUrl });
       await client.connect();

@@ -81,6 +81,7 @@ for (const kind of (storeScenarios.length ? args.stores!.split(',') : []) as ('s
         started = performance.now();
         await loadUnits(store, scale);
         entry.loadUnitsPerSecond = round(scale.units / ((performance.now() - started) / 1000), 0);
+        await database.settle();
         log(`${kind} ${scaleName}: loaded ${scale.findings} findings (${entry.loadFindingsPerSecond}/s) and ${scale.units} units (${entry.loadUnitsPerSecond}/s)`);
         if (scenarios.has('latency')) entry.inProcess = await inProcessLatencies(store, iterations);
         if (scenarios.has('http')) {
