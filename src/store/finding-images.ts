@@ -34,13 +34,15 @@ export interface ListedImage {
 
 const repositoryPattern = /^arn:([^:]+):ecr:([^:]*):(\d{12}):repository\/(.+)$/;
 
-/** Every scanned image of the account, with its runtime use. */
-export async function listedImages(db: Kysely<Database>, read: RunRead, accountId: string): Promise<Map<number, ListedImage>> {
+/** Every scanned image of the account (or those of `imageIds`), with its runtime use. */
+export async function listedImages(db: Kysely<Database>, read: RunRead, accountId: string, imageIds?: number[]): Promise<Map<number, ListedImage>> {
+  if (imageIds?.length === 0) return new Map();
   const rows = await read<{ image_id: number; image_repository: string; image_digest: string; image_tags: string; layer_hashes: string; image_pipeline_arn: string | null; image_build_version_arn: string | null; running_count: number | null; last_in_use: number | null }>(db
     .selectFrom('scanned_images as i')
     .leftJoin('image_runtime as r', (join) => join.onRef('r.account_id', '=', 'i.account_id').onRef('r.image_repository', '=', 'i.image_repository').onRef('r.image_digest', '=', 'i.image_digest'))
     .select(['i.image_id', 'i.image_repository', 'i.image_digest', 'i.image_tags', 'i.layer_hashes', 'i.image_pipeline_arn', 'i.image_build_version_arn', 'r.running_count', 'r.last_in_use'])
     .where('i.account_id', '=', accountId)
+    .$if(imageIds !== undefined, (qb) => qb.where('i.image_id', 'in', imageIds!))
     .compile());
   const images = new Map<number, ListedImage>();
   for (const r of rows) {
