@@ -4,7 +4,7 @@
 // ingest throughput against a raw insert loop, and the server's peak memory; prints a table with the
 // ratios and the targets, and writes the same as JSON (bench/results/latest.json).
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { availableParallelism, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { openStore } from '../src/store/open-store.ts';
@@ -51,6 +51,18 @@ function machine() {
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+const storeKinds = args.stores!.split(',') as ('sqlite' | 'postgres')[];
+// Checked before anything runs: a run that reaches PostgreSQL after half an hour of SQLite must not fail there.
+if (storeKinds.includes('postgres') && !postgresAdminUrl) {
+  log('--stores postgres needs IMAGESCOPE_BENCH_DATABASE_URL (or IMAGESCOPE_TEST_DATABASE_URL)');
+  process.exit(2);
+}
+
+/** Writes what has been measured so far: each store's figures are kept even if a later one fails. */
+function saveResults(): void {
+  mkdirSync(dirname(resolve(args.out!)), { recursive: true });
+  writeFileSync(args.out!, `${JSON.stringify(results, null, 2)}\n`);
+}
 const baselineCli = args.baseline ? resolve(args.baseline, 'bin/imagescope.js') : undefined;
 
 if (scenarios.has('startup')) {
@@ -64,7 +76,7 @@ if (scenarios.has('feeds')) {
 
 // The scenarios that need a loaded dataset per store and scale (start-up and the feeds bring their own).
 const storeScenarios = ['latency', 'http', 'throughput', 'signed', 'walk', 'ingest', 'files', 'console'].filter((name) => scenarios.has(name));
-for (const kind of (storeScenarios.length ? args.stores!.split(',') : []) as ('sqlite' | 'postgres')[]) {
+for (const kind of storeScenarios.length ? storeKinds : []) {
   const out: Record<string, any> = { scales: {} };
   results.stores[kind] = out;
   for (const scaleName of args.scales!.split(',')) {
@@ -120,11 +132,11 @@ for (const kind of (storeScenarios.length ? args.stores!.split(',') : []) as ('s
     log(`${kind}: ingest of 400 single-report files`);
     out.files = await measureFileIngest(() => createDatabase(kind));
   }
+  saveResults();
 }
 
 results.finishedAt = new Date().toISOString();
-mkdirSync('bench/results', { recursive: true });
-writeFileSync(args.out!, `${JSON.stringify(results, null, 2)}\n`);
+saveResults();
 process.stdout.write(renderTable(results));
 
 function fmt(l: Latency | undefined): string {
