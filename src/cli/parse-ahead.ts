@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { IngestOptions } from '../ingest/ingest-options.ts';
 import { IngestRejection } from '../ingest/ingest-rejection.ts';
-import type { ParseResult } from '../ingest/parse-result.ts';
+import type { ParsedInput } from '../ingest/ingest-input.ts';
 
 /** A file to read, or the bytes of an input already read (stdin). */
 export interface NamedInput {
@@ -25,7 +25,7 @@ export interface ParseRequest {
   groups: number;
 }
 
-export type ParsedEntry = { name: string; result: { format: string; parsed: ParseResult } } | { name: string; rejection: { path: string; reason: string } };
+export type ParsedEntry = { name: string; result: ParsedInput } | { name: string; rejection: { path: string; reason: string } };
 
 export interface ParsedGroup {
   /** When the group's parse began: the ingest time of its inputs. */
@@ -51,7 +51,7 @@ const groupsAhead = 2;
 const workerFile = new URL(import.meta.url.endsWith('.ts') ? './parse-worker.ts' : './parse-worker.js', import.meta.url);
 
 /** The inputs, parsed a group at a time on the worker, with the time they were parsed at. */
-export async function* parsedGroups(data: ParseWorkerData): AsyncGenerator<{ now: number; inputs: { name: string; result: { format: string; parsed: ParseResult } | IngestRejection }[] }> {
+export async function* parsedGroups(data: ParseWorkerData): AsyncGenerator<{ now: number; inputs: { name: string; result: ParsedInput | IngestRejection }[] }> {
   const worker = new Worker(workerFile, { workerData: data });
   const groups = new MessageQueue<ParsedGroup>(worker);
   try {

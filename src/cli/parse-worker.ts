@@ -8,7 +8,7 @@ import { groupBytes, type ParsedEntry, type ParsedGroup, type ParseRequest, type
 
 const { inputs, options } = workerData as ParseWorkerData;
 // One store is written to, by the thread that asks: this worker's reads are its only ones.
-const details = new VulnerabilityDetailsReader({ name: 'imagescope ingest' });
+const details = new VulnerabilityDetailsReader({});
 let next = 0;
 let groups = 0;
 /** Groups the main thread is ready to take. */

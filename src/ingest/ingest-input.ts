@@ -36,6 +36,12 @@ export interface IngestSummary {
   images: string[];
 }
 
+/** One input parsed: the format it was read as, and what it gave. */
+export interface ParsedInput {
+  format: string;
+  parsed: ParseResult;
+}
+
 /** What became of one input of many: its summary, or why it was rejected whole. */
 export type IngestOutcome = IngestSummary | IngestRejection;
 
@@ -60,7 +66,7 @@ export async function ingestRequests(store: Store, requests: { input: IngestInpu
  * with its vulnerability details read and the records dropped, so that the results can be copied to
  * the thread that stores them, and its findings' ids derived. A malformed input throws its rejection, named.
  */
-export function parseInput(input: IngestInput, options: IngestOptions, now: number, details: VulnerabilityDetailsReader): { format: string; parsed: ParseResult } {
+export function parseInput(input: IngestInput, options: IngestOptions, now: number, details: VulnerabilityDetailsReader): ParsedInput {
   try {
     const result = parseDocuments(readJsonDocuments(input.text), options, now);
     if (result.parsed.findings) {
@@ -69,13 +75,12 @@ export function parseInput(input: IngestInput, options: IngestOptions, now: numb
     }
     return result;
   } catch (error) {
-    if (error instanceof IngestRejection) throw error.inFile(input.name);
-    throw error;
+    throw inFile(input.name, error);
   }
 }
 
 /** Inputs parsed by `parseInput`, or rejected, written as `ingestInputs` writes them. */
-export function ingestParsed(store: Store, inputs: { name: string; result: { format: string; parsed: ParseResult } | IngestRejection }[], options: IngestOptions, now: number): Promise<IngestOutcome[]> {
+export function ingestParsed(store: Store, inputs: { name: string; result: ParsedInput | IngestRejection }[], options: IngestOptions, now: number): Promise<IngestOutcome[]> {
   return applyParsed(store, inputs.map(({ name, result }) => ({
     name,
     options,
@@ -101,7 +106,7 @@ function acknowledged([outcome]: IngestOutcome[]): IngestSummary {
   return outcome!;
 }
 
-function parseDocuments(documents: JsonDocument[], options: IngestOptions, now: number): { format: string; parsed: ParseResult } {
+function parseDocuments(documents: JsonDocument[], options: IngestOptions, now: number): ParsedInput {
   const format = chooseFormat(options.format, documents[0]?.value);
   return { format: format.name, parsed: format.parse(documents, { ...options, now }) };
 }
@@ -120,7 +125,7 @@ interface PendingInput {
   name: string;
   options: IngestOptions;
   /** Throws an IngestRejection for a malformed input. */
-  parse(): { format: string; parsed: ParseResult };
+  parse(): ParsedInput;
 }
 
 /**
@@ -168,9 +173,13 @@ async function rejectionsNamed<T>(name: string, work: () => Promise<T>): Promise
   try {
     return await work();
   } catch (error) {
-    if (error instanceof IngestRejection) throw error.inFile(name);
-    throw error;
+    throw inFile(name, error);
   }
+}
+
+/** A rejection, named by its input; anything else as it was. */
+function inFile(name: string, error: unknown): unknown {
+  return error instanceof IngestRejection ? error.inFile(name) : error;
 }
 
 /** The summary of one input, from the parse results it was read as. */

@@ -7,6 +7,7 @@
 import type SqliteDatabase from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type { FindingsReport, VulnerabilityInfo } from '../domain/findings.ts';
+import { chunkRows } from './findings-table.ts';
 import type { Database } from './schema.ts';
 
 export type DetailsWriter = (trx: Kysely<Database>, accountId: string, report: FindingsReport) => Promise<void>;
@@ -50,8 +51,6 @@ export function sqliteDetailsWriter(database: SqliteDatabase.Database): DetailsW
     }
   };
 }
-
-const chunkRows = 5000;
 
 export const postgresDetailsWriter: DetailsWriter = async (trx, accountId, report) => {
   const entries = report.vulnerabilities ?? [];

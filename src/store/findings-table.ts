@@ -63,7 +63,8 @@ export function sqliteFindingsTable(database: SqliteDatabase.Database): Findings
 
 const byKey = (a: StoredFinding, b: StoredFinding) => rankOf(a.severity) - rankOf(b.severity) || Buffer.compare(a.finding_id, b.finding_id);
 
-const chunkRows = 5000;
+/** Rows per statement of the PostgreSQL writers that send their rows as unnest(...) arrays. */
+export const chunkRows = 5000;
 
 const ranks = (names: string[]) => sql`${names.map(rankOf)}::integer[]`;
 
