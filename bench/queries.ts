@@ -12,6 +12,7 @@ import { serverConfig } from '../src/server/config.ts';
 import type { Store } from '../src/store/store.ts';
 import { benchAccount, buildArn, cveId, pipelineArn, popularImage, popularRepository, reportTime, steadyImage } from './dataset.ts';
 import { measureLatency, type Latency } from './stats.ts';
+import { ReadModels } from '../src/read-models/read-models.ts';
 
 export interface Query {
   name: string;
@@ -47,6 +48,7 @@ export async function inProcessLatencies(store: Store, iterations: number): Prom
   const config = serverConfig({}, { IMAGESCOPE_THROTTLE_RATE: '1000000000', IMAGESCOPE_THROTTLE_BURST: '1000000000' });
   const deps: PipelineDependencies = {
     store,
+    readModels: new ReadModels(store),
     keys: new CachedAccessKeys(store),
     // What each query costs, not what serving a kept answer costs.
     answers: new AnswerCache(false),

@@ -15,22 +15,9 @@ import { BatchGetFindingDetailsCommand, Inspector2Client, ListFindingsCommand, p
 import { awsCli, awsCliMissing, boto3, boto3Missing } from './helpers/aws-clients.ts';
 import { databaseKinds } from './helpers/databases.ts';
 import { readFixture, sharedFixture } from './helpers/fixtures.ts';
+import { account, alpineDigest, alpineImage, alpineResource, firstAlpineReport, ingestFindingFixtures, secondAlpineReport } from './helpers/finding-fixtures.ts';
 import { ingestViaEndpoint, inspector2Client, startTestServer, type TestServer } from './helpers/server.ts';
 
-const account = '111122223333';
-const alpineDigest = `sha256:${'e'.repeat(64)}`;
-const alpineImage = `${account}.dkr.ecr.us-west-2.amazonaws.com/alpine@${alpineDigest}`;
-const alpineResource = `arn:aws:ecr:us-west-2:${account}:repository/alpine/${alpineDigest}`;
-const firstAlpineReport = Date.parse('2021-08-25T12:20:30Z') / 1000;
-const secondAlpineReport = Date.parse('2021-08-26T12:00:00Z') / 1000;
-
-/** alpine-39.json a day later, without musl-utils. */
-function secondAlpine(): string {
-  const report = JSON.parse(readFixture(sharedFixture('trivy/alpine-39.json')));
-  report.CreatedAt = new Date(secondAlpineReport * 1000).toISOString();
-  for (const result of report.Results) result.Vulnerabilities = (result.Vulnerabilities ?? []).filter((v: { PkgName: string }) => v.PkgName !== 'musl-utils');
-  return JSON.stringify(report);
-}
 
 async function all(client: Inspector2Client, input: ListFindingsCommandInput = {}): Promise<Finding[]> {
   const findings: Finding[] = [];
@@ -90,11 +77,7 @@ for (const kind of databaseKinds) {
     before(async () => {
       server = await startTestServer(kind);
       client = inspector2Client(server.url, account);
-      for (const [fixture, params] of [['trivy/alpine-39.json', { image: alpineImage }], ['grype/many_vulns.json', {}], ['grype/presenter-image.json', {}]] as const) {
-        const ingest = await ingestViaEndpoint(server.url, readFixture(sharedFixture(fixture)), params);
-        assert.equal(ingest.status, 200, JSON.stringify(ingest.body));
-      }
-      assert.equal((await ingestViaEndpoint(server.url, secondAlpine(), { image: alpineImage })).status, 200);
+      await ingestFindingFixtures(server.url);
     });
     after(() => server.stop());
 

@@ -8,7 +8,7 @@ import { csvOf } from './csv.ts';
 import { severities } from '../domain/severity.ts';
 import type { ConsoleDependencies } from './console-dependencies.ts';
 import { ConsoleInputError, pageSizeOf, type ConsoleRequest } from './console-request.ts';
-import { fleetMemo, type Fleet } from './fleet.ts';
+import { derivedOnce, type Fleet } from '../read-models/fleet.ts';
 import { listPage, type ListPage, type PagedList } from './list-page.ts';
 
 export interface ClusterImage {
@@ -71,7 +71,7 @@ export async function clustersView(request: ConsoleRequest, deps: ConsoleDepende
   if (clusterArn !== undefined && !/^arn:aws[a-z-]*:(ecs|eks):[a-z0-9-]+:\d{12}:cluster\/[\x21-\x7e]{1,255}$/.test(clusterArn)) throw new ConsoleInputError('clusterArn', `'${clusterArn.slice(0, 300)}' is not an ECS or EKS cluster ARN`);
   const limit = exportAll ? exportedRows : pageSizeOf(request.query, defaultPageSize);
   const fleet = await deps.fleet.read(request.accountId);
-  const rows = fleetMemo(fleet, 'clusters', clusterRows).filter((c) => clusterArn === undefined || c.clusterArn === clusterArn);
+  const rows = derivedOnce(fleet, 'clusters', clusterRows).filter((c) => clusterArn === undefined || c.clusterArn === clusterArn);
   const list: PagedList<ClusterRow> = { view: 'clusters', filter: { clusterArn }, sortKey: clusterOrder, keyShape: ['number', 'number', 'number', 'string'] };
   const page = listPage(request, deps.cursors, rows, list, limit, exportAll);
   return { ...page, clusterArn, imagesShown: clusterArn !== undefined || exportAll ? Number.MAX_SAFE_INTEGER : imagesPerCluster };

@@ -2,7 +2,7 @@
 // (fleet.ts), the cursors' sealing, and the retention of stopped use that GetClustersForImage applies.
 import type { Store } from '../store/store.ts';
 import type { ConsoleCursors } from './console-cursor.ts';
-import type { FleetReader } from './fleet.ts';
+import type { FleetReader } from '../read-models/fleet.ts';
 
 export interface ConsoleDependencies {
   store: Store;

@@ -6,7 +6,7 @@
 import { resourceIdOf } from '../domain/images.ts';
 import { toClusterDetails, type ClusterDetails } from '../services/inspector2/get-clusters-for-image.ts';
 import type { ExposedPackage, Store } from '../store/store.ts';
-import type { Fleet, FleetImage } from './fleet.ts';
+import type { Fleet, FleetImage } from '../read-models/fleet.ts';
 import { worstOf, type Severity } from '../domain/severity.ts';
 
 /** An image that carries the vulnerability, and how it is used (linked digests' use included). */

@@ -10,7 +10,7 @@ import type { ClusterDetails } from '../services/inspector2/get-clusters-for-ima
 import { clustersOfImage } from './exposure.ts';
 import type { ConsoleDependencies } from './console-dependencies.ts';
 import { ConsoleInputError, ConsoleNotFound, flagOf, pageSizeOf, type ConsoleRequest } from './console-request.ts';
-import type { FleetImage } from './fleet.ts';
+import type { FleetImage } from '../read-models/fleet.ts';
 import type { ConsoleFindingRow } from '../store/store.ts';
 import { listPage, type ListPage, type PagedList } from './list-page.ts';
 

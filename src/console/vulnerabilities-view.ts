@@ -7,7 +7,7 @@ import { csvOf } from './csv.ts';
 import { severities, type Severity } from '../domain/severity.ts';
 import type { ConsoleDependencies } from './console-dependencies.ts';
 import { ConsoleInputError, flagOf, pageSizeOf, type ConsoleRequest } from './console-request.ts';
-import { fleetMemo, type Fleet } from './fleet.ts';
+import { derivedOnce, type Fleet } from '../read-models/fleet.ts';
 import { listPage, type ListPage, type PagedList } from './list-page.ts';
 
 export interface VulnerabilityRow {
@@ -113,7 +113,7 @@ export class VulnerabilityTable {
   }
 }
 
-export const vulnerabilityTable = (fleet: Fleet) => fleetMemo(fleet, 'vulnerabilities', (f) => new VulnerabilityTable(f));
+export const vulnerabilityTable = (fleet: Fleet) => derivedOnce(fleet, 'vulnerabilities', (f) => new VulnerabilityTable(f));
 
 /**
  * Fills in `clusters` for these rows (the vulnerabilities at these indexes): the distinct clusters of

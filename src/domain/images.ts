@@ -93,6 +93,23 @@ export function resourceIdOf(key: ImageKey): string {
   return `${key.repository}/${key.digest}`;
 }
 
+export interface RepositoryParts {
+  partition: string;
+  region: string;
+  /** The account that owns the repository: ECR's registry id. */
+  accountId: string;
+  /** The repository name (`team/app`, or `ghcr.io/org/app` for another registry's). */
+  name: string;
+}
+
+const repositoryArnPattern = /^arn:([^:]+):ecr:([^:]*):(\d{12}):repository\/(.+)$/;
+
+/** The parts of a repository ARN as Inspector2 names them on an image resource. */
+export function repositoryParts(repositoryArn: string): RepositoryParts {
+  const [, partition = 'aws', region = '', accountId = '000000000000', name = ''] = repositoryArnPattern.exec(repositoryArn) ?? [];
+  return { partition, region, accountId, name };
+}
+
 /** Splits a GetClustersForImage `resourceId`; without the digest it names the whole repository. */
 export function parseResourceId(resourceId: string): { repository: string; digest?: string } | undefined {
   const match = resourceIdPattern.exec(resourceId);

@@ -1,6 +1,7 @@
 // What an operation is to the protocol layer. A service supplies its model and the modelled errors
 // the pipeline needs; an operation adds a name (as in the model) and a handler that never sees HTTP.
 import type { ServiceModel } from '../model/service-model.ts';
+import type { ReadModels } from '../read-models/read-models.ts';
 import type { Store } from '../store/store.ts';
 import type { AwsError } from './errors.ts';
 import type { PaginationTokens } from './pagination-token.ts';
@@ -39,6 +40,8 @@ export interface OperationContext {
   /** Request time, epoch ms. */
   now: number;
   store: Store;
+  /** The account's fleet and open findings, kept in memory (read-models/). */
+  readModels: ReadModels;
   tokens: PaginationTokens;
   settings: ServerSettings;
 }

@@ -4,6 +4,7 @@
 // 500 with a request id (the cause is logged, never sent).
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { ReadModels } from '../read-models/read-models.ts';
 import type { Store } from '../store/store.ts';
 import { isStoreUnavailable } from '../store/unavailable.ts';
 import type { CachedAccessKeys } from './access-key-cache.ts';
@@ -23,6 +24,7 @@ export type WireRequest = SignedRequest;
 
 export interface PipelineDependencies {
   store: Store;
+  readModels: ReadModels;
   keys: CachedAccessKeys;
   answers: AnswerCache;
   tokens: PaginationTokens;
@@ -55,7 +57,7 @@ export async function handleAwsRequest(request: WireRequest, deps: PipelineDepen
     const kept = deps.answers.get(answerRequest, answerStamp, requestId, now);
     if (kept) return kept;
     const input = deserialize(operation, request);
-    const output = await operation.handle(input, { requestId, accountId: caller.accountId, region: caller.region, now, store: deps.store, tokens: deps.tokens, settings: deps.settings });
+    const output = await operation.handle(input, { requestId, accountId: caller.accountId, region: caller.region, now, store: deps.store, readModels: deps.readModels, tokens: deps.tokens, settings: deps.settings });
     const statusCode = service.model.operations[operation.name].http.responseCode ?? 200;
     const response = { statusCode, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId }, body: JSON.stringify(output) };
     deps.answers.set(answerRequest, answerStamp, requestId, response, now);

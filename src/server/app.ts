@@ -24,6 +24,7 @@ import { metricsRoutes, timeRequests } from './metrics-routes.ts';
 import type { IngestSummary } from '../ingest/ingest-input.ts';
 import { formats } from '../ingest/formats.ts';
 import { IngestBatcher } from '../ingest/ingest-batcher.ts';
+import { ReadModels } from '../read-models/read-models.ts';
 
 export interface RunningServer {
   url: string;
@@ -44,6 +45,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const store = await openStore(config.db);
   const deps: PipelineDependencies = {
     store,
+    readModels: new ReadModels(store),
     keys: new CachedAccessKeys(store),
     answers: new AnswerCache(),
     tokens: new PaginationTokens(await store.secret('pagination-token-key', newTokenKey)),

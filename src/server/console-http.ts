@@ -15,7 +15,7 @@ import { Throttle } from '../protocol/throttle.ts';
 import type { Store } from '../store/store.ts';
 import { consoleCaller, SignInRequired } from '../console/console-access.ts';
 import { consoleCss } from '../console/console-css.ts';
-import { FleetReader } from '../console/fleet.ts';
+import type { ReadModels } from '../read-models/read-models.ts';
 import { ConsoleCursors } from '../console/console-cursor.ts';
 import { htmlResponse, redirect, securityHeaders, type ConsoleResponse } from '../console/console-response.ts';
 import { consoleFailure, consoleRoutes } from '../console/console-routes.ts';
@@ -30,6 +30,7 @@ const csrfCookie = 'imagescope_csrf';
 
 export interface ConsoleHttpDependencies {
   store: Store;
+  readModels: ReadModels;
   keys: CachedAccessKeys;
   tokens: PaginationTokens;
   settings: ServerSettings;
@@ -40,7 +41,7 @@ export interface ConsoleHttpDependencies {
 }
 
 export function consoleHttp(deps: ConsoleHttpDependencies): FastifyPluginAsync {
-  const consoleDeps = { store: deps.store, fleet: new FleetReader(deps.store), cursors: new ConsoleCursors(deps.tokens), retentionMs: deps.settings.retentionMs };
+  const consoleDeps = { store: deps.store, fleet: deps.readModels.fleet, cursors: new ConsoleCursors(deps.tokens), retentionMs: deps.settings.retentionMs };
   const findKey = (id: string) => deps.keys.find(id, deps.store.changeStamp());
   const perMinute = deps.console.signInsPerMinute;
   const sessions = new ConsoleSessions(deps.store, findKey, new Throttle({ ratePerSecond: perMinute / 60, burst: perMinute }), deps.console);

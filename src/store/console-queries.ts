@@ -18,6 +18,8 @@ export interface ConsoleImageRow extends ImageSummaryCounts {
   image_pipeline_arn: string | null;
   image_build_version_arn: string | null;
   image_tags: string;
+  /** Comma-separated, as scanned_images keeps them. */
+  layer_hashes: string;
   /** Null for an image whose findings were never counted (none can be: every scanned image has one). */
   revision: number | null;
 }
@@ -36,7 +38,7 @@ export class ConsoleQueries {
     return read<ConsoleImageRow>(this.db
       .selectFrom('scanned_images as si')
       .leftJoin('image_finding_summaries as s', (join) => join.onRef('s.account_id', '=', 'si.account_id').onRef('s.image_id', '=', 'si.image_id'))
-      .select(['si.image_id', 'si.image_repository', 'si.image_digest', 'si.image_pipeline_arn', 'si.image_build_version_arn', 'si.image_tags', 's.revision'])
+      .select(['si.image_id', 'si.image_repository', 'si.image_digest', 'si.image_pipeline_arn', 'si.image_build_version_arn', 'si.image_tags', 'si.layer_hashes', 's.revision'])
       .select(['s.count_all', 's.count_critical', 's.count_high', 's.count_medium', 's.count_low', 's.count_informational', 's.count_untriaged'])
       .select(['s.fixable_all', 's.fixable_critical', 's.fixable_high', 's.vulnerability_count'])
       .where('si.account_id', '=', accountId)

@@ -74,7 +74,7 @@ export function findingCondition(eb: Builder, condition: FindingCondition, conte
     case 'exploitAvailable': {
       const answers = passing(['YES', 'NO'] as const, text);
       if (answers.length !== 1) return answers.length === 2 ? always : never;
-      const exploited = detailsMatch(eb, (d) => sql<SqlBool>`coalesce(${detailsMember(context.dialect, d, '$.knownExploited', 'text')}, ${detailsMember(context.dialect, d, '$.exploitObserved', 'text')}) is not null`);
+      const exploited = detailsMatch(eb, (d) => exploitKnown(context.dialect, d));
       return answers[0] === 'YES' ? exploited : eb.not(exploited);
     }
     case 'relatedVulnerabilities':
@@ -100,6 +100,11 @@ export function detailsMember(dialect: ConditionContext['dialect'], details: Exp
   if (dialect === 'sqlite') return sql<string | number>`json_extract(${details}, ${path})`;
   const value = sql<string>`(${details})::jsonb #>> ${`{${path.slice(2).split('.').join(',')}}`}`;
   return type === 'number' ? sql<number>`(${value})::double precision` : value;
+}
+
+/** The details say the vulnerability is exploited: known exploited (CISA KEV), or an exploit observed (Inspector2). */
+export function exploitKnown(dialect: ConditionContext['dialect'], details: Expression<string>): Expression<SqlBool> {
+  return sql<SqlBool>`coalesce(${detailsMember(dialect, details, '$.knownExploited', 'text')}, ${detailsMember(dialect, details, '$.exploitObserved', 'text')}) is not null`;
 }
 
 /** Whether any id among the details' related vulnerabilities passes: a list, matched as tags are. */

@@ -4,7 +4,7 @@
 import type { Kysely } from 'kysely';
 import { FindingIds } from '../domain/finding-ids.ts';
 import { inRanges, matchesText, type FindingCondition } from '../domain/finding-criteria.ts';
-import { resourceIdOf } from '../domain/images.ts';
+import { repositoryParts, resourceIdOf } from '../domain/images.ts';
 import type { Database } from './schema.ts';
 import type { RunRead } from './store-reads.ts';
 
@@ -32,8 +32,6 @@ export interface ListedImage {
   lastInUseAt?: number;
 }
 
-const repositoryPattern = /^arn:([^:]+):ecr:([^:]*):(\d{12}):repository\/(.+)$/;
-
 /** Every scanned image of the account (or those of `imageIds`), with its runtime use. */
 export async function listedImages(db: Kysely<Database>, read: RunRead, accountId: string, imageIds?: number[]): Promise<Map<number, ListedImage>> {
   if (imageIds?.length === 0) return new Map();
@@ -46,7 +44,7 @@ export async function listedImages(db: Kysely<Database>, read: RunRead, accountI
     .compile());
   const images = new Map<number, ListedImage>();
   for (const r of rows) {
-    const [, partition = 'aws', region = '', account = '000000000000', name = ''] = repositoryPattern.exec(r.image_repository) ?? [];
+    const { partition, region, accountId: account, name } = repositoryParts(r.image_repository);
     const key = { repository: r.image_repository, digest: r.image_digest };
     images.set(Number(r.image_id), {
       imageId: Number(r.image_id),

@@ -14,6 +14,7 @@ import { applyRuntime } from './runtime-writes.ts';
 import type { AccessKeyRow, ConsoleSessionRow, Database, SeveritySnapshotRow, SourceActivityRow } from './schema.ts';
 import type { AggregationRow, AggregationsQuery, ClustersForImageQuery, ClustersPage, ExposedPackage, Store } from './store.ts';
 import { ExposureQueries } from './exposure-queries.ts';
+import { OccurrenceQueries, type OccurrenceRow } from './occurrence-queries.ts';
 import { latestScans, type LatestScan } from './console-summary.ts';
 import { ConsoleQueries, type ConsoleFindingRow, type ConsoleImageRow, type ConsoleRuntimeRow } from './console-queries.ts';
 import { placeholder, PreparedQuery } from './prepared-query.ts';
@@ -29,6 +30,7 @@ export class KyselyStore implements Store {
   private readonly runtime: RuntimeQueries;
   private readonly exposures: ExposureQueries;
   private readonly consoleQueries: ConsoleQueries;
+  private readonly occurrences: OccurrenceQueries;
   private readonly accessKey: PreparedQuery<{ accessKeyId: string }>;
   private readonly rollupVersion: PreparedQuery<{ accountId: string }>;
 
@@ -46,6 +48,7 @@ export class KyselyStore implements Store {
     this.runtime = new RuntimeQueries(db);
     this.exposures = new ExposureQueries(db);
     this.consoleQueries = new ConsoleQueries(db);
+    this.occurrences = new OccurrenceQueries(db, dialect);
     this.accessKey = new PreparedQuery(db, (db) => db.selectFrom('access_keys').selectAll().where('access_key_id', '=', placeholder<string>('accessKeyId')));
     this.rollupVersion = new PreparedQuery(db, (db) => db.selectFrom('rollup_versions').select(['version', 'pinned_version']).where('account_id', '=', placeholder<string>('accountId')));
   }
@@ -137,6 +140,14 @@ export class KyselyStore implements Store {
 
   imageClusterLists(accountId: string, images?: ImageKey[]): Promise<Map<string, string>> {
     return this.consoleQueries.clusterLists(this.reads.read, accountId, images);
+  }
+
+  activeOccurrences(accountId: string, images?: (ImageKey & { imageId: number })[]): Promise<OccurrenceRow[]> {
+    return this.occurrences.occurrences(this.reads.read, accountId, images);
+  }
+
+  exploitedVulnerabilities(accountId: string): Promise<string[]> {
+    return this.occurrences.exploited(this.reads.read, accountId);
   }
 
   imageFindings(accountId: string, image: ImageKey & { imageId: number }): Promise<ConsoleFindingRow[]> {

@@ -10,9 +10,10 @@ import type { RollupMismatch } from './consistency.ts';
 import type { FoundFinding } from './finding-lookups.ts';
 import type { FindingCursor, FindingOrder, FindingsQuery, ListedFinding } from './finding-list-queries.ts';
 import type { FindingsWriteSummary } from './findings-writes.ts';
+import type { OccurrenceRow } from './occurrence-queries.ts';
 import type { AccessKeyRow, AccessRole, ConsoleSessionRow, RollupAggregation, SeveritySnapshotRow, SourceActivityRow } from './schema.ts';
 
-export type { AccessKeyRow, AccessRole, ConsoleFindingRow, FindingCursor, FindingOrder, FindingsQuery, FoundFinding, ListedFinding, ConsoleImageRow, ConsoleRuntimeRow, ConsoleSessionRow, FindingsWriteSummary, RollupAggregation, RollupMismatch, SeveritySnapshotRow };
+export type { AccessKeyRow, AccessRole, ConsoleFindingRow, FindingCursor, FindingOrder, FindingsQuery, FoundFinding, ListedFinding, ConsoleImageRow, ConsoleRuntimeRow, ConsoleSessionRow, FindingsWriteSummary, OccurrenceRow, RollupAggregation, RollupMismatch, SeveritySnapshotRow };
 
 export interface ClustersForImageQuery {
   accountId: string;
@@ -117,6 +118,10 @@ export interface Store {
   imageVulnerabilityLists(accountId: string, imageIds?: number[]): Promise<Map<number, { revision: number; vulnerabilities: string }>>;
   /** The cluster lists (`platform\tclusterArn\tunits` lines) of these images (every image's when absent), by `repository\0digest`. */
   imageClusterLists(accountId: string, images?: ImageKey[]): Promise<Map<string, string>>;
+  /** The open findings of these images (every image's when absent), in the narrow form the aggregations count. */
+  activeOccurrences(accountId: string, images?: (ImageKey & { imageId: number })[]): Promise<OccurrenceRow[]>;
+  /** The vulnerabilities some source's stored details call exploited. */
+  exploitedVulnerabilities(accountId: string): Promise<string[]>;
   /** One image's active findings. */
   imageFindings(accountId: string, image: ImageKey & { imageId: number }): Promise<ConsoleFindingRow[]>;
   /** The account's daily snapshots from `fromDay` (`YYYY-MM-DD`) on, oldest first. */

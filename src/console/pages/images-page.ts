@@ -3,7 +3,7 @@
 import { severities } from '../../domain/severity.ts';
 import { html, type Html } from '../html.ts';
 import type { ImageDetailView, ImagesView } from '../images-view.ts';
-import type { FleetImage } from '../fleet.ts';
+import type { FleetImage } from '../../read-models/fleet.ts';
 import { whereItRuns } from './exposure-page.ts';
 import { imageLink, imageName, number, pager, severityCell, time, vulnerabilityLink } from './format.ts';
 import { consoleUrl, layout, type PageContext } from './layout.ts';

@@ -11,6 +11,7 @@ import { resourceIdOf } from '../domain/images.ts';
 import { countsBySeverity, parseVulnerabilityLines } from '../store/image-summaries.ts';
 import { parseClusterUnits, type ClusterUnits } from '../store/image-runtime.ts';
 import type { ConsoleImageRow, ConsoleRuntimeRow, Store } from '../store/store.ts';
+import { Interned, PerAccount } from './per-account.ts';
 
 export interface FleetRuntime {
   runningUnits: number;
@@ -31,6 +32,8 @@ export interface FleetImage extends FleetRuntime {
   imageBuildVersionArn?: string;
   /** The tags reports gave it. */
   tags: string[];
+  /** The layers its findings name (occurrences refer to them by place). */
+  layers: string[];
   /** Occurrences by severity. */
   counts: Record<Severity, number>;
   all: number;
@@ -74,39 +77,23 @@ const emptyRuntime: FleetRuntime = { runningUnits: 0, lastInUse: 0, ...noCluster
 
 /** Parsed lists of one account, and the ids they intern. */
 class AccountLists {
-  readonly ids: string[] = [];
-  readonly indexOf = new Map<string, number>();
+  readonly vulnerabilities = new Interned();
+  readonly clusterArns = new Interned();
   readonly byImage = new Map<number, ParsedVulnerabilities>();
   /** Running images' clusters by `repository\0digest`, with the runtime revision they were read at. */
   readonly clustersByImage = new Map<string, { revision: number; clusters: ClusterUnits[]; clusterIndexes: Int32Array }>();
-  readonly clusterArns: string[] = [];
   /** The fleet last built, and the account's console version it was built at. */
   last?: { version: number; fleet: Fleet };
-  private readonly clusterIndexOf = new Map<string, number>();
 
   internClusters(clusters: ClusterUnits[]): Int32Array {
-    return Int32Array.from(clusters, (c) => {
-      let index = this.clusterIndexOf.get(c.clusterArn);
-      if (index === undefined) {
-        index = this.clusterArns.length;
-        this.clusterArns.push(c.clusterArn);
-        this.clusterIndexOf.set(c.clusterArn, index);
-      }
-      return index;
-    });
+    return Int32Array.from(clusters, (c) => this.clusterArns.index(c.clusterArn));
   }
 
   parse(revision: number, text: string): ParsedVulnerabilities {
     const lines = parseVulnerabilityLines(text);
     const parsed: ParsedVulnerabilities = { revision, index: new Int32Array(lines.length), rank: new Uint8Array(lines.length), fixable: new Uint8Array(lines.length) };
     lines.forEach((v, i) => {
-      let index = this.indexOf.get(v.vulnerabilityId);
-      if (index === undefined) {
-        index = this.ids.length;
-        this.ids.push(v.vulnerabilityId);
-        this.indexOf.set(v.vulnerabilityId, index);
-      }
-      parsed.index[i] = index;
+      parsed.index[i] = this.vulnerabilities.index(v.vulnerabilityId);
       parsed.rank[i] = v.rank;
       parsed.fixable[i] = v.fixable ? 1 : 0;
     });
@@ -114,16 +101,13 @@ class AccountLists {
   }
 }
 
-/** Accounts whose lists are kept; the least recently read is dropped beyond this. */
-const accountsKept = 16;
-
 export class FleetReader {
-  private readonly accounts = new Map<string, AccountLists>();
+  private readonly accounts = new PerAccount(() => new AccountLists());
 
   constructor(private readonly store: Store) {}
 
   async read(accountId: string): Promise<Fleet> {
-    const lists = this.listsOf(accountId);
+    const lists = this.accounts.get(accountId);
     // Read before the rows: an ingest committed in between leaves a newer version than the one kept,
     // so the next request reads again rather than keep rows older than they look.
     const version = await this.store.consoleVersion(accountId);
@@ -138,7 +122,7 @@ export class FleetReader {
       digest: uses[0]!.image_digest,
       ...runtimeOf(uses, lists),
     }));
-    const fleet = { images, unscanned, vulnerabilityIds: lists.ids, vulnerabilityIndex: lists.indexOf, clusterArns: lists.clusterArns };
+    const fleet = { images, unscanned, vulnerabilityIds: lists.vulnerabilities.values, vulnerabilityIndex: lists.vulnerabilities.indexes, clusterArns: lists.clusterArns.values };
     lists.last = { version, fleet };
     return fleet;
   }
@@ -162,15 +146,6 @@ export class FleetReader {
       const clusters = parseClusterUnits(fetched.get(key) ?? '');
       lists.clustersByImage.set(key, { revision: Number(r.revision), clusters, clusterIndexes: lists.internClusters(clusters) });
     }
-  }
-
-  private listsOf(accountId: string): AccountLists {
-    let lists = this.accounts.get(accountId);
-    if (lists) this.accounts.delete(accountId);
-    else lists = new AccountLists();
-    this.accounts.set(accountId, lists);
-    if (this.accounts.size > accountsKept) this.accounts.delete(this.accounts.keys().next().value!);
-    return lists;
   }
 }
 
@@ -211,6 +186,7 @@ function fleetImage(row: ConsoleImageRow, runtimeByKey: Map<string, ConsoleRunti
     ...(row.image_pipeline_arn && { imagePipelineArn: row.image_pipeline_arn }),
     ...(row.image_build_version_arn && { imageBuildVersionArn: row.image_build_version_arn }),
     tags: row.image_tags ? row.image_tags.split(',') : [],
+    layers: row.layer_hashes ? row.layer_hashes.split(',') : [],
     counts,
     all: Number(row.count_all ?? 0),
     fixable: { all: Number(row.fixable_all ?? 0), critical: Number(row.fixable_critical ?? 0), high: Number(row.fixable_high ?? 0) },
@@ -244,12 +220,15 @@ function runtimeOf(uses: ConsoleRuntimeRow[], lists: AccountLists): FleetRuntime
   };
 }
 
-const derived = new WeakMap<Fleet, Map<string, unknown>>();
+const derived = new WeakMap<object, Map<string, unknown>>();
 
-/** What a view derives from a fleet, built once per fleet (the same fleet comes back while the account's console version stands). */
-export function fleetMemo<T>(fleet: Fleet, name: string, build: (fleet: Fleet) => T): T {
-  let values = derived.get(fleet);
-  if (!values) derived.set(fleet, (values = new Map()));
-  if (!values.has(name)) values.set(name, build(fleet));
+/**
+ * What a view derives from a read model (a fleet, its occurrences), built once per model: the same
+ * model comes back while the account's console version stands.
+ */
+export function derivedOnce<O extends object, T>(owner: O, name: string, build: (owner: O) => T): T {
+  let values = derived.get(owner);
+  if (!values) derived.set(owner, (values = new Map()));
+  if (!values.has(name)) values.set(name, build(owner));
   return values.get(name) as T;
 }
