@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ListImageScanFindingAggregationsCommand, ListImageScanFindingsCommand } from '@aws-sdk/client-imagebuilder';
-import { BatchGetAccountStatusCommand, BatchGetFindingDetailsCommand, GetClustersForImageCommand, GetConfigurationCommand, ListFindingsCommand, ListMembersCommand } from '@aws-sdk/client-inspector2';
+import { BatchGetAccountStatusCommand, BatchGetFindingDetailsCommand, GetClustersForImageCommand, GetConfigurationCommand, ListFindingAggregationsCommand, ListFindingsCommand, ListMembersCommand } from '@aws-sdk/client-inspector2';
 import { imagebuilderModel, inspector2Model, type ServiceModel } from '../src/model/service-model.ts';
 import { databaseKinds } from './helpers/databases.ts';
 import { ecsTaskEvent, jsonLines } from './helpers/ecs-events.ts';
@@ -36,7 +36,7 @@ function sendingBodyOf(client: Client, holder: { body: string }): Client {
 }
 
 /** Sends generated bodies from several workers, each with its own real SDK client. */
-async function fuzz(model: ServiceModel, operation: string, newClient: () => Client, command: () => unknown, seed: number, requests = requestsPerOperation) {
+async function fuzz(model: ServiceModel, operation: string, newClient: () => Client, command: () => unknown, seed: number, requests = requestsPerOperation, reshape: (body: string) => string = (body) => body) {
   const fuzzer = new BodyFuzzer(model, seededRandom(seed));
   const allowed = new Set(model.operations[operation].errors);
   const tally = { ok: 0, errors: new Map<string, number>(), total: 0 };
@@ -44,7 +44,7 @@ async function fuzz(model: ServiceModel, operation: string, newClient: () => Cli
     const holder = { body: '{}' };
     const client = sendingBodyOf(newClient(), holder);
     for (let i = 0; i < count; i++) {
-      holder.body = fuzzer.body(model.operations[operation].input);
+      holder.body = reshape(fuzzer.body(model.operations[operation].input));
       const sent = holder.body.slice(0, 200);
       try {
         await client.send(command());
@@ -61,6 +61,25 @@ async function fuzz(model: ServiceModel, operation: string, newClient: () => Cli
   };
   await Promise.all(Array.from({ length: workers }, (_, w) => worker(Math.floor(requests / workers) + (w < requests % workers ? 1 : 0))));
   return tally;
+}
+
+/**
+ * Generated aggregationRequests name several types' structures at once, which the operation refuses:
+ * in half the requests only the structure of the generated aggregationType is kept, so that the
+ * filters of every type are reached too.
+ */
+function keepOneAggregation(body: string): string {
+  let request: { aggregationType?: unknown; aggregationRequest?: Record<string, unknown> };
+  try {
+    request = JSON.parse(body);
+  } catch {
+    return body;
+  }
+  if (typeof request?.aggregationRequest !== 'object' || request.aggregationRequest === null || body.length % 2 === 0) return body;
+  const type = String(request.aggregationType).toLowerCase().replace(/^aws_ecr_container$/, 'awsEcrContainer').replace(/^aws_ec2_instance$/, 'ec2Instance').replace(/^aws_lambda_function$/, 'lambdaFunction').replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  const member = `${type}Aggregation`;
+  request.aggregationRequest = member in request.aggregationRequest ? { [member]: request.aggregationRequest[member] } : {};
+  return JSON.stringify(request);
 }
 
 describe(`fuzzing the input models on ${databaseKinds[0].name}`, () => {
@@ -93,18 +112,19 @@ describe(`fuzzing the input models on ${databaseKinds[0].name}`, () => {
     assert.ok((tally.errors.get('InvalidRequestException') ?? 0) > 100, 'many are rejected');
   });
 
-  // The account-level calls take few members: fewer requests cover their inputs; ListFindings' many
-  // members are each filtered on their own, so a thousand requests reach every one of them.
-  const accountCalls: [string, () => unknown][] = [
+  // The account-level calls take few members: fewer requests cover their inputs; ListFindings' and
+  // ListFindingAggregations' many members are each filtered on their own, so a thousand requests reach every one of them.
+  const accountCalls: [string, () => unknown, ((body: string) => string)?][] = [
     ['BatchGetAccountStatus', () => new BatchGetAccountStatusCommand({})],
     ['ListMembers', () => new ListMembersCommand({})],
     ['GetConfiguration', () => new GetConfigurationCommand({})],
     ['BatchGetFindingDetails', () => new BatchGetFindingDetailsCommand({ findingArns: [] })],
     ['ListFindings', () => new ListFindingsCommand({})],
+    ['ListFindingAggregations', () => new ListFindingAggregationsCommand({ aggregationType: 'TITLE' }), keepOneAggregation],
   ];
-  for (const [index, [operation, command]] of accountCalls.entries()) {
+  for (const [index, [operation, command, reshape]] of accountCalls.entries()) {
     it(`${operation}: 1,000 generated requests`, async () => {
-      const tally = await fuzz(inspector2Model, operation, () => inspector2Client(server.url) as unknown as Client, command, 3 + index, 1_000);
+      const tally = await fuzz(inspector2Model, operation, () => inspector2Client(server.url) as unknown as Client, command, 3 + index, 1_000, reshape);
       assert.equal(tally.total, 1_000);
       assert.ok(tally.ok > 10, `some generated requests are valid (${tally.ok})`);
       assert.ok((tally.errors.get('ValidationException') ?? 0) > 100, 'many are rejected');

@@ -71,7 +71,7 @@ export class BodyFuzzer {
   }
 
   private string(shapeName: string, shape: Shape): string {
-    const known = samples[shapeName];
+    const known = samples[shapeName] ?? shape.enum;
     const roll = this.random();
     if (known && roll < 0.6) return this.pick(known);
     if (roll < 0.75 && shape.min !== undefined) return 'a'.repeat(Math.max(0, shape.min - 1));
