@@ -12,12 +12,16 @@ const registry = `${benchAccount}.dkr.ecr.us-west-2.amazonaws.com`;
 export interface Scale {
   name: string;
   findings: number;
+  /** Scanned images; the running units run these (and a few unscanned ones). */
+  images: number;
   units: number;
 }
 
 export const scales: Record<string, Scale> = {
-  small: { name: 'small', findings: 20_000, units: 2_000 },
-  large: { name: 'large', findings: 1_000_000, units: 100_000 },
+  small: { name: 'small', findings: 20_000, images: 20, units: 2_000 },
+  large: { name: 'large', findings: 1_000_000, images: 1_000, units: 100_000 },
+  // Issue 19's fleet: the same findings spread over ten times the images (100 a report).
+  wide: { name: 'wide', findings: 1_000_000, images: 10_000, units: 100_000 },
 };
 
 const findingsPerImage = 1_000;
@@ -115,10 +119,11 @@ async function ingest(store: Store, text: string, options: Partial<IngestOptions
 
 /** Loads findings for `scale` (images in bulk files of 25 reports, grouped by pipeline). */
 export async function loadFindings(store: Store, scale: Scale): Promise<void> {
-  const images = Math.ceil(scale.findings / findingsPerImage);
+  const images = scale.images;
+  const perImage = Math.ceil(scale.findings / images);
   for (let first = 0; first < images; first += imagesPerFile) {
     const lines: string[] = [];
-    for (let i = first; i < Math.min(images, first + imagesPerFile); i++) lines.push(JSON.stringify(trivyReport(i)));
+    for (let i = first; i < Math.min(images, first + imagesPerFile); i++) lines.push(JSON.stringify(trivyReport(i, perImage)));
     // Each file is one pipeline's build; build version ARNs name the file's first image.
     await ingest(store, lines.join('\n'), { imagePipelineArn: pipelineArn((first / imagesPerFile) % pipelines), imageBuildVersionArn: buildArn(first) });
   }
@@ -127,7 +132,7 @@ export async function loadFindings(store: Store, scale: Scale): Promise<void> {
 /** Loads runtime units: half ECS tasks (events), half Kubernetes pods (pod lists per cluster). */
 export async function loadUnits(store: Store, scale: Scale): Promise<void> {
   const next = random(7);
-  const imageOf = () => Math.floor(next() ** 4 * 1000); // image 0 is the most popular
+  const imageOf = () => Math.floor(next() ** 4 * scale.images); // image 0 is the most popular
   const ecsUnits = Math.floor(scale.units / 2);
   for (let first = 0; first < ecsUnits; first += 5_000) {
     const events: string[] = [];

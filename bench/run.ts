@@ -161,14 +161,14 @@ function renderTable(r: typeof results): string {
   for (const [kind, out] of Object.entries(r.stores) as [string, any][]) {
     const [small, large] = [out.scales.small, out.scales.large];
     lines.push(`\n## ${kind}`);
+    const measured = Object.keys(out.scales).map((name) => ({ name, scale: scales[name]!, entry: out.scales[name] }));
     for (const [label, key] of [['in process', 'inProcess'], ['HTTP, AWS SDK', 'http']] as const) {
-      if (!small?.[key] && !large?.[key]) continue;
-      lines.push(`\n${label}: p50 / p99 ms (small = ${scales.small.findings} findings, ${scales.small.units} units; large = ${scales.large.findings} findings, ${scales.large.units} units)`);
-      lines.push('| query | small | large | p99 large/small |', '|---|---|---|---|');
+      const columns = measured.filter((m) => m.entry?.[key]);
+      if (columns.length === 0) continue;
+      lines.push(`\n${label}: p50 / p99 ms (first request ms in process); ${columns.map((c) => `${c.name} = ${c.scale.findings} findings in ${c.scale.images} images, ${c.scale.units} units`).join('; ')}`);
+      lines.push(`| query | ${columns.map((c) => c.name).join(' | ')} |`, `|---|${columns.map(() => '---|').join('')}`);
       for (const q of queries) {
-        const s = small?.[key]?.[q.name];
-        const l = large?.[key]?.[q.name];
-        lines.push(`| ${q.name} | ${fmt(s)} | ${fmt(l)} | ${s && l ? round(l.p99 / s.p99, 2) : '-'} |`);
+        lines.push(`| ${q.name} | ${columns.map((c) => { const l = c.entry[key][q.name]; return l ? `${fmt(l)}${l.firstMs !== undefined ? ` (${l.firstMs})` : ''}` : '-'; }).join(' | ')} |`);
       }
     }
     const t = (large ?? small)?.throughput;
