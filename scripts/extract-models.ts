@@ -8,7 +8,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const wanted: Record<string, { dir: string; operations: string[] }> = {
   inspector2: {
     dir: 'inspector2/2020-06-08',
-    operations: ['GetClustersForImage', 'ListFindings', 'BatchGetFindingDetails', 'BatchGetAccountStatus', 'ListMembers', 'GetConfiguration', 'ListFindingAggregations'],
+    operations: ['GetClustersForImage', 'ListFindings', 'BatchGetFindingDetails', 'BatchGetAccountStatus', 'ListMembers', 'GetConfiguration', 'ListFindingAggregations', 'ListCoverage', 'ListCoverageStatistics'],
   },
   imagebuilder: { dir: 'imagebuilder/2019-12-02', operations: ['ListImageScanFindingAggregations', 'ListImageScanFindings'] },
 };

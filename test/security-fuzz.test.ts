@@ -1,10 +1,10 @@
-// 13,000 requests generated from the input models, sent by the real SDK clients (with the body
+// 19,000 requests generated from the input models, sent by the real SDK clients (with the body
 // swapped for the generated one): zero 5xx, zero crashes, and every response parsed by the SDK into
 // its output or one of the operation's modelled errors.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ListImageScanFindingAggregationsCommand, ListImageScanFindingsCommand } from '@aws-sdk/client-imagebuilder';
-import { BatchGetAccountStatusCommand, BatchGetFindingDetailsCommand, GetClustersForImageCommand, GetConfigurationCommand, ListFindingAggregationsCommand, ListFindingsCommand, ListMembersCommand } from '@aws-sdk/client-inspector2';
+import { BatchGetAccountStatusCommand, BatchGetFindingDetailsCommand, GetClustersForImageCommand, GetConfigurationCommand, ListCoverageCommand, ListCoverageStatisticsCommand, ListFindingAggregationsCommand, ListFindingsCommand, ListMembersCommand } from '@aws-sdk/client-inspector2';
 import { imagebuilderModel, inspector2Model, type ServiceModel } from '../src/model/service-model.ts';
 import { databaseKinds } from './helpers/databases.ts';
 import { ecsTaskEvent, jsonLines } from './helpers/ecs-events.ts';
@@ -121,6 +121,8 @@ describe(`fuzzing the input models on ${databaseKinds[0].name}`, () => {
     ['BatchGetFindingDetails', () => new BatchGetFindingDetailsCommand({ findingArns: [] })],
     ['ListFindings', () => new ListFindingsCommand({})],
     ['ListFindingAggregations', () => new ListFindingAggregationsCommand({ aggregationType: 'TITLE' }), keepOneAggregation],
+    ['ListCoverage', () => new ListCoverageCommand({})],
+    ['ListCoverageStatistics', () => new ListCoverageStatisticsCommand({})],
   ];
   for (const [index, [operation, command, reshape]] of accountCalls.entries()) {
     it(`${operation}: 1,000 generated requests`, async () => {

@@ -62,3 +62,9 @@ export function matchesText(value: string | string[] | undefined, criteria: Text
 export function inRanges(value: number | undefined, ranges: RangeCriterion[]): boolean {
   return value !== undefined && ranges.some((r) => (r.low === undefined || value >= r.low) && (r.high === undefined || value <= r.high));
 }
+
+/** A model DateFilter (epoch seconds) or NumberFilter as a range; dates become epoch ms. */
+export function rangeOfFilter(filter: { startInclusive?: number; endInclusive?: number; lowerInclusive?: number; upperInclusive?: number }, kind: 'date' | 'number'): RangeCriterion {
+  const [low, high, scale] = kind === 'date' ? [filter.startInclusive, filter.endInclusive, 1000] : [filter.lowerInclusive, filter.upperInclusive, 1];
+  return { ...(low !== undefined && { low: low * scale }), ...(high !== undefined && { high: high * scale }) };
+}

@@ -31,6 +31,8 @@ export interface ServerSettings {
   aggregationPageSize: number;
   /** How long a scan is current, as Inspector's ECR rescan duration names it (`DAYS_30`, `LIFETIME`). */
   rescanDuration: string;
+  /** Coverage: a scan newer than this (ms) is current (ACTIVE/SUCCESSFUL), an older one stale. */
+  scanFreshnessMs: number;
 }
 
 export interface OperationContext {

@@ -7,11 +7,13 @@ import { batchGetAccountStatus } from '../services/inspector2/batch-get-account-
 import { batchGetFindingDetails } from '../services/inspector2/batch-get-finding-details.ts';
 import { getClustersForImage } from '../services/inspector2/get-clusters-for-image.ts';
 import { getConfiguration } from '../services/inspector2/get-configuration.ts';
+import { listCoverage } from '../services/inspector2/list-coverage.ts';
+import { listCoverageStatistics } from '../services/inspector2/list-coverage-statistics.ts';
 import { listFindingAggregations } from '../services/inspector2/list-finding-aggregations.ts';
 import { listFindings } from '../services/inspector2/list-findings.ts';
 import { listMembers } from '../services/inspector2/list-members.ts';
 
-export const operations: OperationDefinition[] = [getClustersForImage, listImageScanFindingAggregations, batchGetAccountStatus, listMembers, getConfiguration, batchGetFindingDetails, listFindings, listImageScanFindings, listFindingAggregations];
+export const operations: OperationDefinition[] = [getClustersForImage, listImageScanFindingAggregations, batchGetAccountStatus, listMembers, getConfiguration, batchGetFindingDetails, listFindings, listImageScanFindings, listFindingAggregations, listCoverage, listCoverageStatistics];
 
 const routes = new Map<string, OperationDefinition>(
   operations.map((op) => {

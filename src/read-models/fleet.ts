@@ -45,9 +45,11 @@ export interface FleetImage extends FleetRuntime {
   vulnerabilities: ParsedVulnerabilities;
   /** Other digests of this image whose runtime use counts as its own (see runtimeByImage). */
   linkedDigests: string[];
+  /** Epoch ms of its newest report of any source; undefined when none is recorded. */
+  lastScannedAt?: number;
 }
 
-/** An image running now that has no scan: it has no counts, but the Clusters page shows it. */
+/** An image seen running (now or before) that has no scan: it has no counts, but the Clusters and Coverage pages show it. */
 export interface UnscannedImage extends FleetRuntime {
   resourceId: string;
   repository: string;
@@ -116,7 +118,7 @@ export class FleetReader {
     await Promise.all([this.refreshVulnerabilities(accountId, lists, rows), this.refreshClusters(accountId, lists, runtime)]);
     const runtimeByKey = runtimeByImage(rows, runtime, links);
     const images = rows.map((row) => fleetImage(row, runtimeByKey, lists));
-    const unscanned = [...runtimeByKey.values()].filter(([r]) => Number(r!.running_count) > 0).map((uses) => ({
+    const unscanned = [...runtimeByKey.values()].map((uses) => ({
       resourceId: resourceIdOf({ repository: uses[0]!.image_repository, digest: uses[0]!.image_digest }),
       repository: uses[0]!.image_repository,
       digest: uses[0]!.image_digest,
@@ -194,6 +196,7 @@ function fleetImage(row: ConsoleImageRow, runtimeByKey: Map<string, ConsoleRunti
     worstRank: worst === -1 ? severities.length : worst,
     vulnerabilities: lists.byImage.get(Number(row.image_id)) ?? noVulnerabilities,
     linkedDigests: (runtime ?? []).map((r) => r.image_digest).filter((d) => d !== row.image_digest),
+    ...(row.last_scanned_at !== null && Number(row.last_scanned_at) > 0 && { lastScannedAt: Number(row.last_scanned_at) }),
     ...(runtime ? runtimeOf(runtime, lists) : emptyRuntime),
   };
 }

@@ -1,5 +1,6 @@
 // Server configuration from flags and environment variables (flags win). Documented in the README.
 import { availableParallelism } from 'node:os';
+import ms from 'ms';
 import { defaultDatabaseFile } from '../store/locations.ts';
 import type { AuthMode } from '../protocol/authenticate.ts';
 import type { ServerSettings } from '../protocol/operation.ts';
@@ -48,6 +49,8 @@ export const defaultRetentionDays = 14;
 export const defaultAggregationPageSize = 100;
 /** A scan is current for 30 days: Inspector's ECR rescan duration of the same name. */
 export const defaultRescanDuration = 'DAYS_30';
+/** Coverage: a scan older than a week is stale (STALE_INVENTORY). */
+export const defaultScanFreshness = '7d';
 
 export interface ServeFlags {
   host?: string;
@@ -80,6 +83,9 @@ export function serverConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process
   const rescanDuration = env.IMAGESCOPE_RESCAN_DURATION ?? defaultRescanDuration;
   const durations = inspector2Model.shapes.EcrRescanDuration!.enum!;
   if (!durations.includes(rescanDuration)) throw new Error(`IMAGESCOPE_RESCAN_DURATION '${rescanDuration}' must be one of ${durations.join(', ')}`);
+  const freshness = env.IMAGESCOPE_SCAN_FRESHNESS ?? defaultScanFreshness;
+  const scanFreshnessMs = ms(freshness as ms.StringValue);
+  if (!(scanFreshnessMs > 0)) throw new Error(`IMAGESCOPE_SCAN_FRESHNESS '${freshness}' must be a duration such as 7d, 36h or 90m`);
   const host = flags.host ?? env.IMAGESCOPE_HOST ?? '127.0.0.1';
   // Without credentials anyone who can reach the port reads everything: only loopback is open by default.
   const auth = flags.auth ?? env.IMAGESCOPE_AUTH ?? (isLoopback(host) ? 'none' : 'sigv4');
@@ -120,6 +126,7 @@ export function serverConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process
       retentionMs: retentionDays * 24 * 60 * 60 * 1000,
       aggregationPageSize: pageSize,
       rescanDuration,
+      scanFreshnessMs,
     },
   };
 }

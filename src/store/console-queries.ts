@@ -22,6 +22,8 @@ export interface ConsoleImageRow extends ImageSummaryCounts {
   layer_hashes: string;
   /** Null for an image whose findings were never counted (none can be: every scanned image has one). */
   revision: number | null;
+  /** Its newest report of any source (epoch ms); null when none is recorded. */
+  last_scanned_at: number | null;
 }
 
 export type ConsoleRuntimeRow = Omit<ImageRuntimeRow, 'account_id'>;
@@ -41,6 +43,8 @@ export class ConsoleQueries {
       .select(['si.image_id', 'si.image_repository', 'si.image_digest', 'si.image_pipeline_arn', 'si.image_build_version_arn', 'si.image_tags', 'si.layer_hashes', 's.revision'])
       .select(['s.count_all', 's.count_critical', 's.count_high', 's.count_medium', 's.count_low', 's.count_informational', 's.count_untriaged'])
       .select(['s.fixable_all', 's.fixable_critical', 's.fixable_high', 's.vulnerability_count'])
+      .select((eb) => eb.selectFrom('image_reports as r').select((r) => r.fn.max('r.report_time').as('newest'))
+        .whereRef('r.account_id', '=', 'si.account_id').whereRef('r.image_id', '=', 'si.image_id').as('last_scanned_at'))
       .where('si.account_id', '=', accountId)
       .compile());
   }

@@ -48,11 +48,12 @@ export async function applyFindings(trx: Kysely<Database>, accountId: string, ba
   const at = await nextRollupVersion(trx, accountId);
   const images = new ImageIds(trx, accountId);
   const delta = new Contribution();
+  const scans = { moved: false };
   const summaries: FindingsWriteSummary[] = [];
   for (const batch of batches) {
     const summary: FindingsWriteSummary = { reportsApplied: 0, reportsUnchanged: 0, findingsStored: 0 };
     for (const report of batch.reports) {
-      if (await applyReport(trx, accountId, batch, report, { images, delta, now, writers, at })) {
+      if (await applyReport(trx, accountId, batch, report, { images, delta, now, writers, at, scans })) {
         summary.reportsApplied++;
         summary.findingsStored += report.findings.length;
       } else {
@@ -62,11 +63,13 @@ export async function applyFindings(trx: Kysely<Database>, accountId: string, ba
     summaries.push(summary);
   }
   await recordSourceActivity(trx, accountId, batches.flatMap((b) => b.reports.map((r) => r.source)), now);
-  if (summaries.some((s) => s.reportsApplied > 0)) {
+  const changed = summaries.some((s) => s.reportsApplied > 0);
+  if (changed) {
     await applyRollupDelta(trx, accountId, delta, at, now, writers.writeRollupDeltas);
-    await recordConsoleChange(trx, accountId, now);
     if (at.version % pruneEvery === 0) await pruneClosedRollups(trx, accountId, now);
   }
+  // A rescan that found the same findings changes no count, but it is a newer scan (coverage).
+  if (changed || scans.moved) await recordConsoleChange(trx, accountId, now);
   // Through the index of closed findings only: most ingests find none to remove.
   await trx.deleteFrom('findings').where('account_id', '=', accountId).where('active', '=', 0).where('closed_at', '<', now - closedFindingsMs).execute();
   return summaries;
@@ -80,10 +83,12 @@ interface ReportContext {
   writers: FindingsWriters;
   /** The ingest's rollup version: the revision of the image summaries it writes. */
   at: RollupVersion;
+  /** Set when a report moved an image's newest scan time (image_reports). */
+  scans: { moved: boolean };
 }
 
 /** Applies one report to its image; true when it changed the image's findings, its Image Builder ARNs or its tags. */
-async function applyReport(trx: Kysely<Database>, accountId: string, batch: FindingsBatch, report: FindingsReport, { images, delta, now, writers, at }: ReportContext): Promise<boolean> {
+async function applyReport(trx: Kysely<Database>, accountId: string, batch: FindingsBatch, report: FindingsReport, { images, delta, now, writers, at, scans }: ReportContext): Promise<boolean> {
   const image = await images.find(report);
   const tagsBefore: ImageTags = { accountId, imageBuildVersionArn: image?.image_build_version_arn ?? null, imagePipelineArn: image?.image_pipeline_arn ?? null };
   const tagsAfter: ImageTags = {
@@ -96,7 +101,8 @@ async function applyReport(trx: Kysely<Database>, accountId: string, batch: Find
   const renamed = !image || tagNames !== image.image_tags;
   const target: ImageTarget & ImageContext = { ingestedAt: now, account_id: accountId, image_id: image?.image_id ?? (await images.allocate()), ids: new FindingIds(report.image), layers: new ImageLayers(image?.layer_hashes ?? '') };
   const before = image ? await writers.findings.imageFindings(trx, target) : [];
-  const applied = report.mode === 'snapshot' ? await replaceSnapshot(trx, target, report, before, now) : { changes: incrementalChanges(before, report, now, target), sameList: false };
+  const applied = report.mode === 'snapshot' ? await replaceSnapshot(trx, target, report, before, now, scans) : { changes: incrementalChanges(before, report, now, target), sameList: false };
+  if (report.mode === 'incremental') await recordIncrementalScan(trx, target, report, scans);
   const changes = applied?.changes;
   const written = changes !== undefined && (changes.inserts.length > 0 || changes.updates.length > 0);
   if (written) {
@@ -176,7 +182,7 @@ function contentHash(report: FindingsReport): string {
  * The source's new complete list for the image, unless the stored report is newer or identical; an
  * identical one seen later only moves the time its findings were last observed.
  */
-async function replaceSnapshot(trx: Kysely<Database>, image: ImageTarget & ImageContext, report: FindingsReport, before: StoredFinding[], now: number): Promise<{ changes: FindingChanges; sameList: boolean } | undefined> {
+async function replaceSnapshot(trx: Kysely<Database>, image: ImageTarget & ImageContext, report: FindingsReport, before: StoredFinding[], now: number, scans: { moved: boolean }): Promise<{ changes: FindingChanges; sameList: boolean } | undefined> {
   const key = { account_id: image.account_id, image_id: image.image_id };
   const stored = await trx.selectFrom('image_reports').select(['report_time', 'content_hash']).where('account_id', '=', key.account_id)
     .where('image_id', '=', key.image_id).where('source', '=', report.source).executeTakeFirst();
@@ -186,10 +192,25 @@ async function replaceSnapshot(trx: Kysely<Database>, image: ImageTarget & Image
     // The same findings seen again later: remember the later time so an older report cannot win.
     if (report.reportTime <= stored.report_time) return undefined;
     await upsertReport(trx, key, report.source, report.reportTime, hash);
+    scans.moved = true;
     return { changes: snapshotChanges(before, report, report.reportTime, image), sameList: true };
   }
   await upsertReport(trx, key, report.source, report.reportTime, hash);
+  scans.moved = true;
   return { changes: snapshotChanges(before, report, report.reportTime || now, image), sameList: false };
+}
+
+/**
+ * A source of individual findings (Inspector2) has no complete list to compare, but its newest
+ * finding time is the image's newest scan by that source, as coverage reports it.
+ */
+async function recordIncrementalScan(trx: Kysely<Database>, image: ImageTarget, report: FindingsReport, scans: { moved: boolean }): Promise<void> {
+  const key = { account_id: image.account_id, image_id: image.image_id };
+  const stored = await trx.selectFrom('image_reports').select('report_time').where('account_id', '=', key.account_id)
+    .where('image_id', '=', key.image_id).where('source', '=', report.source).executeTakeFirst();
+  if (stored && Number(stored.report_time) >= report.reportTime) return;
+  await upsertReport(trx, key, report.source, report.reportTime, '');
+  scans.moved = true;
 }
 
 async function upsertReport(trx: Kysely<Database>, image: { account_id: string; image_id: number }, source: string, reportTime: number, hash: string): Promise<void> {

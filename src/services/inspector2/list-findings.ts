@@ -2,7 +2,7 @@
 // status unless findingStatus says otherwise. Pages are full (a short page is the last, and has no
 // nextToken), and the token is bound to the filter and the sort, so a token reused with another
 // filter is refused.
-import type { FindingCriteria, PackageCriterion, RangeCriterion, RangeField, TextCriterion, TextField } from '../../domain/finding-criteria.ts';
+import { rangeOfFilter, type FindingCriteria, type PackageCriterion, type RangeField, type TextCriterion, type TextField } from '../../domain/finding-criteria.ts';
 import type { OperationContext, OperationDefinition } from '../../protocol/operation.ts';
 import { PaginationTokenError, type TokenBinding } from '../../protocol/pagination-token.ts';
 import type { FindingCursor, FindingOrder, ListedFinding } from '../../store/store.ts';
@@ -51,8 +51,8 @@ export function criteriaOf(filterCriteria: ListFindingsRequest['filterCriteria']
     if (!Array.isArray(entries) || entries.length === 0) continue;
     const field: string = cloudImageTwins[name] ?? name;
     if (textFields.has(field)) criteria.conditions.push({ field: field as TextField, text: entries as StringFilter[] });
-    else if (dateFields.has(field)) criteria.conditions.push({ field: field as RangeField, range: (entries as DateFilter[]).map((d) => range(d.startInclusive, d.endInclusive, 1000)) });
-    else if (numberFields.has(field)) criteria.conditions.push({ field: field as RangeField, range: (entries as NumberFilter[]).map((n) => range(n.lowerInclusive, n.upperInclusive, 1)) });
+    else if (dateFields.has(field)) criteria.conditions.push({ field: field as RangeField, range: (entries as DateFilter[]).map((d) => rangeOfFilter(d, 'date')) });
+    else if (numberFields.has(field)) criteria.conditions.push({ field: field as RangeField, range: (entries as NumberFilter[]).map((n) => rangeOfFilter(n, 'number')) });
     else if (field === 'vulnerablePackages') criteria.conditions.push({ field: 'vulnerablePackages', packages: (entries as PackageFilter[]).map(packageOf) });
     // Every other member is about another kind of resource (EC2, Lambda, code, ports, VMs, ...).
     else criteria.otherResourceField ??= name;
@@ -60,13 +60,9 @@ export function criteriaOf(filterCriteria: ListFindingsRequest['filterCriteria']
   return criteria;
 }
 
-function range(low: number | undefined, high: number | undefined, scale: number): RangeCriterion {
-  return { ...(low !== undefined && { low: low * scale }), ...(high !== undefined && { high: high * scale }) };
-}
-
 function packageOf(p: PackageFilter): PackageCriterion {
   const { epoch, ...text } = p;
-  return { ...text, ...(epoch && { epoch: range(epoch.lowerInclusive, epoch.upperInclusive, 1) }) };
+  return { ...text, ...(epoch && { epoch: rangeOfFilter(epoch, 'number') }) };
 }
 
 /** The sort fields that have a meaning for container images, and what each sorts by. */

@@ -1,7 +1,7 @@
 // What every ListFindingAggregations type shares: a group's severity counts as the model's
 // SeverityCounts, the request filters of a type as a table (StringFilter, DateFilter, NumberFilter on
 // a group's values, with AWS's matching rules), and the order and keyset position of a listing.
-import { inRanges, matchesText, type RangeCriterion, type TextCriterion } from '../../../domain/finding-criteria.ts';
+import { inRanges, matchesText, rangeOfFilter, type TextCriterion } from '../../../domain/finding-criteria.ts';
 import type { Severity } from '../../../domain/severity.ts';
 import type { Fleet } from '../../../read-models/fleet.ts';
 import type { Occurrences } from '../../../read-models/occurrences.ts';
@@ -79,15 +79,9 @@ export function passes(entry: AggregationEntry, kind: AggregationKind, request: 
     }
     if (!Array.isArray(given) || given.length === 0) continue;
     if (filterKind === 'text' && !matchesText(value as string | string[] | undefined, given as StringFilter[])) return false;
-    if (filterKind !== 'text' && !inRanges(value as number | undefined, (given as (DateFilter & NumberFilter)[]).map((f) => rangeOf(f, filterKind)))) return false;
+    if (filterKind !== 'text' && !inRanges(value as number | undefined, (given as (DateFilter & NumberFilter)[]).map((f) => rangeOfFilter(f, filterKind)))) return false;
   }
   return true;
-}
-
-/** Dates arrive in epoch seconds; the entries keep epoch ms. */
-function rangeOf(filter: DateFilter & NumberFilter, kind: 'date' | 'number'): RangeCriterion {
-  const [low, high, scale] = kind === 'date' ? [filter.startInclusive, filter.endInclusive, 1000] : [filter.lowerInclusive, filter.upperInclusive, 1];
-  return { ...(low !== undefined && { low: low * scale }), ...(high !== undefined && { high: high * scale }) };
 }
 
 /** A listing's position: the sort value and key of the last entry returned. */
