@@ -1,7 +1,7 @@
 // The queries measured at each scale, in process (the protocol pipeline without a socket) and over
 // HTTP with the real AWS SDK clients.
 import { ImagebuilderClient, ListImageScanFindingAggregationsCommand } from '@aws-sdk/client-imagebuilder';
-import { GetClustersForImageCommand, Inspector2Client, ListFindingAggregationsCommand, ListFindingsCommand } from '@aws-sdk/client-inspector2';
+import { GetClustersForImageCommand, Inspector2Client, ListCoverageCommand, ListCoverageStatisticsCommand, ListFindingAggregationsCommand, ListFindingsCommand } from '@aws-sdk/client-inspector2';
 import pino from 'pino';
 import { newTokenKey, PaginationTokens } from '../src/protocol/pagination-token.ts';
 import { handleAwsRequest, type PipelineDependencies } from '../src/protocol/pipeline.ts';
@@ -42,6 +42,9 @@ export const queries: Query[] = [
   // Issue 19: each ListFindingAggregations type's first page, worst first (the default sort).
   ...['AWS_ECR_CONTAINER', 'CONTAINER_IMAGE', 'REPOSITORY', 'PACKAGE', 'TITLE', 'ACCOUNT', 'FINDING_TYPE', 'IMAGE_LAYER'].map((aggregationType) => (
     { name: `ListFindingAggregations: ${aggregationType}`, path: '/findings/aggregation/list', body: { aggregationType, maxResults: 100 } })),
+  { name: 'ListCoverage: first page', path: '/coverage/list', body: {} },
+  { name: 'ListCoverage: running unscanned', path: '/coverage/list', body: { filterCriteria: { scanStatusReason: [{ comparison: 'EQUALS', value: 'PENDING_INITIAL_SCAN' }], ecrImageInUseCount: [{ lowerInclusive: 1 }] } } },
+  { name: 'ListCoverageStatistics: by status reason', path: '/coverage/statistics/list', body: { groupBy: 'SCAN_STATUS_REASON' } },
   { name: 'ListFindingAggregations: critical images running now', path: '/findings/aggregation/list', body: { aggregationType: 'AWS_ECR_CONTAINER', maxResults: 100, aggregationRequest: { awsEcrContainerAggregation: { inUseCount: [{ lowerInclusive: 1 }], sortBy: 'CRITICAL' } } } },
 ];
 
@@ -91,14 +94,17 @@ export async function sdkLatencies(url: string, iterations: number): Promise<Rec
   const inspector = new Inspector2Client(options);
   const builder = new ImagebuilderClient(options);
   const out: Record<string, Latency> = {};
+  // The SDK command of each path; dates in ListFindings bodies become Dates.
+  const commands: Record<string, (body: object) => Promise<unknown>> = {
+    '/cluster/get': (body) => inspector.send(new GetClustersForImageCommand(body as never)),
+    '/findings/list': (body) => inspector.send(new ListFindingsCommand(withDates(body) as never)),
+    '/findings/aggregation/list': (body) => inspector.send(new ListFindingAggregationsCommand(body as never)),
+    '/coverage/list': (body) => inspector.send(new ListCoverageCommand(body as never)),
+    '/coverage/statistics/list': (body) => inspector.send(new ListCoverageStatisticsCommand(body as never)),
+    '/ListImageScanFindingAggregations': (body) => builder.send(new ListImageScanFindingAggregationsCommand(body as never)),
+  };
   for (const q of queries) {
-    const send = q.path === '/cluster/get'
-      ? () => inspector.send(new GetClustersForImageCommand(q.body as never))
-      : q.path === '/findings/list'
-        ? () => inspector.send(new ListFindingsCommand(withDates(q.body) as never))
-        : q.path === '/findings/aggregation/list'
-          ? () => inspector.send(new ListFindingAggregationsCommand(q.body as never))
-          : () => builder.send(new ListImageScanFindingAggregationsCommand(q.body as never));
+    const send = () => commands[q.path]!(q.body);
     out[q.name] = await measureLatency(send, iterations);
   }
   return out;
