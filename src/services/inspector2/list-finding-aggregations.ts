@@ -10,9 +10,10 @@ import type { OperationContext, OperationDefinition } from '../../protocol/opera
 import { PaginationTokenError, type TokenBinding } from '../../protocol/pagination-token.ts';
 import { ValidationException } from './errors.ts';
 import { account, findingType } from './finding-aggregations/account-aggregations.ts';
-import { compareAt, passes, sortValue, type AggregationCursor, type AggregationEntry, type AggregationKind, type AggregationSource, type StringFilter } from './finding-aggregations/aggregation-entries.ts';
+import { firstAfter, passes, sortValue, type AggregationCursor, type AggregationEntry, type AggregationKind, type AggregationSource, type StringFilter } from './finding-aggregations/aggregation-entries.ts';
 import { awsEcrContainer, containerImage, repository } from './finding-aggregations/image-aggregations.ts';
-import { imageLayer, packageKind, title } from './finding-aggregations/occurrence-aggregations.ts';
+import { imageLayer, packageKind } from './finding-aggregations/occurrence-aggregations.ts';
+import { title } from './finding-aggregations/title-aggregation.ts';
 import { defaultMaxResults } from './list-findings.ts';
 import { inspector2 } from './service.ts';
 
@@ -78,12 +79,12 @@ async function handle(input: ListFindingAggregationsRequest, context: OperationC
   const sortBy = (request.sortBy as string | undefined) ?? 'CRITICAL';
   const descending = request.sortOrder !== 'ASC';
   const { source, owner } = await sourceFor(kind, context);
-  const sorted = derivedOnce(owner, `${kind.member}\u0000${sortBy}\u0000${descending}`, () => sortedEntries(kind.entries(source), sortBy, descending));
+  const sorted = derivedOnce(owner, `${kind.member}\u0000${sortBy}\u0000${descending}`, () => kind.sorted(source, sortBy, descending));
   const limit = input.maxResults ?? defaultMaxResults;
   const page: AggregationEntry[] = [];
   let more = false;
   for (let i = after ? firstAfter(sorted, after, descending) : 0; i < sorted.length; i++) {
-    const entry = sorted[i]!.entry;
+    const entry = sorted.entry(i);
     if (!passes(entry, kind, request) || (input.accountIds && !matchesText((entry.response as { accountId?: string }).accountId, input.accountIds))) continue;
     if (page.length === limit) {
       more = true;
@@ -94,27 +95,6 @@ async function handle(input: ListFindingAggregationsRequest, context: OperationC
   const responses = page.map((entry) => ({ [kind.member]: entry.response }));
   const last = page.at(-1);
   return more && last ? { aggregationType, responses, nextToken: context.tokens.seal(binding, { value: sortValue(last, sortBy), key: last.key }, context.now) } : { aggregationType, responses };
-}
-
-interface SortedEntry {
-  at: AggregationCursor;
-  entry: AggregationEntry;
-}
-
-function sortedEntries(entries: AggregationEntry[], sortBy: string, descending: boolean): SortedEntry[] {
-  return entries.map((entry) => ({ at: { value: sortValue(entry, sortBy), key: entry.key }, entry })).sort((a, b) => compareAt(a.at, b.at, descending));
-}
-
-/** The index of the first entry after the cursor (the cursor's own entry may have moved or gone since). */
-function firstAfter(sorted: SortedEntry[], after: AggregationCursor, descending: boolean): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (compareAt(sorted[middle]!.at, after, descending) <= 0) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
 
 /** The aggregationRequest member of a type imagescope has no groups for (`AMI` -> `amiAggregation`). */

@@ -3,7 +3,7 @@
 // FINDING_TYPE's group is the account's too), with how many findings have a fix and how many a known
 // exploit.
 import { repositoryParts } from '../../../domain/images.ts';
-import { imageCounts, rankCounts, severityCounts, type AggregationEntry, type AggregationKind, type AggregationSource } from './aggregation-entries.ts';
+import { imageCounts, rankCounts, severityCounts, sortingEntries, type AggregationEntry, type AggregationKind, type AggregationSource } from './aggregation-entries.ts';
 import { exploitedCounts } from './occurrence-aggregations.ts';
 
 interface AccountTotals {
@@ -38,10 +38,10 @@ export const account: AggregationKind = {
   countsOccurrences: true,
   filters: scopeFilters,
   sortKeys: ['CRITICAL', 'HIGH', 'ALL'],
-  entries: (source) => accountTotals(source).map((t): AggregationEntry => {
+  sorted: sortingEntries((source) => accountTotals(source).map((t): AggregationEntry => {
     const counts = severityCounts(t.ranks);
     return { key: t.accountId, counts, values: scopeValues, response: { accountId: t.accountId, severityCounts: counts, exploitAvailableCount: t.exploitAvailableCount, fixAvailableCount: t.fixAvailableCount } };
-  }),
+  })),
 };
 
 export const findingType: AggregationKind = {
@@ -49,12 +49,12 @@ export const findingType: AggregationKind = {
   countsOccurrences: true,
   filters: scopeFilters,
   sortKeys: ['CRITICAL', 'HIGH', 'ALL'],
-  entries: (source) => accountTotals(source).map((t): AggregationEntry => {
+  sorted: sortingEntries((source) => accountTotals(source).map((t): AggregationEntry => {
     const counts = severityCounts(t.ranks);
     const response = {
       accountId: t.accountId, severityCounts: counts, exploitAvailableCount: t.exploitAvailableCount, fixAvailableCount: t.fixAvailableCount,
       cloudProvider: 'AWS', cloudAccountId: t.accountId, cloudRegion: t.region, cloudPartition: t.partition,
     };
     return { key: t.accountId, counts, values: scopeValues, response };
-  }),
+  })),
 };

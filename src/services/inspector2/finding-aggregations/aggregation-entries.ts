@@ -65,7 +65,36 @@ export interface AggregationKind {
   filters: Record<string, FilterKind>;
   /** The sortBy values the type's model names. */
   sortKeys: readonly string[];
-  entries(source: AggregationSource): AggregationEntry[];
+  /** The type's groups in the order asked (built once per change of the account, and kept). */
+  sorted(source: AggregationSource, sortBy: string, descending: boolean): SortedGroups;
+}
+
+/** A type's groups in a listing's order, read by position: a large type builds a group's entry only when a page reads it. */
+export interface SortedGroups {
+  readonly length: number;
+  entry(position: number): AggregationEntry;
+  /** The position's sort value and key. */
+  at(position: number): AggregationCursor;
+}
+
+/** The sorted groups of a type whose entries are few enough to build at once (images, repositories, packages, layers). */
+export function sortingEntries(entries: (source: AggregationSource) => AggregationEntry[]): AggregationKind['sorted'] {
+  return (source, sortBy, descending) => {
+    const sorted = entries(source).map((entry) => ({ at: { value: sortValue(entry, sortBy), key: entry.key }, entry })).sort((a, b) => compareAt(a.at, b.at, descending));
+    return { length: sorted.length, entry: (i) => sorted[i]!.entry, at: (i) => sorted[i]!.at };
+  };
+}
+
+/** The position of the first group after the cursor (the cursor's own group may have moved or gone since). */
+export function firstAfter(groups: SortedGroups, after: AggregationCursor, descending: boolean): number {
+  let low = 0;
+  let high = groups.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compareAt(groups.at(middle), after, descending) <= 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /** Whether an entry passes the request's filters (fields AND'd; entries of a field as AWS documents). */

@@ -4,7 +4,7 @@
 // it is listed.
 import { repositoryParts, type RepositoryParts } from '../../../domain/images.ts';
 import type { FleetImage } from '../../../read-models/fleet.ts';
-import { imageCounts, rankCounts, seconds, severityCounts, type AggregationEntry, type AggregationKind, type AggregationSource } from './aggregation-entries.ts';
+import { imageCounts, rankCounts, seconds, severityCounts, sortingEntries, type AggregationEntry, type AggregationKind, type AggregationSource } from './aggregation-entries.ts';
 import { exploitedCounts } from './occurrence-aggregations.ts';
 
 const countsOf = (image: FleetImage) => severityCounts(imageCounts(image.counts));
@@ -49,11 +49,11 @@ export const awsEcrContainer: AggregationKind = {
   countsOccurrences: false,
   filters: { resourceIds: 'text', imageShas: 'text', repositories: 'text', architectures: 'text', imageTags: 'text', lastInUseAt: 'date', inUseCount: 'number' },
   sortKeys: ['CRITICAL', 'HIGH', 'ALL'],
-  entries: (source) => withFindings(source).map((image) => {
+  sorted: sortingEntries((source) => withFindings(source).map((image) => {
     const { values, shared } = imageFacts(image, repositoryParts(image.repository));
     const { resourceId, repository, imageTags, accountId, severityCounts: counts, ...use } = shared;
     return { key: image.resourceId, counts, values, response: { resourceId, imageSha: image.digest, repository, imageTags, accountId, severityCounts: counts, ...use } };
-  }),
+  })),
 };
 
 export const containerImage: AggregationKind = {
@@ -64,7 +64,7 @@ export const containerImage: AggregationKind = {
     cloudProviders: 'text', cloudPartitions: 'text', cloudRegions: 'text', cloudOrgIds: 'text', cloudAccountIds: 'text', lastInUseAt: 'date', inUseCount: 'number',
   },
   sortKeys: ['CRITICAL', 'HIGH', 'ALL'],
-  entries: (source) => {
+  sorted: sortingEntries((source) => {
     const exploited = exploitedCounts(source);
     return withFindings(source).map((image) => {
       const parts = repositoryParts(image.repository);
@@ -82,7 +82,7 @@ export const containerImage: AggregationKind = {
       };
       return { key: image.resourceId, counts: shared.severityCounts, values, response };
     });
-  },
+  }),
 };
 
 export const repository: AggregationKind = {
@@ -90,7 +90,7 @@ export const repository: AggregationKind = {
   countsOccurrences: false,
   filters: { repositories: 'text' },
   sortKeys: ['CRITICAL', 'HIGH', 'ALL', 'AFFECTED_IMAGES'],
-  entries: (source) => {
+  sorted: sortingEntries((source) => {
     const byRepository = new Map<string, { parts: RepositoryParts; ranks: Float64Array; images: number }>();
     for (const image of withFindings(source)) {
       let group = byRepository.get(image.repository);
@@ -103,5 +103,5 @@ export const repository: AggregationKind = {
       const response = { repository: parts.name, accountId: parts.accountId, cloudProvider: 'AWS', cloudPartition: parts.partition, cloudRegion: parts.region, cloudAccountId: parts.accountId, severityCounts: counts, affectedImages: images };
       return { key: arn, counts, affectedImages: images, values: { repositories: parts.name }, response };
     });
-  },
+  }),
 };

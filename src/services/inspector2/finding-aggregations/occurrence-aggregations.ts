@@ -1,12 +1,12 @@
 // The aggregations of open findings grouped below the image, read from the account's occurrences
-// (read-models/occurrences.ts): PACKAGE (by package name), TITLE (by the finding's title, which is
-// `{vulnerabilityId} - {package}` as ListFindings gives it), and IMAGE_LAYER (by image and the layer
-// the scanner names for the package; findings whose scanner names no layer are in none). Every group
-// is per account, the account that owns the image as ListFindings' awsAccountId gives it.
+// (read-models/occurrences.ts): PACKAGE (by package name) and IMAGE_LAYER (by image and the layer the
+// scanner names for the package; findings whose scanner names no layer are in none); TITLE has a file
+// of its own. Every group is per account, the account that owns the image as ListFindings'
+// awsAccountId gives it.
 import { repositoryParts } from '../../../domain/images.ts';
 import type { FleetImage } from '../../../read-models/fleet.ts';
 import type { ImageOccurrences, Occurrences } from '../../../read-models/occurrences.ts';
-import { rankCounts, severityCounts, type AggregationEntry, type AggregationKind, type AggregationSource, type RankCounts } from './aggregation-entries.ts';
+import { rankCounts, severityCounts, sortingEntries, type AggregationEntry, type AggregationKind, type AggregationSource, type RankCounts } from './aggregation-entries.ts';
 
 const severitySorts = ['CRITICAL', 'HIGH', 'ALL'] as const;
 
@@ -39,7 +39,7 @@ export const packageKind: AggregationKind = {
   countsOccurrences: true,
   filters: { packageNames: 'text' },
   sortKeys: severitySorts,
-  entries: (source) => {
+  sorted: sortingEntries((source) => {
     const names = source.occurrences!.packageNames;
     const entries: AggregationEntry[] = [];
     for (const [accountId, groups] of groupCounts(source, (found, i) => found.package[i]!)) {
@@ -49,29 +49,7 @@ export const packageKind: AggregationKind = {
       }
     }
     return entries;
-  },
-};
-
-export const title: AggregationKind = {
-  member: 'titleAggregation',
-  countsOccurrences: true,
-  filters: { titles: 'text', vulnerabilityIds: 'text', resourceType: 'one', findingType: 'one' },
-  sortKeys: severitySorts,
-  entries: (source) => {
-    const { vulnerabilityIds, packageNames } = source.occurrences!;
-    const width = packageNames.length;
-    const entries: AggregationEntry[] = [];
-    for (const [accountId, groups] of groupCounts(source, (found, i) => found.vulnerability[i]! * width + found.package[i]!)) {
-      for (const [key, ranks] of groups) {
-        const vulnerabilityId = vulnerabilityIds[Math.floor(key / width)]!;
-        const text = `${vulnerabilityId} - ${packageNames[key % width]}`;
-        const counts = severityCounts(ranks);
-        const values = { titles: text, vulnerabilityIds: vulnerabilityId, resourceType: 'AWS_ECR_CONTAINER_IMAGE', findingType: 'PACKAGE_VULNERABILITY' };
-        entries.push({ key: `${accountId}\u0000${text}`, counts, values, response: { title: text, vulnerabilityId, accountId, severityCounts: counts } });
-      }
-    }
-    return entries;
-  },
+  }),
 };
 
 export const imageLayer: AggregationKind = {
@@ -79,7 +57,7 @@ export const imageLayer: AggregationKind = {
   countsOccurrences: true,
   filters: { repositories: 'text', resourceIds: 'text', layerHashes: 'text', cloudProviders: 'text', cloudAccountIds: 'text', cloudOrgIds: 'text', cloudRegions: 'text', cloudPartitions: 'text' },
   sortKeys: severitySorts,
-  entries: (source) => {
+  sorted: sortingEntries((source) => {
     const entries: AggregationEntry[] = [];
     for (const { image, found } of imagesWithOccurrences(source)) {
       const parts = repositoryParts(image.repository);
@@ -100,7 +78,7 @@ export const imageLayer: AggregationKind = {
       }
     }
     return entries;
-  },
+  }),
 };
 
 /** Each image's open findings whose vulnerability some source's details call exploited. */
