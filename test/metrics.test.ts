@@ -91,6 +91,8 @@ for (const kind of databaseKinds) {
       assert.equal(sum(samples, 'imagescope_findings', { severity: 'critical' }), totals.critical);
       assert.ok(ofRunning.all! > 0 && totals.all! > ofRunning.all!, 'both kinds are there');
       assert.equal(sum(samples, 'imagescope_unique_vulnerabilities'), vulnerabilities.responses!.length);
+      // The running image's only scan (the Trivy report of 2021) is older than the freshness window.
+      assert.deepEqual(['current', 'stale', 'never'].map((scan) => value(samples, 'imagescope_running_images', { scan })), [0, 1, 0]);
       const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
       assert.equal(value(samples, 'imagescope_build_info', { version }), 1);
       assert.ok(value(samples, 'process_cpu_user_seconds_total')! > 0, 'default process metrics');

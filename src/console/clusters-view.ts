@@ -7,7 +7,7 @@
 import { csvOf } from './csv.ts';
 import { severities } from '../domain/severity.ts';
 import type { ConsoleDependencies } from './console-dependencies.ts';
-import { ConsoleInputError, pageSizeOf, type ConsoleRequest } from './console-request.ts';
+import { clusterArnOf, pageSizeOf, type ConsoleRequest } from './console-request.ts';
 import { derivedOnce, type Fleet } from '../read-models/fleet.ts';
 import { listPage, type ListPage, type PagedList } from './list-page.ts';
 
@@ -67,8 +67,7 @@ export function clusterRows(fleet: Fleet): ClusterRow[] {
 export const clusterOrder = (c: ClusterRow) => [c.worstRank, -c.imagesWithCritical, -c.runningUnits, c.clusterArn];
 
 export async function clustersView(request: ConsoleRequest, deps: ConsoleDependencies, exportAll = false): Promise<ClustersView> {
-  const clusterArn = request.query.clusterArn?.trim() || undefined;
-  if (clusterArn !== undefined && !/^arn:aws[a-z-]*:(ecs|eks):[a-z0-9-]+:\d{12}:cluster\/[\x21-\x7e]{1,255}$/.test(clusterArn)) throw new ConsoleInputError('clusterArn', `'${clusterArn.slice(0, 300)}' is not an ECS or EKS cluster ARN`);
+  const clusterArn = clusterArnOf(request.query);
   const limit = exportAll ? exportedRows : pageSizeOf(request.query, defaultPageSize);
   const fleet = await deps.fleet.read(request.accountId);
   const rows = derivedOnce(fleet, 'clusters', clusterRows).filter((c) => clusterArn === undefined || c.clusterArn === clusterArn);

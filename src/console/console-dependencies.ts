@@ -9,4 +9,6 @@ export interface ConsoleDependencies {
   fleet: FleetReader;
   cursors: ConsoleCursors;
   retentionMs: number;
+  /** Coverage: a scan newer than this is current. */
+  scanFreshnessMs: number;
 }

@@ -55,3 +55,10 @@ export function vulnerabilityIdOf(raw: string | undefined): string {
   if (!vulnerabilityIdPattern.test(id)) throw new ConsoleInputError('vulnerabilityId', `'${id.slice(0, 140)}' is not a vulnerability id (1 to 128 printable characters without spaces, such as CVE-2024-3094)`);
   return id;
 }
+
+/** The `clusterArn` parameter: an ECS or EKS cluster ARN, or absent. */
+export function clusterArnOf(query: ConsoleRequest['query']): string | undefined {
+  const clusterArn = query.clusterArn?.trim() || undefined;
+  if (clusterArn !== undefined && !/^arn:aws[a-z-]*:(ecs|eks):[a-z0-9-]+:\d{12}:cluster\/[\x21-\x7e]{1,255}$/.test(clusterArn)) throw new ConsoleInputError('clusterArn', `'${clusterArn.slice(0, 300)}' is not an ECS or EKS cluster ARN`);
+  return clusterArn;
+}

@@ -15,6 +15,8 @@ import { pipelinesPage } from './pages/pipelines-page.ts';
 import { pipelinesCsv, pipelinesJson, pipelinesView } from './pipelines-view.ts';
 import { imageDetailJson, imageDetailView, imageFindingsCsv, imagesCsv, imagesJson, imagesView } from './images-view.ts';
 import { clustersPage } from './pages/clusters-page.ts';
+import { coveragePage } from './pages/coverage-page.ts';
+import { coverageCsv, coverageJson, coverageView } from './coverage-view.ts';
 import { imagePage, imagesPage } from './pages/images-page.ts';
 import { vulnerabilitiesPage } from './pages/vulnerabilities-page.ts';
 import { summaryView } from './summary-view.ts';
@@ -126,6 +128,23 @@ export const consoleRoutes: ConsoleRoute[] = [
     async handle(request, _context, deps) {
       if (formatOf(request.query) === 'csv') return csvResponse(clustersCsv(await clustersView(request, deps, true)), 'clusters');
       return jsonResponse(clustersJson(await clustersView(request, deps)));
+    },
+  },
+  {
+    path: '/coverage',
+    kind: 'page',
+    name: 'coverage',
+    async handle(request, context, deps) {
+      return htmlResponse(coveragePage(context, await coverageView(request, deps)));
+    },
+  },
+  {
+    path: '/api/v1/coverage',
+    kind: 'api',
+    name: 'api_coverage',
+    async handle(request, _context, deps) {
+      if (formatOf(request.query) === 'csv') return csvResponse(coverageCsv(await coverageView(request, deps, true)), 'coverage');
+      return jsonResponse(coverageJson(await coverageView(request, deps)));
     },
   },
   {

@@ -3,7 +3,8 @@
 // now, occurrences by all six severities for all images and for running ones, running images with
 // critical findings, fixable criticals, unique vulnerabilities (all and on running images), the five
 // vulnerabilities with the most running units and the five worst running images, when each source
-// last fed data and the newest scan per scanner, and the 90-day trend from the daily snapshots.
+// last fed data and the newest scan per scanner, the 90-day trend from the daily snapshots, and how
+// many running images have a current scan.
 import { severities, type Severity } from '../domain/severity.ts';
 import { utcDay } from '../store/console-activity.ts';
 import type { SeveritySnapshotRow } from '../store/store.ts';
@@ -13,6 +14,7 @@ import { compareImages, imageJson } from './images-view.ts';
 import type { SeverityCounts } from './severity-chart.ts';
 import { countClusters, vulnerabilityTable, type VulnerabilityRow } from './vulnerabilities-view.ts';
 import { firstRows } from './list-page.ts';
+import { runningCoverage, type RunningCoverage } from '../services/inspector2/coverage/covered-resources.ts';
 
 export type SixCounts = Record<Lowercase<Severity> | 'all', number>;
 
@@ -41,6 +43,8 @@ export interface SummaryView {
   latestScans: { source: string; reportTime: number }[];
   /** One entry per day from the first snapshot within the last 90 days to today (a day without an ingest carries the previous one). */
   trend: TrendDay[];
+  /** Running images by the state of their scan (the Coverage page lists the stale and the never scanned). */
+  coverage: RunningCoverage;
 }
 
 const dayMs = 24 * 60 * 60 * 1000;
@@ -96,6 +100,7 @@ export async function summaryView(request: ConsoleRequest, deps: ConsoleDependen
     sources: sources.map((s) => ({ source: s.source, lastIngestAt: Number(s.last_ingest_at) / 1000 })),
     latestScans: scans.map((s) => ({ source: s.source, reportTime: s.reportTime / 1000 })),
     trend: trendOf(snapshots, from, utcDay(request.now)),
+    coverage: runningCoverage(fleet, { now: request.now, freshnessMs: deps.scanFreshnessMs, retentionMs: deps.retentionMs }),
   };
 }
 

@@ -56,7 +56,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     now: options.now ?? Date.now,
   };
   const metrics = new ServerMetrics();
-  metrics.startSnapshots(store, config.metrics.snapshotIntervalMs, logger);
+  metrics.startSnapshots(store, config.metrics.snapshotIntervalMs, config.settings.scanFreshnessMs, logger);
   const app = buildApp({ ...deps, ingests: new IngestBatcher(store, deps.now) }, config, logger, metrics);
   try {
     await app.listen({ host: config.host, port: config.port });

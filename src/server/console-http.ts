@@ -41,7 +41,7 @@ export interface ConsoleHttpDependencies {
 }
 
 export function consoleHttp(deps: ConsoleHttpDependencies): FastifyPluginAsync {
-  const consoleDeps = { store: deps.store, fleet: deps.readModels.fleet, cursors: new ConsoleCursors(deps.tokens), retentionMs: deps.settings.retentionMs };
+  const consoleDeps = { store: deps.store, fleet: deps.readModels.fleet, cursors: new ConsoleCursors(deps.tokens), retentionMs: deps.settings.retentionMs, scanFreshnessMs: deps.settings.scanFreshnessMs };
   const findKey = (id: string) => deps.keys.find(id, deps.store.changeStamp());
   const perMinute = deps.console.signInsPerMinute;
   const sessions = new ConsoleSessions(deps.store, findKey, new Throttle({ ratePerSecond: perMinute / 60, burst: perMinute }), deps.console);

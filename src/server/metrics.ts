@@ -25,6 +25,7 @@ export class ServerMetrics {
   private readonly findings = new Gauge({ name: 'imagescope_findings', help: 'Active findings by severity and whether their image runs now (snapshot)', labelNames: ['severity', 'running'], registers: [this.registry] });
   private readonly uniqueVulnerabilities = new Gauge({ name: 'imagescope_unique_vulnerabilities', help: 'Vulnerability ids with active findings, by their worst severity (snapshot)', labelNames: ['severity'], registers: [this.registry] });
   private readonly runningUnits = new Gauge({ name: 'imagescope_running_units', help: 'ECS tasks and Kubernetes pods running now, by platform (snapshot)', labelNames: ['platform'], registers: [this.registry] });
+  private readonly runningImages = new Gauge({ name: 'imagescope_running_images', help: 'Images running now by the state of their newest scan: current (within IMAGESCOPE_SCAN_FRESHNESS), stale, or never scanned (snapshot)', labelNames: ['scan'], registers: [this.registry] });
   private readonly images = new Gauge({ name: 'imagescope_images', help: 'Images with stored scan results (snapshot)', registers: [this.registry] });
   private readonly snapshotAge = new Gauge({ name: 'imagescope_domain_snapshot_timestamp_seconds', help: 'When the domain gauges were last counted', registers: [this.registry] });
   private timer?: NodeJS.Timeout;
@@ -43,10 +44,10 @@ export class ServerMetrics {
   }
 
   /** Counts the store now and every `intervalMs`; a failed count is logged and tried at the next. */
-  startSnapshots(store: Store, intervalMs: number, logger: Logger): void {
+  startSnapshots(store: Store, intervalMs: number, scanFreshnessMs: number, logger: Logger): void {
     const count = async () => {
       try {
-        const counts = await store.domainCounts();
+        const counts = await store.domainCounts(Date.now() - scanFreshnessMs);
         this.findings.reset();
         for (const f of counts.findings) this.findings.inc({ severity: f.severity.toLowerCase(), running: String(f.running) }, f.count);
         this.uniqueVulnerabilities.reset();
@@ -54,6 +55,8 @@ export class ServerMetrics {
         this.runningUnits.reset();
         for (const u of counts.runningUnits) this.runningUnits.set({ platform: u.platform.toLowerCase() }, u.count);
         this.images.set(counts.images);
+        const scans = counts.runningImagesByScan;
+        for (const [scan, n] of [['current', scans.current], ['stale', scans.stale], ['never', scans.neverScanned]] as const) this.runningImages.set({ scan }, n);
         this.snapshotAge.set(Date.now() / 1000);
       } catch (error) {
         logger.warn({ err: error }, 'metrics snapshot failed');

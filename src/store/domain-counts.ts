@@ -14,9 +14,11 @@ export interface DomainCounts {
   uniqueVulnerabilities: { severity: string; count: number }[];
   runningUnits: { platform: string; count: number }[];
   images: number;
+  /** Images running now by their newest scan: at or after `currentSince`, before it, or none. */
+  runningImagesByScan: { current: number; stale: number; neverScanned: number };
 }
 
-export async function domainCounts(db: Kysely<Database>, read: RunRead): Promise<DomainCounts> {
+export async function domainCounts(db: Kysely<Database>, read: RunRead, currentSince: number): Promise<DomainCounts> {
   const [runningTotals] = await read<{ all: number | null; critical: number | null; high: number | null; medium: number | null }>(db
     .selectFrom('image_runtime as r')
     .innerJoin('scanned_images as i', (join) => join.onRef('i.account_id', '=', 'r.account_id').onRef('i.image_repository', '=', 'r.image_repository').onRef('i.image_digest', '=', 'r.image_digest'))
@@ -50,9 +52,32 @@ export async function domainCounts(db: Kysely<Database>, read: RunRead): Promise
   const units = await read<{ platform: string; count: number }>(db.selectFrom('runtime_units').select(['platform', (eb) => eb.fn.countAll<number>().as('count')]).where('state', '=', 'RUNNING').groupBy('platform').compile());
   const [images] = await read<{ count: number }>(db.selectFrom('scanned_images').select((eb) => eb.fn.countAll<number>().as('count')).compile());
   return {
+    runningImagesByScan: await runningImagesByScan(db, read, currentSince),
     findings,
     uniqueVulnerabilities: vulnerabilities.map((r) => ({ severity: r.severity, count: Number(r.count) })),
     runningUnits: units.map((r) => ({ platform: r.platform, count: Number(r.count) })),
     images: Number(images?.count ?? 0),
   };
+}
+
+/**
+ * Running images by their newest report (image_reports), one row per running image: a digest a
+ * report links to a scanned image (a platform manifest of its index) counts as that image, as the
+ * console and coverage count it.
+ */
+async function runningImagesByScan(db: Kysely<Database>, read: RunRead, currentSince: number): Promise<DomainCounts['runningImagesByScan']> {
+  const state = sql<string>`case when max(p.report_time) is null then 'neverScanned' when max(p.report_time) >= ${currentSince} then 'current' else 'stale' end`;
+  const rows = await read<{ state: string }>(db
+    .selectFrom('image_runtime as r')
+    .leftJoin('image_digest_links as l', (join) => join.onRef('l.account_id', '=', 'r.account_id').onRef('l.image_repository', '=', 'r.image_repository').onRef('l.linked_digest', '=', 'r.image_digest'))
+    .leftJoin('scanned_images as i', (join) => join.onRef('i.account_id', '=', 'r.account_id').onRef('i.image_repository', '=', 'r.image_repository')
+      .on((eb) => eb('i.image_digest', '=', eb.fn.coalesce('l.image_digest', 'r.image_digest'))))
+    .leftJoin('image_reports as p', (join) => join.onRef('p.account_id', '=', 'i.account_id').onRef('p.image_id', '=', 'i.image_id'))
+    .select(state.as('state'))
+    .where('r.running_count', '>', 0)
+    .groupBy(['r.account_id', 'r.image_repository', 'r.image_digest'])
+    .compile());
+  const out = { current: 0, stale: 0, neverScanned: 0 };
+  for (const row of rows) out[row.state as keyof typeof out]++;
+  return out;
 }

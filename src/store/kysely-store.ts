@@ -178,8 +178,8 @@ export class KyselyStore implements Store {
     return checkRollups(this.db, accountId);
   }
 
-  domainCounts(): Promise<DomainCounts> {
-    return domainCounts(this.db, this.reads.read);
+  domainCounts(currentSince: number): Promise<DomainCounts> {
+    return domainCounts(this.db, this.reads.read, currentSince);
   }
 
   accountsWithFindings(): Promise<string[]> {

@@ -137,8 +137,8 @@ export interface Store {
   /** Rollup rows that differ from what the account's findings imply (empty when consistent). */
   checkRollups(accountId: string): Promise<RollupMismatch[]>;
   accountsWithFindings(): Promise<string[]>;
-  /** Counts across every account, for the server's metrics (a full read of the active findings). */
-  domainCounts(): Promise<DomainCounts>;
+  /** Counts across every account, for the server's metrics; a scan at or after `currentSince` (epoch ms) is current. */
+  domainCounts(currentSince: number): Promise<DomainCounts>;
   createAccessKey(key: AccessKeyRow): Promise<void>;
   /**
    * A number that changes whenever anything is committed to the database by any connection of any

@@ -10,15 +10,18 @@ export const time = (epochSeconds: number | undefined) => (epochSeconds ? new Da
 /** The last segment of a cluster ARN. */
 export const clusterName = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
 
-/** `repository@sha256:0123456789ab…`, the repository without its ARN prefix. */
-export function imageName(repository: string, digest: string): string {
+/**
+ * An image as people name it: `repository:tag@sha256:0123456789ab…` (the repository without its ARN
+ * prefix; the first of its tags where reports gave one), its full resource id on its own page.
+ */
+export function imageName(repository: string, digest: string, tags: readonly string[] = []): string {
   const marker = ':repository/';
   const at = repository.indexOf(marker);
-  return `${at === -1 ? repository : repository.slice(at + marker.length)}@${digest.slice(0, 19)}…`;
+  return `${at === -1 ? repository : repository.slice(at + marker.length)}${tags.length ? `:${tags[0]}` : ''}@${digest.slice(0, 19)}…`;
 }
 
-export function imageLink(context: PageContext, resourceId: string, repository: string, digest: string): Html {
-  return html`<a href="${consoleUrl(context, `/images/${encodeURIComponent(resourceId)}`)}">${imageName(repository, digest)}</a>`;
+export function imageLink(context: PageContext, resourceId: string, repository: string, digest: string, tags: readonly string[] = []): Html {
+  return html`<a href="${consoleUrl(context, `/images/${encodeURIComponent(resourceId)}`)}" title="${resourceId}">${imageName(repository, digest, tags)}</a>`;
 }
 
 export function vulnerabilityLink(context: PageContext, id: string): Html {

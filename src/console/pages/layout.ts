@@ -38,6 +38,7 @@ export function layout(context: PageContext, title: string, main: Html): Html {
 <li><a href="${consoleUrl(context, '/vulnerabilities')}">Vulnerabilities</a></li>
 <li><a href="${consoleUrl(context, '/images')}">Images</a></li>
 <li><a href="${consoleUrl(context, '/clusters')}">Clusters</a></li>
+<li><a href="${consoleUrl(context, '/coverage')}">Coverage</a></li>
 <li><a href="${consoleUrl(context, '/pipelines')}">Pipelines</a></li>
 </ul>
 </nav>

@@ -9,6 +9,12 @@ import { trendChart } from '../trend-chart.ts';
 import { number, severityCell, time, vulnerabilityLink } from './format.ts';
 import { consoleUrl, layout, vulnerabilitySearch, type PageContext } from './layout.ts';
 
+/** `80 % (8 of 10)`, or `none running`. */
+function coverageShare({ current, stale, neverScanned }: SummaryView['coverage']): string {
+  const running = current + stale + neverScanned;
+  return running === 0 ? 'none running' : `${Math.floor((current / running) * 100)} % (${number(current)} of ${number(running)})`;
+}
+
 export function overviewPage(context: PageContext, summary: SummaryView): Html {
   const running = summary.severityCounts.running;
   return layout(context, 'Overview', html`
@@ -17,6 +23,7 @@ ${vulnerabilitySearch(context)}
 <dl class="summary" aria-label="Account">
 <div><dt>Images running now</dt><dd>${number(summary.runningImages)}</dd></div>
 <div><dt>Running units</dt><dd>${number(summary.runningUnits)}</dd></div>
+<div><dt>Running images with a current scan</dt><dd><a href="${consoleUrl(context, '/coverage')}">${coverageShare(summary.coverage)}</a></dd></div>
 <div><dt>Running images with critical findings</dt><dd>${number(summary.runningImagesWithCritical)}</dd></div>
 <div><dt>Unique vulnerabilities on running images</dt><dd>${number(summary.uniqueVulnerabilitiesRunning)}</dd></div>
 <div><dt>Fixable criticals on running images</dt><dd>${number(summary.fixableCritical.running)}</dd></div>

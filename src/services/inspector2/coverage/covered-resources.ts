@@ -52,6 +52,25 @@ export function scanStatusOf(entry: CoveredEntry, { now, freshnessMs, retentionM
   return entry.lastScannedAt >= now - freshnessMs ? { statusCode: 'ACTIVE', reason: 'SUCCESSFUL' } : { statusCode: 'ACTIVE', reason: 'STALE_INVENTORY' };
 }
 
+/** Running images by the state of their scan: current, stale (older than the freshness window), or none. */
+export interface RunningCoverage {
+  current: number;
+  stale: number;
+  neverScanned: number;
+}
+
+export function runningCoverage(fleet: Fleet, windows: CoverageWindows): RunningCoverage {
+  const out: RunningCoverage = { current: 0, stale: 0, neverScanned: 0 };
+  for (const entry of coveredEntries(fleet)) {
+    if (entry.resourceType !== 'AWS_ECR_CONTAINER_IMAGE' || entry.inUseCount === 0) continue;
+    const { reason } = scanStatusOf(entry, windows);
+    if (reason === 'SUCCESSFUL') out.current++;
+    else if (reason === 'STALE_INVENTORY') out.stale++;
+    else out.neverScanned++;
+  }
+  return out;
+}
+
 /** The account's covered resources sorted by resource id (a repository's ARN, then its images'), built once per fleet. */
 export function coveredEntries(fleet: Fleet): CoveredEntry[] {
   return derivedOnce(fleet, 'coverage', buildEntries);
