@@ -72,6 +72,7 @@ const csvExports: Record<string, [string, Record<string, string>][]> = {
   '/api/v1/clusters': [['/api/v1/clusters', {}], ['/api/v1/clusters', { clusterArn: eksCluster }]],
   '/api/v1/vulnerabilities/:vulnerabilityId/exposure': findings.map((f) => [exposure(f.VulnerabilityID), { running: 'false' }]),
   '/api/v1/pipelines': [['/api/v1/pipelines', {}], ['/api/v1/pipelines', { by: 'build' }]],
+  '/api/v1/coverage': [['/api/v1/coverage', {}]],
 };
 
 /** Whether a spreadsheet would read the cell as a formula. */
@@ -96,7 +97,11 @@ for (const kind of databaseKinds) {
       for (const [text, params] of [
         [trivyReport(), imageOptions],
         [podList(), { clusterArn: eksCluster }],
-        [jsonLines([ecsTaskEvent({ cluster: 'evil', task: 't1', group: '@group', image: `${registry}/app:1`, digest, time: new Date().toISOString() })]), {}],
+        [jsonLines([
+          ecsTaskEvent({ cluster: 'evil', task: 't1', group: '@group', image: `${registry}/app:1`, digest, time: new Date().toISOString() }),
+          // An image running unscanned: the Coverage CSV lists it, with its task's group.
+          ecsTaskEvent({ cluster: 'evil', task: 't2', group: '@group', image: `${registry}/unscanned:1`, digest: `sha256:${'d'.repeat(64)}`, time: new Date().toISOString() }),
+        ]), {}],
       ] as const) {
         const result = await ingestViaEndpoint(server.url, text, params);
         assert.equal(result.status, 200, JSON.stringify(result.body));
