@@ -73,6 +73,7 @@ const csvExports: Record<string, [string, Record<string, string>][]> = {
   '/api/v1/vulnerabilities/:vulnerabilityId/exposure': findings.map((f) => [exposure(f.VulnerabilityID), { running: 'false' }]),
   '/api/v1/pipelines': [['/api/v1/pipelines', {}], ['/api/v1/pipelines', { by: 'build' }]],
   '/api/v1/coverage': [['/api/v1/coverage', {}]],
+  '/api/v1/openapi.json': [], // the API's description: not a list
 };
 
 /** Whether a spreadsheet would read the cell as a formula. */

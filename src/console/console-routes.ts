@@ -17,6 +17,7 @@ import { imageDetailJson, imageDetailView, imageFindingsCsv, imagesCsv, imagesJs
 import { clustersPage } from './pages/clusters-page.ts';
 import { coveragePage } from './pages/coverage-page.ts';
 import { coverageCsv, coverageJson, coverageView } from './coverage-view.ts';
+import { openApiDocument } from './openapi.ts';
 import { imagePage, imagesPage } from './pages/images-page.ts';
 import { vulnerabilitiesPage } from './pages/vulnerabilities-page.ts';
 import { summaryView } from './summary-view.ts';
@@ -145,6 +146,14 @@ export const consoleRoutes: ConsoleRoute[] = [
     async handle(request, _context, deps) {
       if (formatOf(request.query) === 'csv') return csvResponse(coverageCsv(await coverageView(request, deps, true)), 'coverage');
       return jsonResponse(coverageJson(await coverageView(request, deps)));
+    },
+  },
+  {
+    path: '/api/v1/openapi.json',
+    kind: 'api',
+    name: 'api_openapi',
+    async handle() {
+      return jsonResponse(openApiDocument);
     },
   },
   {
