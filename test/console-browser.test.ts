@@ -86,7 +86,7 @@ for (const kind of databaseKinds) {
       assert.equal(download.suggestedFilename(), `${cve}-exposure.csv`);
       const lines = (await readFile((await download.path())!, 'utf8')).trim().split('\n');
       assert.equal(lines.length, 4, 'a header, two places of the running image, one row of the idle one');
-      assert.match(lines[0]!, /^vulnerabilityId,resourceId,/);
+      assert.match(lines[0]!, /^vulnerabilityId,image,resourceId,/);
     });
 
     it('works from the keyboard: the skip link first, then the search', async () => {

@@ -5,6 +5,7 @@
 // cluster with every image; otherwise each cluster lists its worst few. Read from the per-image
 // rollups (fleet.ts): each image's row names the clusters running it and its units there.
 import { csvOf } from './csv.ts';
+import { clusterName, imageNameOf } from './names.ts';
 import { severities } from '../domain/severity.ts';
 import type { ConsoleDependencies } from './console-dependencies.ts';
 import { clusterArnOf, pageSizeOf, type ConsoleRequest } from './console-request.ts';
@@ -13,6 +14,8 @@ import { listPage, type ListPage, type PagedList } from './list-page.ts';
 
 export interface ClusterImage {
   resourceId: string;
+  /** The tags reports gave it (none for an image with no scan). */
+  tags: string[];
   runningUnits: number;
   /** Absent for an image with no scan. */
   worstSeverity?: string;
@@ -55,10 +58,10 @@ export function clusterRows(fleet: Fleet): ClusterRow[] {
   };
   for (const image of fleet.images) {
     for (const c of image.clusters) {
-      add(c.clusterArn, c.platform, { resourceId: image.resourceId, runningUnits: c.runningUnits, worstSeverity: severities[image.worstRank] ?? 'NONE', critical: image.counts.CRITICAL }, image.worstRank);
+      add(c.clusterArn, c.platform, { resourceId: image.resourceId, tags: image.tags, runningUnits: c.runningUnits, worstSeverity: severities[image.worstRank] ?? 'NONE', critical: image.counts.CRITICAL }, image.worstRank);
     }
   }
-  for (const image of fleet.unscanned) for (const c of image.clusters) add(c.clusterArn, c.platform, { resourceId: image.resourceId, runningUnits: c.runningUnits, critical: 0 }, noFindings);
+  for (const image of fleet.unscanned) for (const c of image.clusters) add(c.clusterArn, c.platform, { resourceId: image.resourceId, tags: [], runningUnits: c.runningUnits, critical: 0 }, noFindings);
   const rank = (i: ClusterImage) => (i.worstSeverity === undefined ? noFindings + 1 : i.worstSeverity === 'NONE' ? noFindings : severities.indexOf(i.worstSeverity as never));
   for (const row of byArn.values()) row.images.sort((a, b) => rank(a) - rank(b) || b.critical - a.critical || b.runningUnits - a.runningUnits || (a.resourceId < b.resourceId ? -1 : 1));
   return [...byArn.values()];
@@ -79,13 +82,13 @@ export async function clustersView(request: ConsoleRequest, deps: ConsoleDepende
 export function clustersJson(view: ClustersView) {
   return {
     total: view.total,
-    items: view.rows.map(({ worstRank, images, ...c }) => ({ ...c, worstSeverity: severities[worstRank] ?? 'NONE', imageCount: images.length, images: images.slice(0, view.imagesShown) })),
+    items: view.rows.map(({ worstRank, images, ...c }) => ({ ...c, worstSeverity: severities[worstRank] ?? 'NONE', imageCount: images.length, images: images.slice(0, view.imagesShown).map(({ tags: _tags, ...i }) => i) })),
     ...(view.nextCursor && { nextCursor: view.nextCursor }),
   };
 }
 
 /** One row per cluster and image running there. */
 export function clustersCsv(view: ClustersView): string {
-  const rows = view.rows.flatMap((c) => c.images.map((i) => [c.clusterArn, c.platform, i.resourceId, i.worstSeverity ?? 'NOT_SCANNED', i.critical, i.runningUnits]));
-  return csvOf(['clusterArn', 'platform', 'resourceId', 'worstSeverity', 'critical', 'runningUnits'], rows);
+  const rows = view.rows.flatMap((c) => c.images.map((i) => [clusterName(c.clusterArn), c.platform, imageNameOf(i.resourceId, i.tags), i.worstSeverity ?? 'NOT_SCANNED', i.critical, i.runningUnits, c.clusterArn, i.resourceId]));
+  return csvOf(['cluster', 'platform', 'image', 'worstSeverity', 'critical', 'runningUnits', 'clusterArn', 'resourceId'], rows);
 }

@@ -10,6 +10,7 @@ import { coveredEntries, scanStatusOf, type CoveredEntry } from '../services/ins
 import type { ConsoleDependencies } from './console-dependencies.ts';
 import { clusterArnOf, ConsoleInputError, pageSizeOf, type ConsoleRequest } from './console-request.ts';
 import { csvOf } from './csv.ts';
+import { clusterName, imageName } from './names.ts';
 import { clustersOfImage, placeOf } from './exposure.ts';
 import { listPage, type ListPage, type PagedList } from './list-page.ts';
 import { derivedOnce, type Fleet } from '../read-models/fleet.ts';
@@ -113,9 +114,9 @@ export function coverageJson(view: CoverageView) {
 /** One row per image and place it runs (an image with none known: one row). */
 export function coverageCsv(view: CoverageView): string {
   const rows = view.rows.flatMap((r) => {
-    const image = [r.repository, r.tags.join(' '), r.digest, r.reference, r.state, r.lastScannedAt === undefined ? '' : new Date(r.lastScannedAt * 1000).toISOString(), r.runningUnits];
+    const image = [imageName(r.repository, r.digest, r.tags), r.repository, r.tags.join(' '), r.digest, r.reference, r.state, r.lastScannedAt === undefined ? '' : new Date(r.lastScannedAt * 1000).toISOString(), r.runningUnits];
     const places = view.places.get(r.resourceId) ?? [];
-    return places.length === 0 ? [[...image, '', '', '', '', r.resourceId]] : places.map((p) => [...image, p.clusterArn.slice(p.clusterArn.lastIndexOf('/') + 1), p.platform, p.group, p.workloads.join(' '), r.resourceId]);
+    return places.length === 0 ? [[...image, '', '', '', '', r.resourceId]] : places.map((p) => [...image, clusterName(p.clusterArn), p.platform, p.group, p.workloads.join(' '), r.resourceId]);
   });
-  return csvOf(['repository', 'tags', 'digest', 'reference', 'state', 'lastScannedAt', 'runningUnits', 'cluster', 'platform', 'namespaceOrGroup', 'workloads', 'resourceId'], rows);
+  return csvOf(['image', 'repository', 'tags', 'digest', 'reference', 'state', 'lastScannedAt', 'runningUnits', 'cluster', 'platform', 'namespaceOrGroup', 'workloads', 'resourceId'], rows);
 }

@@ -2,6 +2,7 @@
 // (running only by default, page size, cursor) read once, the same answer rendered as JSON, CSV or
 // HTML.
 import { csvOf } from './csv.ts';
+import { imageName } from './names.ts';
 import type { ConsoleDependencies } from './console-dependencies.ts';
 import { ConsoleInputError, flagOf, pageSizeOf, vulnerabilityIdOf, type ConsoleRequest } from './console-request.ts';
 import { maxClustersPerImage, placeOf, vulnerabilityExposure, type ExposedImageKey, type ExposureAnswer } from './exposure.ts';
@@ -44,7 +45,7 @@ export function exposureJson(view: ExposureView) {
 }
 
 const csvColumns = [
-  'vulnerabilityId', 'resourceId', 'repository', 'digest', 'tags', 'packages', 'fixedVersions', 'imageRunningUnits', 'clusterArn', 'platform',
+  'vulnerabilityId', 'image', 'resourceId', 'repository', 'digest', 'tags', 'packages', 'fixedVersions', 'imageRunningUnits', 'clusterArn', 'platform',
   'detailsGroupOrNamespace', 'taskDefinitionArn', 'workloads', 'runningUnitCount', 'stoppedUnitCount', 'lastInUse',
 ];
 
@@ -54,7 +55,7 @@ export function exposureCsv(view: ExposureView): string {
   for (const image of view.answer.images) {
     const packages = image.packages.map((p) => `${p.packageName} ${p.installedVersion}`).join('; ');
     const fixed = image.packages.map((p) => p.fixedVersion ?? '').join('; ');
-    const head = [view.answer.vulnerabilityId, image.resourceId, image.repository, image.digest, image.tags.join('; '), packages, fixed, image.runningUnits];
+    const head = [view.answer.vulnerabilityId, imageName(image.repository, image.digest, image.tags), image.resourceId, image.repository, image.digest, image.tags.join('; '), packages, fixed, image.runningUnits];
     const details = image.clusters.flatMap((c) => c.clusterDetails.map((d) => ({ clusterArn: c.clusterArn, d })));
     if (details.length === 0) rows.push([...head, '', '', '', '', '', '', '', '']);
     for (const { clusterArn, d } of details) {

@@ -8,6 +8,7 @@ import { severities, type Severity } from '../domain/severity.ts';
 import { parseResourceId } from '../domain/images.ts';
 import type { ClusterDetails } from '../services/inspector2/get-clusters-for-image.ts';
 import { clustersOfImage } from './exposure.ts';
+import { imageName } from './names.ts';
 import type { ConsoleDependencies } from './console-dependencies.ts';
 import { ConsoleInputError, ConsoleNotFound, flagOf, pageSizeOf, type ConsoleRequest } from './console-request.ts';
 import type { FleetImage } from '../read-models/fleet.ts';
@@ -78,9 +79,9 @@ export function imagesJson(view: ImagesView) {
 }
 
 export function imagesCsv(view: ImagesView): string {
-  const columns = ['resourceId', 'tags', 'imagePipelineArn', 'imageBuildVersionArn', 'all', ...severities.map((s) => s.toLowerCase()), 'fixable', 'fixableCritical', 'uniqueVulnerabilities', 'runningUnits', 'clusters', 'lastInUse'];
+  const columns = ['image', 'resourceId', 'tags', 'imagePipelineArn', 'imageBuildVersionArn', 'all', ...severities.map((s) => s.toLowerCase()), 'fixable', 'fixableCritical', 'uniqueVulnerabilities', 'runningUnits', 'clusters', 'lastInUse'];
   const rows = view.rows.map((i) => [
-    i.resourceId, i.tags.join('; '), i.imagePipelineArn ?? '', i.imageBuildVersionArn ?? '', i.all, ...severities.map((s) => i.counts[s]), i.fixable.all, i.fixable.critical,
+    imageName(i.repository, i.digest, i.tags), i.resourceId, i.tags.join('; '), i.imagePipelineArn ?? '', i.imageBuildVersionArn ?? '', i.all, ...severities.map((s) => i.counts[s]), i.fixable.all, i.fixable.critical,
     i.uniqueVulnerabilities, i.runningUnits, i.clusters.length, i.lastInUse > 0 ? new Date(i.lastInUse).toISOString() : '',
   ]);
   return csvOf(columns, rows);
@@ -149,6 +150,7 @@ export function imageDetailJson(view: ImageDetailView) {
 }
 
 export function imageFindingsCsv(view: ImageDetailView): string {
-  const columns = ['resourceId', 'vulnerabilityId', 'severity', 'packageName', 'installedVersion', 'fixedVersion', 'sources'];
-  return csvOf(columns, view.findings.rows.map((f) => [view.image.resourceId, f.vulnerabilityId, f.severity, f.packageName, f.installedVersion, f.fixedVersion ?? '', f.sources.join('; ')]));
+  const columns = ['image', 'resourceId', 'vulnerabilityId', 'severity', 'packageName', 'installedVersion', 'fixedVersion', 'sources'];
+  const name = imageName(view.image.repository, view.image.digest, view.image.tags);
+  return csvOf(columns, view.findings.rows.map((f) => [name, view.image.resourceId, f.vulnerabilityId, f.severity, f.packageName, f.installedVersion, f.fixedVersion ?? '', f.sources.join('; ')]));
 }

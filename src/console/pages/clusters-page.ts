@@ -1,7 +1,7 @@
 // Clusters running images now, worst first, each with the images it runs and their worst severity.
 import { html, type Html } from '../html.ts';
 import type { ClustersView } from '../clusters-view.ts';
-import { clusterName, number, pager, severityCell } from './format.ts';
+import { clusterName, imageIdLink, number, pager, severityCell } from './format.ts';
 import { consoleUrl, layout, type PageContext } from './layout.ts';
 import { severities } from '../../domain/severity.ts';
 
@@ -19,7 +19,7 @@ ${view.rows.map((c) => html`<section class="cluster" aria-label="${clusterName(c
 <caption>Images running in ${clusterName(c.clusterArn)}, worst first</caption>
 <thead><tr><th scope="col">Image</th><th scope="col">Worst severity</th><th scope="col" class="number">Critical</th><th scope="col" class="number">Running units</th></tr></thead>
 <tbody>
-${c.images.slice(0, view.imagesShown).map((i) => html`<tr><th scope="row"><a href="${consoleUrl(context, `/images/${encodeURIComponent(i.resourceId)}`)}"><code>${i.resourceId}</code></a></th>${severityCell(i.worstSeverity)}<td class="number">${number(i.critical)}</td><td class="number">${number(i.runningUnits)}</td></tr>`)}
+${c.images.slice(0, view.imagesShown).map((i) => html`<tr><th scope="row">${imageIdLink(context, i.resourceId, i.tags)}</th>${severityCell(i.worstSeverity)}<td class="number">${number(i.critical)}</td><td class="number">${number(i.runningUnits)}</td></tr>`)}
 </tbody>
 </table>
 ${c.images.length > view.imagesShown ? html`<p><a href="${consoleUrl(context, '/clusters', { clusterArn: c.clusterArn })}">All ${number(c.images.length)} images in ${clusterName(c.clusterArn)}</a></p>` : ''}

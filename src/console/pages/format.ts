@@ -1,27 +1,23 @@
 // How the pages write numbers, times and names, in one place.
 import { html, type Html } from '../html.ts';
 import { consoleUrl, type PageContext } from './layout.ts';
+import { clusterName, imageName, imageNameOf } from '../names.ts';
 
 export const number = (n: number) => n.toLocaleString('en-US');
 
 /** An epoch-seconds time as `YYYY-MM-DD hh:mm:ss UTC`; `never` when absent or 0. */
 export const time = (epochSeconds: number | undefined) => (epochSeconds ? new Date(epochSeconds * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : 'never');
 
-/** The last segment of a cluster ARN. */
-export const clusterName = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
 
-/**
- * An image as people name it: `repository:tag@sha256:0123456789ab…` (the repository without its ARN
- * prefix; the first of its tags where reports gave one), its full resource id on its own page.
- */
-export function imageName(repository: string, digest: string, tags: readonly string[] = []): string {
-  const marker = ':repository/';
-  const at = repository.indexOf(marker);
-  return `${at === -1 ? repository : repository.slice(at + marker.length)}${tags.length ? `:${tags[0]}` : ''}@${digest.slice(0, 19)}…`;
-}
+export { clusterName, imageName };
 
 export function imageLink(context: PageContext, resourceId: string, repository: string, digest: string, tags: readonly string[] = []): Html {
   return html`<a href="${consoleUrl(context, `/images/${encodeURIComponent(resourceId)}`)}" title="${resourceId}">${imageName(repository, digest, tags)}</a>`;
+}
+
+/** A link to the image's page named as people name it, from its resource id. */
+export function imageIdLink(context: PageContext, resourceId: string, tags: readonly string[] = []): Html {
+  return html`<a href="${consoleUrl(context, `/images/${encodeURIComponent(resourceId)}`)}" title="${resourceId}">${imageNameOf(resourceId, tags)}</a>`;
 }
 
 export function vulnerabilityLink(context: PageContext, id: string): Html {
