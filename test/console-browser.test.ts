@@ -60,7 +60,7 @@ for (const kind of databaseKinds) {
       const totals = await page.getByRole('definition').allInnerTexts();
       // Severity, images carrying it, running images, running units, occurrences.
       assert.deepEqual(totals, ['CRITICAL', '2', '1', '2', '4']);
-      const image = page.getByRole('region', { name: /hello-repository@sha256:74b2c688c700/ });
+      const image = page.getByRole('region', { name: /hello-repository:1\.0@sha256:74b2c688c700/ });
       const packages = image.getByRole('table', { name: /Packages/ });
       assert.deepEqual(await packages.getByRole('row').allInnerTexts(), [
         'Package\tInstalled\tFixed in\tSeverity\tScanner',
@@ -134,8 +134,8 @@ for (const kind of databaseKinds) {
       await page.goto(`${server.url}/images?accountId=${accountA}`);
       const images = page.getByRole('table', { name: 'Images, worst first' });
       assert.equal(await images.getByRole('rowheader').count(), 3);
-      await images.getByRole('link', { name: /hello-repository@/ }).click();
-      await page.getByRole('heading', { level: 1, name: /hello-repository@sha256:74b2c688c700/ }).waitFor();
+      await images.getByRole('link', { name: /hello-repository:1\.0@/ }).click();
+      await page.getByRole('heading', { level: 1, name: /hello-repository:1\.0@sha256:74b2c688c700/ }).waitFor();
       const places = page.getByRole('table', { name: 'Where it runs' });
       assert.equal(await places.getByRole('row').count(), 3, 'a header, the ECS task group, the EKS namespace');
       const findings = page.getByRole('table', { name: /Findings, worst first/ });

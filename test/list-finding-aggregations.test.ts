@@ -113,6 +113,16 @@ for (const kind of databaseKinds) {
       assert.deepEqual((await aggregations(client, runningNow)).map((r) => r.awsEcrContainerAggregation!.resourceId), [alpineResource], 'the critical images that run now, in one call');
       await ingestViaEndpoint(server.url, JSON.stringify(ecsTaskEvent({ cluster: 'prod', task: 't1', image: alpineImage.split('@')[0], digest: alpineDigest, status: 'STOPPED', version: 2, time: '2026-11-21T11:00:00Z' })));
       assert.equal((await image()).inUseCount, 1);
+      // Two pods of it in an EKS cluster, then the next list without one of them.
+      const pods = (names: string[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items: names.map((name) => ({
+        apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'web', uid: name, resourceVersion: '1' },
+        status: { phase: 'Running', containerStatuses: [{ name: 'main', image: alpineImage.split('@')[0], imageID: alpineImage, state: { running: {} } }] },
+      })) });
+      const cluster = { clusterArn: `arn:aws:eks:us-west-2:${account}:cluster/apps` };
+      await ingestViaEndpoint(server.url, pods(['p1', 'p2']), cluster);
+      assert.equal((await image()).inUseCount, 3, 'a task and two pods');
+      await ingestViaEndpoint(server.url, pods(['p1']), cluster);
+      assert.equal((await image()).inUseCount, 2, 'a pod gone from the list stopped');
       const twin = (await aggregations(client, { aggregationType: 'CONTAINER_IMAGE', aggregationRequest: { containerImageAggregation: { imageDigests: [text('EQUALS', alpineDigest)] } } }))[0]!.containerImageAggregation!;
       assert.deepEqual([twin.resourceId, twin.repository, twin.registry, twin.cloudProvider, twin.cloudRegion, twin.cloudPartition, twin.inUseCount], [alpineResource, 'alpine', account, 'AWS', 'us-west-2', 'aws', 1]);
       const lastDay = { startInclusive: new Date('2026-11-21T00:00:00Z'), endInclusive: new Date('2026-11-22T00:00:00Z') };

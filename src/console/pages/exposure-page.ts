@@ -44,9 +44,9 @@ ${pager(context, base, { running, limit: String(view.limit) }, view.nextCursor, 
 }
 
 function imageSection(context: PageContext, image: ExposureImage): Html {
-  const name = imageName(image.repository, image.digest);
+  const name = imageName(image.repository, image.digest, image.tags);
   return html`<section class="image" aria-label="${name}">
-<h2>${imageLink(context, image.resourceId, image.repository, image.digest)}</h2>
+<h2>${imageLink(context, image.resourceId, image.repository, image.digest, image.tags)}</h2>
 <p><code>${image.resourceId}</code>${image.tags.length ? html` · tags ${image.tags.join(', ')}` : ''}</p>
 <p>${number(image.runningUnits)} running now · ${number(image.stoppedUnits)} stopped in the last 24 hours · last in use ${time(image.lastInUse)}${image.imagePipelineArn ? html` · pipeline <code>${image.imagePipelineArn}</code>` : ''}${image.imageBuildVersionArn ? html` · build <code>${image.imageBuildVersionArn}</code>` : ''}</p>
 <table>
@@ -57,7 +57,7 @@ ${image.packages.map((p) => html`<tr><td>${p.packageName}</td><td><code>${p.inst
 </tbody>
 </table>
 ${whereItRuns(image.clusters)}
-${image.moreClusters ? html`<p>${imageLink(context, image.resourceId, image.repository, image.digest)} runs in more clusters: its page lists them all.</p>` : ''}
+${image.moreClusters ? html`<p>${imageLink(context, image.resourceId, image.repository, image.digest, image.tags)} runs in more clusters: its page lists them all.</p>` : ''}
 </section>`;
 }
 
