@@ -18,3 +18,6 @@ export function imageNameOf(resourceId: string, tags: readonly string[] = []): s
 
 /** The last segment of a cluster ARN: the name people give it. */
 export const clusterName = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
+
+/** An Image Builder pipeline or build version by the name in its ARN (`web`, `web/1.4.0/1`). */
+export const imageBuilderName = (arn: string) => arn.replace(/^arn:[^:]+:imagebuilder:[^:]*:\d{12}:(image-pipeline|image)\//, '');

@@ -1,7 +1,7 @@
 // How the pages write numbers, times and names, in one place.
 import { html, type Html } from '../html.ts';
 import { consoleUrl, type PageContext } from './layout.ts';
-import { clusterName, imageName, imageNameOf } from '../names.ts';
+import { clusterName, imageBuilderName, imageName, imageNameOf } from '../names.ts';
 
 export const number = (n: number) => n.toLocaleString('en-US');
 
@@ -18,6 +18,11 @@ export function imageLink(context: PageContext, resourceId: string, repository: 
 /** A link to the image's page named as people name it, from its resource id. */
 export function imageIdLink(context: PageContext, resourceId: string, tags: readonly string[] = []): Html {
   return html`<a href="${consoleUrl(context, `/images/${encodeURIComponent(resourceId)}`)}" title="${resourceId}">${imageNameOf(resourceId, tags)}</a>`;
+}
+
+/** A pipeline or build version by its name, the full ARN in the title. */
+export function imageBuilderCell(arn: string): Html {
+  return html`<span title="${arn}">${imageBuilderName(arn)}</span>`;
 }
 
 export function vulnerabilityLink(context: PageContext, id: string): Html {

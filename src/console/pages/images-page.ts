@@ -5,7 +5,7 @@ import { html, type Html } from '../html.ts';
 import type { ImageDetailView, ImagesView } from '../images-view.ts';
 import type { FleetImage } from '../../read-models/fleet.ts';
 import { whereItRuns } from './exposure-page.ts';
-import { imageLink, imageName, number, pager, severityCell, time, vulnerabilityLink } from './format.ts';
+import { imageBuilderCell, imageLink, imageName, number, pager, severityCell, time, vulnerabilityLink } from './format.ts';
 import { consoleUrl, layout, type PageContext } from './layout.ts';
 
 export function imagesPage(context: PageContext, view: ImagesView): Html {
@@ -32,7 +32,7 @@ export function imagesTable(context: PageContext, images: FleetImage[], caption:
 <caption>${caption}</caption>
 <thead><tr><th scope="col">Image</th><th scope="col" class="number">Critical</th><th scope="col" class="number">High</th><th scope="col" class="number">Medium</th><th scope="col" class="number">All</th><th scope="col" class="number">Fixable</th><th scope="col" class="number">Running units</th><th scope="col">Last in use</th><th scope="col">Pipeline, build</th></tr></thead>
 <tbody>
-${images.map((i) => html`<tr><th scope="row">${imageLink(context, i.resourceId, i.repository, i.digest, i.tags)}${i.tags.length > 1 ? html` <span class="muted">${i.tags.join(', ')}</span>` : ''}</th><td class="number severity-CRITICAL">${number(i.counts.CRITICAL)}</td><td class="number severity-HIGH">${number(i.counts.HIGH)}</td><td class="number severity-MEDIUM">${number(i.counts.MEDIUM)}</td><td class="number">${number(i.all)}</td><td class="number">${number(i.fixable.all)}</td><td class="number">${number(i.runningUnits)}</td><td>${time(i.lastInUse / 1000)}</td><td>${i.imagePipelineArn ? html`<code>${i.imagePipelineArn}</code>` : ''}${i.imageBuildVersionArn ? html` <code>${i.imageBuildVersionArn}</code>` : ''}</td></tr>`)}
+${images.map((i) => html`<tr><th scope="row">${imageLink(context, i.resourceId, i.repository, i.digest, i.tags)}${i.tags.length > 1 ? html` <span class="muted">${i.tags.join(', ')}</span>` : ''}</th><td class="number severity-CRITICAL">${number(i.counts.CRITICAL)}</td><td class="number severity-HIGH">${number(i.counts.HIGH)}</td><td class="number severity-MEDIUM">${number(i.counts.MEDIUM)}</td><td class="number">${number(i.all)}</td><td class="number">${number(i.fixable.all)}</td><td class="number">${number(i.runningUnits)}</td><td>${time(i.lastInUse / 1000)}</td><td>${i.imagePipelineArn ? imageBuilderCell(i.imagePipelineArn) : ''}${i.imageBuildVersionArn ? html` ${imageBuilderCell(i.imageBuildVersionArn)}` : ''}</td></tr>`)}
 </tbody>
 </table>`;
 }

@@ -6,7 +6,7 @@ import { html, type Html } from '../html.ts';
 import { severityChart } from '../severity-chart.ts';
 import type { SummaryView } from '../summary-view.ts';
 import { trendChart } from '../trend-chart.ts';
-import { number, severityCell, time, vulnerabilityLink } from './format.ts';
+import { imageIdLink, number, severityCell, time, vulnerabilityLink } from './format.ts';
 import { consoleUrl, layout, vulnerabilitySearch, type PageContext } from './layout.ts';
 
 /** `80 % (8 of 10)`, or `none running`. */
@@ -48,7 +48,7 @@ ${summary.topImages.length === 0 ? html`<p role="status">No scanned image runs n
 <caption>The five worst running images</caption>
 <thead><tr><th scope="col">Image</th><th scope="col" class="number">Critical</th><th scope="col" class="number">High</th><th scope="col" class="number">Running units</th></tr></thead>
 <tbody>
-${summary.topImages.map((i) => html`<tr><th scope="row"><a href="${consoleUrl(context, `/images/${encodeURIComponent(i.resourceId)}`)}"><code>${i.resourceId}</code></a></th><td class="number severity-CRITICAL">${number(i.severityCounts.critical)}</td><td class="number severity-HIGH">${number(i.severityCounts.high)}</td><td class="number">${number(i.runningUnits)}</td></tr>`)}
+${summary.topImages.map((i) => html`<tr><th scope="row">${imageIdLink(context, i.resourceId, i.tags)}</th><td class="number severity-CRITICAL">${number(i.severityCounts.critical)}</td><td class="number severity-HIGH">${number(i.severityCounts.high)}</td><td class="number">${number(i.runningUnits)}</td></tr>`)}
 </tbody>
 </table>`}
 <h2 id="trend">Trend on running images, last 90 days</h2>

@@ -3,8 +3,7 @@
 import { html, type Html } from '../html.ts';
 import type { PipelinesView } from '../pipelines-view.ts';
 import { consoleUrl, layout, type PageContext } from './layout.ts';
-
-const number = (n: number) => n.toLocaleString('en-US');
+import { imageBuilderCell, number } from './format.ts';
 
 export function pipelinesPage(context: PageContext, view: PipelinesView): Html {
   const title = view.by === 'pipeline' ? 'Image pipelines' : 'Image build versions';
@@ -16,7 +15,7 @@ ${view.rows.length === 0 ? html`<p role="status">No findings are tagged with ${v
 <caption>${title}, worst first</caption>
 <thead><tr><th scope="col">${view.by === 'pipeline' ? 'Pipeline' : 'Build version'}</th><th scope="col" class="number">Critical</th><th scope="col" class="number">High</th><th scope="col" class="number">Medium</th><th scope="col" class="number">All</th></tr></thead>
 <tbody>
-${view.rows.map((r) => html`<tr><th scope="row"><code>${r.key}</code></th><td class="number severity-CRITICAL">${number(r.critical)}</td><td class="number severity-HIGH">${number(r.high)}</td><td class="number severity-MEDIUM">${number(r.medium)}</td><td class="number">${number(r.all)}</td></tr>`)}
+${view.rows.map((r) => html`<tr><th scope="row">${imageBuilderCell(r.key)}</th><td class="number severity-CRITICAL">${number(r.critical)}</td><td class="number severity-HIGH">${number(r.high)}</td><td class="number severity-MEDIUM">${number(r.medium)}</td><td class="number">${number(r.all)}</td></tr>`)}
 </tbody>
 </table>`}
 <nav class="pager" aria-label="Pages">
