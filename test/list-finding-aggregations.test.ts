@@ -124,9 +124,11 @@ for (const kind of databaseKinds) {
       await ingestViaEndpoint(server.url, pods(['p1']), cluster);
       assert.equal((await image()).inUseCount, 2, 'a pod gone from the list stopped');
       const twin = (await aggregations(client, { aggregationType: 'CONTAINER_IMAGE', aggregationRequest: { containerImageAggregation: { imageDigests: [text('EQUALS', alpineDigest)] } } }))[0]!.containerImageAggregation!;
-      assert.deepEqual([twin.resourceId, twin.repository, twin.registry, twin.cloudProvider, twin.cloudRegion, twin.cloudPartition, twin.inUseCount], [alpineResource, 'alpine', account, 'AWS', 'us-west-2', 'aws', 1]);
-      const lastDay = { startInclusive: new Date('2026-11-21T00:00:00Z'), endInclusive: new Date('2026-11-22T00:00:00Z') };
-      assert.equal((await aggregations(client, { aggregationType: 'AWS_ECR_CONTAINER', aggregationRequest: { awsEcrContainerAggregation: { lastInUseAt: [lastDay] } } })).length, 1);
+      assert.deepEqual([twin.resourceId, twin.repository, twin.registry, twin.cloudProvider, twin.cloudRegion, twin.cloudPartition, twin.inUseCount], [alpineResource, 'alpine', account, 'AWS', 'us-west-2', 'aws', 2]);
+      const last = (await image()).lastInUseAt!.getTime();
+      const around = (from: number, to: number) => ({ aggregationType: 'AWS_ECR_CONTAINER' as const, aggregationRequest: { awsEcrContainerAggregation: { lastInUseAt: [{ startInclusive: new Date(from), endInclusive: new Date(to) }] } } });
+      assert.equal((await aggregations(client, around(last - 1000, last + 1000))).length, 1, 'lastInUseAt in the window');
+      assert.equal((await aggregations(client, around(last + 1000, last + 60_000))).length, 0, 'lastInUseAt before the window');
       assert.equal((await aggregations(client, { aggregationType: 'AWS_ECR_CONTAINER', aggregationRequest: { awsEcrContainerAggregation: { architectures: [text('EQUALS', 'amd64')] } } })).length, 0, 'reports name no architecture');
     });
 

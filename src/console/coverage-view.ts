@@ -39,10 +39,14 @@ export interface CoverageView extends ListPage<CoverageRow> {
   clusterArn?: string;
   /** Where each image of the page runs, as GetClustersForImage answers it (by resource id). */
   places: Map<string, { clusterArn: string; platform: 'ECS' | 'EKS'; group: string; workloads: string[] }[]>;
+  /** The images of the page that run in more clusters than their places list (their own page lists them all). */
+  morePlaces: Set<string>;
 }
 
 const defaultPageSize = 20;
 const exportedRows = 10_000;
+/** Clusters whose places a page lists per image (a popular image runs in hundreds); an export lists up to GetClustersForImage's 100. */
+const clustersListed = 10;
 
 /** The reference a scanner pulls: ECR's registry host for an ECR repository, else the registry the name starts with. */
 export function scanReference(repositoryArn: string, digest: string): string {
@@ -92,21 +96,24 @@ export async function coverageView(request: ConsoleRequest, deps: ConsoleDepende
   const rows = all.filter((r) => (state === undefined || r.state === state) && (clusterArn === undefined || r.clusters.some((c) => c.clusterArn === clusterArn)));
   const list: PagedList<CoverageRow> = { view: 'coverage', filter: { state, clusterArn }, sortKey: coverageOrder, keyShape: ['number', 'string'] };
   const page = listPage(request, deps.cursors, rows, list, limit, exportAll);
+  const morePlaces = new Set<string>();
   const places = new Map(await Promise.all(page.rows.map(async (row) => {
-    const { clusters } = await clustersOfImage(deps.store, { repository: row.resourceId.slice(0, row.resourceId.lastIndexOf('/')), digest: row.digest }, { accountId: request.accountId, now: request.now, retentionMs: deps.retentionMs });
+    const image = { repository: row.resourceId.slice(0, row.resourceId.lastIndexOf('/')), digest: row.digest };
+    const { clusters, more } = await clustersOfImage(deps.store, image, { accountId: request.accountId, now: request.now, retentionMs: deps.retentionMs }, exportAll ? undefined : clustersListed);
+    if (more) morePlaces.add(row.resourceId);
     const where = clusters.flatMap((c) => c.clusterDetails.filter((d) => d.runningUnitCount > 0).map((d) => {
       const place = placeOf(d);
       return { clusterArn: c.clusterArn, platform: place.platform, group: place.group, workloads: place.workloads.map((w) => `${w.type}/${w.name}`) };
     }));
     return [row.resourceId, where] as const;
   })));
-  return { ...page, state: state as CoverageState | undefined, clusterArn, places };
+  return { ...page, state: state as CoverageState | undefined, clusterArn, places, morePlaces };
 }
 
 export function coverageJson(view: CoverageView) {
   return {
     total: view.total,
-    items: view.rows.map((r) => ({ ...r, places: view.places.get(r.resourceId) ?? [] })),
+    items: view.rows.map((r) => ({ ...r, places: view.places.get(r.resourceId) ?? [], ...(view.morePlaces.has(r.resourceId) && { morePlaces: true }) })),
     ...(view.nextCursor && { nextCursor: view.nextCursor }),
   };
 }

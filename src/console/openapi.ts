@@ -101,6 +101,7 @@ const schemas = {
     lastScannedAt: epochSeconds, runningUnits: count,
     clusters: { type: 'array', items: object({ platform: { type: 'string', enum: ['ECS', 'EKS'] }, clusterArn: { type: 'string' }, runningUnits: count }) },
     places: { type: 'array', items: object({ clusterArn: { type: 'string' }, platform: { type: 'string', enum: ['ECS', 'EKS'] }, group: { type: 'string' }, workloads: strings }) },
+    morePlaces: { const: true, description: 'It runs in more clusters than the 10 whose places are listed: its image answer lists them all' },
   }, ['resourceId', 'repository', 'digest', 'tags', 'reference', 'state', 'runningUnits', 'clusters', 'places']),
 };
 
