@@ -37,7 +37,6 @@ export const account: AggregationKind = {
   member: 'accountAggregation',
   countsOccurrences: true,
   filters: scopeFilters,
-  sortKeys: ['CRITICAL', 'HIGH', 'ALL'],
   sorted: sortingEntries((source) => accountTotals(source).map((t): AggregationEntry => {
     const counts = severityCounts(t.ranks);
     return { key: t.accountId, counts, values: scopeValues, response: { accountId: t.accountId, severityCounts: counts, exploitAvailableCount: t.exploitAvailableCount, fixAvailableCount: t.fixAvailableCount } };
@@ -48,7 +47,6 @@ export const findingType: AggregationKind = {
   member: 'findingTypeAggregation',
   countsOccurrences: true,
   filters: scopeFilters,
-  sortKeys: ['CRITICAL', 'HIGH', 'ALL'],
   sorted: sortingEntries((source) => accountTotals(source).map((t): AggregationEntry => {
     const counts = severityCounts(t.ranks);
     const response = {

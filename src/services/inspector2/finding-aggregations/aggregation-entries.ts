@@ -63,8 +63,6 @@ export interface AggregationKind {
   countsOccurrences: boolean;
   /** Request members that filter, and the kind of filter each is. */
   filters: Record<string, FilterKind>;
-  /** The sortBy values the type's model names. */
-  sortKeys: readonly string[];
   /** The type's groups in the order asked (built once per change of the account, and kept). */
   sorted(source: AggregationSource, sortBy: string, descending: boolean): SortedGroups;
 }

@@ -48,7 +48,6 @@ export const awsEcrContainer: AggregationKind = {
   member: 'awsEcrContainerAggregation',
   countsOccurrences: false,
   filters: { resourceIds: 'text', imageShas: 'text', repositories: 'text', architectures: 'text', imageTags: 'text', lastInUseAt: 'date', inUseCount: 'number' },
-  sortKeys: ['CRITICAL', 'HIGH', 'ALL'],
   sorted: sortingEntries((source) => withFindings(source).map((image) => {
     const { values, shared } = imageFacts(image, repositoryParts(image.repository));
     const { resourceId, repository, imageTags, accountId, severityCounts: counts, ...use } = shared;
@@ -63,7 +62,6 @@ export const containerImage: AggregationKind = {
     resourceIds: 'text', imageDigests: 'text', repositories: 'text', registries: 'text', architectures: 'text', imageTags: 'text',
     cloudProviders: 'text', cloudPartitions: 'text', cloudRegions: 'text', cloudOrgIds: 'text', cloudAccountIds: 'text', lastInUseAt: 'date', inUseCount: 'number',
   },
-  sortKeys: ['CRITICAL', 'HIGH', 'ALL'],
   sorted: sortingEntries((source) => {
     const exploited = exploitedCounts(source);
     return withFindings(source).map((image) => {
@@ -89,7 +87,6 @@ export const repository: AggregationKind = {
   member: 'repositoryAggregation',
   countsOccurrences: false,
   filters: { repositories: 'text' },
-  sortKeys: ['CRITICAL', 'HIGH', 'ALL', 'AFFECTED_IMAGES'],
   sorted: sortingEntries((source) => {
     const byRepository = new Map<string, { parts: RepositoryParts; ranks: Float64Array; images: number }>();
     for (const image of withFindings(source)) {

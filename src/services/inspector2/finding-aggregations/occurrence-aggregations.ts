@@ -8,8 +8,6 @@ import type { FleetImage } from '../../../read-models/fleet.ts';
 import type { ImageOccurrences, Occurrences } from '../../../read-models/occurrences.ts';
 import { rankCounts, severityCounts, sortingEntries, type AggregationEntry, type AggregationKind, type AggregationSource, type RankCounts } from './aggregation-entries.ts';
 
-const severitySorts = ['CRITICAL', 'HIGH', 'ALL'] as const;
-
 /** Each image's open findings with their image, the account that owns it, and its occurrences. */
 function* imagesWithOccurrences(source: AggregationSource): Generator<{ image: FleetImage; accountId: string; found: ImageOccurrences }> {
   for (const image of source.fleet.images) {
@@ -38,7 +36,6 @@ export const packageKind: AggregationKind = {
   member: 'packageAggregation',
   countsOccurrences: true,
   filters: { packageNames: 'text' },
-  sortKeys: severitySorts,
   sorted: sortingEntries((source) => {
     const names = source.occurrences!.packageNames;
     const entries: AggregationEntry[] = [];
@@ -56,7 +53,6 @@ export const imageLayer: AggregationKind = {
   member: 'imageLayerAggregation',
   countsOccurrences: true,
   filters: { repositories: 'text', resourceIds: 'text', layerHashes: 'text', cloudProviders: 'text', cloudAccountIds: 'text', cloudOrgIds: 'text', cloudRegions: 'text', cloudPartitions: 'text' },
-  sortKeys: severitySorts,
   sorted: sortingEntries((source) => {
     const entries: AggregationEntry[] = [];
     for (const { image, found } of imagesWithOccurrences(source)) {

@@ -124,6 +124,5 @@ export const title: AggregationKind = {
   member: 'titleAggregation',
   countsOccurrences: true,
   filters: { titles: 'text', vulnerabilityIds: 'text', resourceType: 'one', findingType: 'one' },
-  sortKeys: ['CRITICAL', 'HIGH', 'ALL'],
   sorted: (source, sortBy, descending) => derivedOnce(source.occurrences!, 'titleGroups', () => new TitleGroups(source)).sorted(sortBy, descending),
 };
