@@ -68,6 +68,31 @@ export async function listedImages(db: Kysely<Database>, read: RunRead, accountI
   return images;
 }
 
+/** Accounts whose images are kept; the least recently read is dropped beyond this. */
+const accountsKept = 16;
+
+/**
+ * Every scanned image of an account as a listing sees it, kept while the account's console version
+ * (moved by every ingest that changes images, their tags or their runtime use) stands: a filtered
+ * listing matches image criteria against all of them on every page, and at 10,000 images reading and
+ * building them was most of a page's time. The version is read before the rows, so a commit in
+ * between leaves a newer version than the one kept and the next page reads again.
+ */
+export class ListedImagesCache {
+  private readonly kept = new Map<string, { version: number; images: Map<number, ListedImage> }>();
+
+  async all(db: Kysely<Database>, read: RunRead, accountId: string): Promise<Map<number, ListedImage>> {
+    const [row] = await read<{ version: number }>(db.selectFrom('console_versions').select('version').where('account_id', '=', accountId).compile());
+    const version = Number(row?.version ?? 0);
+    const hit = this.kept.get(accountId);
+    this.kept.delete(accountId);
+    const images = hit?.version === version ? hit.images : await listedImages(db, read, accountId);
+    this.kept.set(accountId, { version, images });
+    if (this.kept.size > accountsKept) this.kept.delete(this.kept.keys().next().value!);
+    return images;
+  }
+}
+
 /** Whether the image passes a condition about images; undefined when the condition is not about images. */
 export function imageMatches(image: ListedImage, condition: FindingCondition): boolean | undefined {
   if ('text' in condition) {

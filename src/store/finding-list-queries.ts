@@ -11,7 +11,7 @@ import type { VulnerabilityInfo } from '../domain/findings.ts';
 import { severities, type Severity } from '../domain/severity.ts';
 import { detailsOf, shownDetails } from './details-reads.ts';
 import { detailsMember, findingCondition, type FindingsBuilder } from './finding-conditions.ts';
-import { imageMatches, listedImages, type ListedImage } from './finding-images.ts';
+import { imageMatches, listedImages, type ListedImage, type ListedImagesCache } from './finding-images.ts';
 import type { Database, FindingRow } from './schema.ts';
 import type { RunRead } from './store-reads.ts';
 
@@ -67,12 +67,12 @@ type Row = Omit<FindingRow, 'account_id'>;
 /** Images beyond which an image filter is applied to every finding read rather than by id ranges. */
 const rangedImages = 64;
 
-export async function findingsPage(db: Kysely<Database>, read: RunRead, dialect: 'sqlite' | 'postgres', q: FindingsQuery): Promise<{ findings: ListedFinding[]; more: boolean }> {
+export async function findingsPage(db: Kysely<Database>, read: RunRead, dialect: 'sqlite' | 'postgres', q: FindingsQuery, imageCache: ListedImagesCache): Promise<{ findings: ListedFinding[]; more: boolean }> {
   if (q.criteria.otherResourceField) return { findings: [], more: false };
   // Unfiltered in key order (a collector's walk), only the page's images are read: reading every
   // image of the account for each page was half of a page's time and most of its garbage.
   const everyImage = q.criteria.conditions.length > 0 || q.order.by === 'value';
-  const images = everyImage ? await listedImages(db, read, q.accountId) : new Map<number, ListedImage>();
+  const images = everyImage ? await imageCache.all(db, read, q.accountId) : new Map<number, ListedImage>();
   const passing = [...images.values()].filter((image) => q.criteria.conditions.every((c) => imageMatches(image, c) !== false));
   if (everyImage && passing.length === 0) return { findings: [], more: false };
   const restricted = passing.length < images.size ? passing : undefined;

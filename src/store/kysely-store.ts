@@ -8,6 +8,7 @@ import { AggregationQueries } from './finding-queries.ts';
 import { applyFindings, type FindingsWriters, type FindingsWriteSummary } from './findings-writes.ts';
 import { findingsByArn, type FoundFinding } from './finding-lookups.ts';
 import { findingsPage, type FindingsQuery, type ListedFinding } from './finding-list-queries.ts';
+import { ListedImagesCache } from './finding-images.ts';
 import { RuntimeQueries } from './runtime-queries.ts';
 import { PlannerStatistics } from './planner-statistics.ts';
 import { applyRuntime } from './runtime-writes.ts';
@@ -31,6 +32,8 @@ export class KyselyStore implements Store {
   private readonly exposures: ExposureQueries;
   private readonly consoleQueries: ConsoleQueries;
   private readonly occurrences: OccurrenceQueries;
+  /** The images filtered listings match, kept per account while its console version stands. */
+  private readonly listedImages = new ListedImagesCache();
   private readonly accessKey: PreparedQuery<{ accessKeyId: string }>;
   private readonly rollupVersion: PreparedQuery<{ accountId: string }>;
 
@@ -163,7 +166,7 @@ export class KyselyStore implements Store {
   }
 
   findingsPage(query: FindingsQuery): Promise<{ findings: ListedFinding[]; more: boolean }> {
-    return findingsPage(this.db, this.reads.read, this.dialect, query);
+    return findingsPage(this.db, this.reads.read, this.dialect, query, this.listedImages);
   }
 
   findingsByArn(accountId: string, arns: string[]): Promise<Map<string, FoundFinding>> {
