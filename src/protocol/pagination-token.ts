@@ -59,6 +59,13 @@ export class PaginationTokens {
     return payload.p;
   }
 
+  /** The position sealed in `token` when it has the shape an operation's positions have; else a PaginationTokenError. */
+  openAs<T>(token: string, binding: TokenBinding, now: number, isPosition: (position: any) => boolean): T {
+    const position = this.open(token, binding, now);
+    if (position == null || !isPosition(position)) throw new PaginationTokenError('The nextToken is not valid.');
+    return position as T;
+  }
+
   private decrypt(token: string, operation: string): SealedPayload {
     const [prefix, body, ...rest] = token.split('.');
     const raw = prefix === version && body && rest.length === 0 ? Buffer.from(body, 'base64url') : Buffer.alloc(0);

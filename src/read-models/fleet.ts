@@ -11,7 +11,7 @@ import { resourceIdOf } from '../domain/images.ts';
 import { countsBySeverity, parseVulnerabilityLines } from '../store/image-summaries.ts';
 import { parseClusterUnits, type ClusterUnits } from '../store/image-runtime.ts';
 import type { ConsoleImageRow, ConsoleRuntimeRow, Store } from '../store/store.ts';
-import { Interned, PerAccount } from './per-account.ts';
+import { Interned, PerAccount } from '../domain/per-account.ts';
 
 export interface FleetRuntime {
   runningUnits: number;

@@ -6,7 +6,7 @@
 // an account reads its open findings at once. What is kept is a copy of rows the database holds.
 import type { Store } from '../store/store.ts';
 import type { Fleet, FleetReader } from './fleet.ts';
-import { Interned, PerAccount } from './per-account.ts';
+import { Interned, PerAccount } from '../domain/per-account.ts';
 
 export interface ImageOccurrences {
   /** The image summary's revision they were read at. */

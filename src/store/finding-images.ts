@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { FindingIds } from '../domain/finding-ids.ts';
 import { inRanges, matchesText, type FindingCondition } from '../domain/finding-criteria.ts';
 import { repositoryParts, resourceIdOf } from '../domain/images.ts';
+import { PerAccount } from '../domain/per-account.ts';
 import type { Database } from './schema.ts';
 import type { RunRead } from './store-reads.ts';
 
@@ -68,9 +69,6 @@ export async function listedImages(db: Kysely<Database>, read: RunRead, accountI
   return images;
 }
 
-/** Accounts whose images are kept; the least recently read is dropped beyond this. */
-const accountsKept = 16;
-
 /**
  * Every scanned image of an account as a listing sees it, kept while the account's console version
  * (moved by every ingest that changes images, their tags or their runtime use) stands: a filtered
@@ -79,17 +77,14 @@ const accountsKept = 16;
  * between leaves a newer version than the one kept and the next page reads again.
  */
 export class ListedImagesCache {
-  private readonly kept = new Map<string, { version: number; images: Map<number, ListedImage> }>();
+  private readonly kept = new PerAccount<{ version?: number; images?: Map<number, ListedImage> }>(() => ({}));
 
   async all(db: Kysely<Database>, read: RunRead, accountId: string): Promise<Map<number, ListedImage>> {
     const [row] = await read<{ version: number }>(db.selectFrom('console_versions').select('version').where('account_id', '=', accountId).compile());
     const version = Number(row?.version ?? 0);
-    const hit = this.kept.get(accountId);
-    this.kept.delete(accountId);
-    const images = hit?.version === version ? hit.images : await listedImages(db, read, accountId);
-    this.kept.set(accountId, { version, images });
-    if (this.kept.size > accountsKept) this.kept.delete(this.kept.keys().next().value!);
-    return images;
+    const kept = this.kept.get(accountId);
+    if (kept.version !== version || !kept.images) Object.assign(kept, { version, images: await listedImages(db, read, accountId) });
+    return kept.images!;
   }
 }
 

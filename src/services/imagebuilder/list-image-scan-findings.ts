@@ -6,7 +6,8 @@
 // tokens and errors are the aggregations'.
 import type { FindingCondition } from '../../domain/finding-criteria.ts';
 import type { OperationContext, OperationDefinition } from '../../protocol/operation.ts';
-import { PaginationTokenError, type TokenBinding } from '../../protocol/pagination-token.ts';
+import type { TokenBinding } from '../../protocol/pagination-token.ts';
+import { isFindingCursor } from '../inspector2/list-findings.ts';
 import type { FindingCursor, ListedFinding } from '../../store/store.ts';
 import { inspectorFinding } from '../inspector2/finding-shape.ts';
 import { InvalidRequestException } from './errors.ts';
@@ -32,7 +33,7 @@ export interface ListImageScanFindingsResponse {
 async function handle(input: ListImageScanFindingsRequest, context: OperationContext): Promise<ListImageScanFindingsResponse> {
   const condition = conditionOf(input.filters?.[0]);
   const binding: TokenBinding = { operation: 'ListImageScanFindings', accountId: context.accountId, region: context.region, filter: input.filters ?? null };
-  const after = input.nextToken != null ? openCursor(input.nextToken, binding, context) : undefined;
+  const after = input.nextToken != null ? context.tokens.openAs<FindingCursor>(input.nextToken, binding, context.now, isFindingCursor) : undefined;
   const active: FindingCondition = { field: 'findingStatus', text: [{ comparison: 'EQUALS', value: 'ACTIVE' }] };
   const page = await context.store.findingsPage({
     accountId: context.accountId,
@@ -54,12 +55,6 @@ function conditionOf(filter: { name?: string; values?: string[] } | undefined): 
   }
   if (!filter.values?.length) throw new InvalidRequestException(`The filter '${filter.name}' needs one value.`);
   return { field: filter.name as (typeof filterNames)[number], text: [{ comparison: 'EQUALS', value: filter.values[0]! }] };
-}
-
-function openCursor(token: string, binding: TokenBinding, context: OperationContext): FindingCursor {
-  const position = context.tokens.open(token, binding, context.now) as FindingCursor | undefined;
-  if (!position || typeof position.rank !== 'number' || typeof position.id !== 'string') throw new PaginationTokenError('The nextToken is not valid.');
-  return position;
 }
 
 /** Inspector2's finding, in the members ImageScanFinding has. */

@@ -4,7 +4,7 @@
 // pages never cause a repeat or a skip.
 import { parseResourceId } from '../../domain/images.ts';
 import type { OperationContext, OperationDefinition } from '../../protocol/operation.ts';
-import { PaginationTokenError, type TokenBinding } from '../../protocol/pagination-token.ts';
+import type { TokenBinding } from '../../protocol/pagination-token.ts';
 import type { DetailsUsage } from '../../store/store.ts';
 import { inspector2 } from './service.ts';
 
@@ -35,7 +35,7 @@ export interface GetClustersForImageResponse {
 
 async function handle(input: GetClustersForImageRequest, context: OperationContext): Promise<GetClustersForImageResponse> {
   const binding: TokenBinding = { operation: 'GetClustersForImage', accountId: context.accountId, region: context.region, filter: input.filter };
-  const afterClusterArn = input.nextToken ? openCursor(input.nextToken, binding, context) : undefined;
+  const afterClusterArn = input.nextToken ? context.tokens.openAs<string>(input.nextToken, binding, context.now, (p) => typeof p === 'string') : undefined;
   const image = parseResourceId(input.filter.resourceId);
   if (!image) return { cluster: [] };
   const page = await context.store.clustersForImage({
@@ -50,12 +50,6 @@ async function handle(input: GetClustersForImageRequest, context: OperationConte
   const cluster = page.clusters.map((c) => ({ clusterArn: c.clusterArn, clusterDetails: c.details.map(toClusterDetails) }));
   const last = cluster.at(-1);
   return page.more && last ? { cluster, nextToken: context.tokens.seal(binding, last.clusterArn, context.now) } : { cluster };
-}
-
-function openCursor(token: string, binding: TokenBinding, context: OperationContext): string {
-  const position = context.tokens.open(token, binding, context.now);
-  if (typeof position !== 'string') throw new PaginationTokenError('The nextToken is not valid.');
-  return position;
 }
 
 /** A details entry as GetClustersForImage sends it (the console's API reuses it). */

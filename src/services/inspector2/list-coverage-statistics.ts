@@ -4,8 +4,8 @@
 // group's value (a status code, a repository name), as Inspector2 answers, though the model types it
 // with the enum of the keys.
 import type { OperationContext, OperationDefinition } from '../../protocol/operation.ts';
-import { PaginationTokenError, type TokenBinding } from '../../protocol/pagination-token.ts';
-import { coveredEntries, coverageMatches, scanStatusOf, type CoverageFilterCriteria, type CoveredEntry, type ScanStatus } from './coverage/covered-resources.ts';
+import type { TokenBinding } from '../../protocol/pagination-token.ts';
+import { coveredEntries, coverageMatches, coverageTextValues, scanStatusOf, type CoverageFilterCriteria } from './coverage/covered-resources.ts';
 import { coverageWindows } from './list-coverage.ts';
 import { inspector2 } from './service.ts';
 
@@ -24,18 +24,18 @@ export interface ListCoverageStatisticsResponse {
   nextToken?: string;
 }
 
-/** The value each groupBy key reads; undefined leaves the resource out of every group. */
-const groupValues: Record<string, (e: CoveredEntry, s: ScanStatus) => string | undefined> = {
-  SCAN_STATUS_CODE: (_, s) => s.statusCode,
-  SCAN_STATUS_REASON: (_, s) => s.reason,
-  ACCOUNT_ID: (e) => e.accountId,
-  RESOURCE_TYPE: (e) => e.resourceType,
-  ECR_REPOSITORY_NAME: (e) => e.repositoryName,
-  PROVIDER: () => 'AWS',
-  PROVIDER_ACCOUNT_ID: (e) => e.accountId,
-  PROVIDER_REGION: (e) => e.region,
+/** The filter member whose value each groupBy key groups by; a resource without one is in no group. */
+const groupMembers: Record<string, string> = {
+  SCAN_STATUS_CODE: 'scanStatusCode',
+  SCAN_STATUS_REASON: 'scanStatusReason',
+  ACCOUNT_ID: 'accountId',
+  RESOURCE_TYPE: 'resourceType',
+  ECR_REPOSITORY_NAME: 'ecrRepositoryName',
+  PROVIDER: 'cloudProvider',
+  PROVIDER_ACCOUNT_ID: 'cloudProviderAccountId',
+  PROVIDER_REGION: 'cloudProviderRegion',
   // No organisation: every resource is the tenant account's own.
-  PROVIDER_ORG_ID: () => undefined,
+  PROVIDER_ORG_ID: 'cloudProviderOrgId',
 };
 
 interface GroupCursor {
@@ -47,16 +47,16 @@ const order = (a: GroupCursor, b: GroupCursor) => (a.count !== b.count ? b.count
 
 async function handle(input: ListCoverageStatisticsRequest, context: OperationContext): Promise<ListCoverageStatisticsResponse> {
   const binding: TokenBinding = { operation: 'ListCoverageStatistics', accountId: context.accountId, region: context.region, filter: { filterCriteria: input.filterCriteria ?? null, groupBy: input.groupBy ?? null } };
-  const after = input.nextToken != null ? openCursor(input.nextToken, binding, context) : undefined;
+  const after = input.nextToken != null ? context.tokens.openAs<GroupCursor>(input.nextToken, binding, context.now, (p) => typeof p.count === 'number' && typeof p.key === 'string') : undefined;
   const windows = coverageWindows(context);
-  const groupOf = input.groupBy ? groupValues[input.groupBy] : undefined;
+  const groupOf = input.groupBy ? coverageTextValues[groupMembers[input.groupBy]!] : undefined;
   const counts = new Map<string, number>();
   let totalCounts = 0;
   for (const entry of coveredEntries(await context.readModels.fleet.read(context.accountId))) {
     const status = scanStatusOf(entry, windows);
     if (!coverageMatches(entry, status, input.filterCriteria)) continue;
     totalCounts++;
-    const key = groupOf?.(entry, status);
+    const key = groupOf?.(entry, status) as string | undefined;
     if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   if (!groupOf) return { totalCounts };
@@ -65,12 +65,6 @@ async function handle(input: ListCoverageStatisticsRequest, context: OperationCo
   const countsByGroup = page.map((g) => ({ count: g.count, groupKey: g.key }));
   const last = page.at(-1);
   return groups.length > groupsPerPage && last ? { totalCounts, countsByGroup, nextToken: context.tokens.seal(binding, last, context.now) } : { totalCounts, countsByGroup };
-}
-
-function openCursor(token: string, binding: TokenBinding, context: OperationContext): GroupCursor {
-  const position = context.tokens.open(token, binding, context.now) as GroupCursor | undefined;
-  if (!position || typeof position.count !== 'number' || typeof position.key !== 'string') throw new PaginationTokenError('The nextToken is not valid.');
-  return position;
 }
 
 export const listCoverageStatistics: OperationDefinition<ListCoverageStatisticsRequest, ListCoverageStatisticsResponse> = {

@@ -4,7 +4,7 @@
 // and the token is bound to the filter. The status moves with the clock (a scan grows stale), so an
 // answer is never kept and served again.
 import type { OperationContext, OperationDefinition } from '../../protocol/operation.ts';
-import { PaginationTokenError, type TokenBinding } from '../../protocol/pagination-token.ts';
+import type { TokenBinding } from '../../protocol/pagination-token.ts';
 import { coveredEntries, coverageMatches, scanStatusOf, type CoverageFilterCriteria, type CoveredEntry, type CoverageWindows, type ScanStatus } from './coverage/covered-resources.ts';
 import { inspector2 } from './service.ts';
 
@@ -44,7 +44,7 @@ function coveredResource(entry: CoveredEntry, scanStatus: ScanStatus): object {
 
 async function handle(input: ListCoverageRequest, context: OperationContext): Promise<ListCoverageResponse> {
   const binding: TokenBinding = { operation: 'ListCoverage', accountId: context.accountId, region: context.region, filter: { filterCriteria: input.filterCriteria ?? null } };
-  const after = input.nextToken != null ? openCursor(input.nextToken, binding, context) : undefined;
+  const after = input.nextToken != null ? context.tokens.openAs<{ resourceId: string }>(input.nextToken, binding, context.now, (p) => typeof p.resourceId === 'string').resourceId : undefined;
   const entries = coveredEntries(await context.readModels.fleet.read(context.accountId));
   const windows = coverageWindows(context);
   const limit = input.maxResults ?? defaultMaxResults;
@@ -71,12 +71,6 @@ function firstAfter(entries: CoveredEntry[], resourceId: string): number {
     else high = middle;
   }
   return low;
-}
-
-function openCursor(token: string, binding: TokenBinding, context: OperationContext): string {
-  const position = context.tokens.open(token, binding, context.now) as { resourceId?: unknown } | undefined;
-  if (typeof position?.resourceId !== 'string') throw new PaginationTokenError('The nextToken is not valid.');
-  return position.resourceId;
 }
 
 export const listCoverage: OperationDefinition<ListCoverageRequest, ListCoverageResponse> = {

@@ -7,7 +7,7 @@
 import { matchesText } from '../../domain/finding-criteria.ts';
 import { derivedOnce } from '../../read-models/fleet.ts';
 import type { OperationContext, OperationDefinition } from '../../protocol/operation.ts';
-import { PaginationTokenError, type TokenBinding } from '../../protocol/pagination-token.ts';
+import type { TokenBinding } from '../../protocol/pagination-token.ts';
 import { ValidationException } from './errors.ts';
 import { account, findingType } from './finding-aggregations/account-aggregations.ts';
 import { firstAfter, passes, sortValue, type AggregationCursor, type AggregationEntry, type AggregationKind, type AggregationSource, type StringFilter } from './finding-aggregations/aggregation-entries.ts';
@@ -72,7 +72,7 @@ async function sourceFor(kind: AggregationKind, context: OperationContext): Prom
 async function handle(input: ListFindingAggregationsRequest, context: OperationContext): Promise<ListFindingAggregationsResponse> {
   const { aggregationType } = input;
   const binding: TokenBinding = { operation: 'ListFindingAggregations', accountId: context.accountId, region: context.region, filter: { aggregationType, accountIds: input.accountIds ?? null, aggregationRequest: input.aggregationRequest ?? null } };
-  const after = input.nextToken != null ? openCursor(input.nextToken, binding, context) : undefined;
+  const after = input.nextToken != null ? context.tokens.openAs<AggregationCursor>(input.nextToken, binding, context.now, (p) => typeof p.value === 'number' && typeof p.key === 'string') : undefined;
   const kind = kinds[aggregationType];
   const request = typeRequest(input, kind?.member ?? memberOfOtherType(aggregationType));
   if (!kind) return { aggregationType, responses: [] };
@@ -104,12 +104,6 @@ function memberOfOtherType(aggregationType: string): string | undefined {
     CODE_REPOSITORY: 'codeRepositoryAggregation', VM_INSTANCE: 'vmInstanceAggregation', SERVERLESS_FUNCTION: 'serverlessFunctionAggregation',
   };
   return members[aggregationType];
-}
-
-function openCursor(token: string, binding: TokenBinding, context: OperationContext): AggregationCursor {
-  const position = context.tokens.open(token, binding, context.now) as AggregationCursor | undefined;
-  if (!position || typeof position.value !== 'number' || typeof position.key !== 'string') throw new PaginationTokenError('The nextToken is not valid.');
-  return position;
 }
 
 export const listFindingAggregations: OperationDefinition<ListFindingAggregationsRequest, ListFindingAggregationsResponse> = {

@@ -4,7 +4,7 @@
 // filter is refused.
 import { rangeOfFilter, type FindingCriteria, type PackageCriterion, type RangeField, type TextCriterion, type TextField } from '../../domain/finding-criteria.ts';
 import type { OperationContext, OperationDefinition } from '../../protocol/operation.ts';
-import { PaginationTokenError, type TokenBinding } from '../../protocol/pagination-token.ts';
+import type { TokenBinding } from '../../protocol/pagination-token.ts';
 import type { FindingCursor, FindingOrder, ListedFinding } from '../../store/store.ts';
 import { inspectorFinding, type Inspector2Finding } from './finding-shape.ts';
 import { inspector2 } from './service.ts';
@@ -89,7 +89,7 @@ export function orderOf(sort: ListFindingsRequest['sortCriteria']): FindingOrder
 
 async function handle(input: ListFindingsRequest, context: OperationContext): Promise<ListFindingsResponse> {
   const binding: TokenBinding = { operation: 'ListFindings', accountId: context.accountId, region: context.region, filter: { filterCriteria: input.filterCriteria ?? null, sortCriteria: input.sortCriteria ?? null } };
-  const after = input.nextToken != null ? openCursor(input.nextToken, binding, context) : undefined;
+  const after = input.nextToken != null ? context.tokens.openAs<FindingCursor>(input.nextToken, binding, context.now, isFindingCursor) : undefined;
   const page = await context.store.findingsPage({
     accountId: context.accountId,
     criteria: criteriaOf(input.filterCriteria),
@@ -102,11 +102,8 @@ async function handle(input: ListFindingsRequest, context: OperationContext): Pr
   return page.more && last ? { findings, nextToken: context.tokens.seal(binding, last.cursor, context.now) } : { findings };
 }
 
-function openCursor(token: string, binding: TokenBinding, context: OperationContext): FindingCursor {
-  const position = context.tokens.open(token, binding, context.now) as FindingCursor | undefined;
-  if (!position || typeof position.rank !== 'number' || typeof position.id !== 'string') throw new PaginationTokenError('The nextToken is not valid.');
-  return position;
-}
+/** The shape of a ListFindings (and ListImageScanFindings) position. */
+export const isFindingCursor = (p: FindingCursor) => typeof p.rank === 'number' && typeof p.id === 'string';
 
 export const listFindings: OperationDefinition<ListFindingsRequest, ListFindingsResponse> = {
   service: inspector2,

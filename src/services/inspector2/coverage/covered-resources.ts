@@ -115,8 +115,8 @@ type CoverageDateFilter = { startInclusive?: number; endInclusive?: number };
 type CoverageNumberFilter = { lowerInclusive?: number; upperInclusive?: number };
 export type CoverageFilterCriteria = Record<string, (CoverageStringFilter | CoverageDateFilter | CoverageNumberFilter | object)[] | undefined>;
 
-/** The text members imagescope can match, and the value of a resource each reads. */
-const textValues: Record<string, (e: CoveredEntry, status: ScanStatus) => string | string[] | undefined> = {
+/** The text members imagescope can match, and the value of a resource each reads (statistics group by them too). */
+export const coverageTextValues: Record<string, (e: CoveredEntry, status: ScanStatus) => string | string[] | undefined> = {
   scanStatusCode: (_, s) => s.statusCode,
   scanStatusReason: (_, s) => s.reason,
   accountId: (e) => e.accountId,
@@ -152,7 +152,7 @@ const rangeValues: Record<string, { value: (e: CoveredEntry) => number | undefin
 export function coverageMatches(entry: CoveredEntry, status: ScanStatus, criteria: CoverageFilterCriteria | undefined): boolean {
   for (const [member, given] of Object.entries(criteria ?? {})) {
     if (!Array.isArray(given) || given.length === 0) continue;
-    const text = textValues[member];
+    const text = coverageTextValues[member];
     if (text) {
       if (!matchesText(text(entry, status), given as CoverageStringFilter[])) return false;
       continue;

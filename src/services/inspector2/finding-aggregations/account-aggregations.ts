@@ -33,26 +33,20 @@ function accountTotals(source: AggregationSource): AccountTotals[] {
 const scopeFilters = { findingType: 'one', resourceType: 'one' } as const;
 const scopeValues = { findingType: 'PACKAGE_VULNERABILITY', resourceType: 'AWS_ECR_CONTAINER_IMAGE' };
 
-export const account: AggregationKind = {
-  member: 'accountAggregation',
-  countsOccurrences: true,
-  filters: scopeFilters,
-  sorted: sortingEntries((source) => accountTotals(source).map((t): AggregationEntry => {
-    const counts = severityCounts(t.ranks);
-    return { key: t.accountId, counts, values: scopeValues, response: { accountId: t.accountId, severityCounts: counts, exploitAvailableCount: t.exploitAvailableCount, fixAvailableCount: t.fixAvailableCount } };
-  })),
-};
+/** ACCOUNT and FINDING_TYPE answer the same groups; FINDING_TYPE's response adds the cloud members. */
+function accountKind(member: string, withCloud: boolean): AggregationKind {
+  return {
+    member,
+    countsOccurrences: true,
+    filters: scopeFilters,
+    sorted: sortingEntries((source) => accountTotals(source).map((t): AggregationEntry => {
+      const counts = severityCounts(t.ranks);
+      const cloud = withCloud && { cloudProvider: 'AWS', cloudAccountId: t.accountId, cloudRegion: t.region, cloudPartition: t.partition };
+      const response = { accountId: t.accountId, severityCounts: counts, exploitAvailableCount: t.exploitAvailableCount, fixAvailableCount: t.fixAvailableCount, ...cloud };
+      return { key: t.accountId, counts, values: scopeValues, response };
+    })),
+  };
+}
 
-export const findingType: AggregationKind = {
-  member: 'findingTypeAggregation',
-  countsOccurrences: true,
-  filters: scopeFilters,
-  sorted: sortingEntries((source) => accountTotals(source).map((t): AggregationEntry => {
-    const counts = severityCounts(t.ranks);
-    const response = {
-      accountId: t.accountId, severityCounts: counts, exploitAvailableCount: t.exploitAvailableCount, fixAvailableCount: t.fixAvailableCount,
-      cloudProvider: 'AWS', cloudAccountId: t.accountId, cloudRegion: t.region, cloudPartition: t.partition,
-    };
-    return { key: t.accountId, counts, values: scopeValues, response };
-  })),
-};
+export const account = accountKind('accountAggregation', false);
+export const findingType = accountKind('findingTypeAggregation', true);

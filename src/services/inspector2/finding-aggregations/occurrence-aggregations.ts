@@ -4,7 +4,7 @@
 // of its own. Every group is per account, the account that owns the image as ListFindings'
 // awsAccountId gives it.
 import { repositoryParts } from '../../../domain/images.ts';
-import type { FleetImage } from '../../../read-models/fleet.ts';
+import { derivedOnce, type FleetImage } from '../../../read-models/fleet.ts';
 import type { ImageOccurrences, Occurrences } from '../../../read-models/occurrences.ts';
 import { rankCounts, severityCounts, sortingEntries, type AggregationEntry, type AggregationKind, type AggregationSource, type RankCounts } from './aggregation-entries.ts';
 
@@ -79,6 +79,11 @@ export const imageLayer: AggregationKind = {
 
 /** Each image's open findings whose vulnerability some source's details call exploited. */
 export function exploitedCounts(source: AggregationSource): Map<number, number> {
+  // Built once per account change, for the three types that read it.
+  return derivedOnce(source.occurrences!, 'exploitedCounts', () => countExploited(source));
+}
+
+function countExploited(source: AggregationSource): Map<number, number> {
   const occurrences: Occurrences = source.occurrences!;
   const flags = Uint8Array.from(occurrences.vulnerabilityIds, (id) => (source.exploited!.has(id) ? 1 : 0));
   const out = new Map<number, number>();

@@ -1,5 +1,6 @@
-// What the read models keep per account: a bounded set of accounts (the least recently read dropped
-// first), and strings interned as small numbers, so that per-image lists are typed arrays.
+// What is kept in memory per account (the read models, the store's listed images): a bounded set of
+// accounts, the least recently read dropped first; and strings interned as small numbers, so that
+// per-image lists are typed arrays.
 
 /** Accounts whose read models are kept; the least recently read is dropped beyond this. */
 const accountsKept = 16;
