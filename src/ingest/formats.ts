@@ -4,6 +4,7 @@ import { isCycloneDx, parseCycloneDx } from './findings/cyclonedx.ts';
 import { isGrypeReport, parseGrype } from './findings/grype.ts';
 import { isInspector2Findings, parseInspector2 } from './findings/inspector2.ts';
 import { isSarif, parseSarif } from './findings/sarif.ts';
+import { isTrivyOperatorReport, parseTrivyOperator } from './findings/trivy-operator.ts';
 import { isTrivyReport, parseTrivy } from './findings/trivy.ts';
 import type { JsonDocument } from './json-documents.ts';
 import type { ParseContext, ParseResult } from './parse-result.ts';
@@ -24,6 +25,13 @@ export const formats = [
     description: 'EventBridge "ECS Task State Change" events: one, a JSON array, or one per line',
     detect: (first: unknown) => isEcsTaskEvent(Array.isArray(first) ? first[0] : first),
     parse: parseEcsTaskEvents,
+  },
+  {
+    // Before kubernetes: `kubectl get vulnerabilityreports -A -o json` is a `kind: List` too.
+    name: 'trivy-operator',
+    description: 'trivy-operator VulnerabilityReports: one, a `kubectl get vulnerabilityreports -A -o json` list, or an array of reports',
+    detect: isTrivyOperatorReport,
+    parse: parseTrivyOperator,
   },
   {
     name: 'kubernetes',

@@ -1,13 +1,19 @@
-// A test double of the Kubernetes API server's list and watch wire behaviour for pods, ReplicaSets
-// and Jobs. A cluster cannot run here, so this stands in for it at the wire, written to the "API
-// concepts" documentation (efficient detection of changes, watch bookmarks, retrieving large results
-// in chunks, resource versions) and driven in tests by the real @kubernetes/client-node.
+// A test double of the Kubernetes API server's list and watch wire behaviour for pods, ReplicaSets,
+// Jobs and trivy-operator's VulnerabilityReports (a custom resource). A cluster cannot run here, so
+// this stands in for it at the wire, written to the "API concepts" documentation (efficient detection
+// of changes, watch bookmarks, retrieving large results in chunks, resource versions) and driven in
+// tests by the real @kubernetes/client-node.
 //
 // Not emulated: authentication and authorization (403 exists only when injected), label and field
 // selectors, resourceVersionMatch, sendInitialEvents, get/create/update/delete verbs, protobuf,
 // table output. A watch from resourceVersion "0" or none starts from now, without the synthetic
 // ADDED events a real server sends for the current state: the watcher under test always watches
 // from its list's resourceVersion.
+//
+// Custom resources (VulnerabilityReport) are served only while their CRD is installed (the default);
+// otherwise their paths answer 404 NotFound as an unknown path does, before any injected fault, and
+// upserts throw. Uninstalling deletes their objects (DELETED events, as the CRD's cleanup finalizer
+// does) and ends their open watches. Unlike built-in types, their list items carry kind and apiVersion.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -27,6 +33,9 @@ export interface KubernetesApiDouble {
   deleteReplicaSet(namespace: string, name: string): void;
   upsertJob(job: any): any;
   deleteJob(namespace: string, name: string): void;
+  upsertVulnerabilityReport(report: any): any;
+  deleteVulnerabilityReport(namespace: string, name: string): void;
+  setCustomResourceInstalled(installed: boolean): void;
   resourceVersion(): string;
   compact(): void;
   bookmark(): void;
@@ -36,17 +45,22 @@ export interface KubernetesApiDouble {
   close(): Promise<void>;
 }
 
-type Resource = 'pods' | 'replicasets' | 'jobs';
+type Resource = 'pods' | 'replicasets' | 'jobs' | 'vulnerabilityreports';
 type EventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
-/** What a resource looks like on the wire; `group` is the API group the 403 message names. */
-const RESOURCES: Record<Resource, { kind: string; apiVersion: string; group: string; prefix: string }> = {
+/**
+ * What a resource looks like on the wire; `group` is the API group the 403 message names; `custom`
+ * marks a resource served from a CRD, which setCustomResourceInstalled() can remove.
+ */
+const RESOURCES: Record<Resource, { kind: string; apiVersion: string; group: string; prefix: string; custom?: true }> = {
   pods: { kind: 'Pod', apiVersion: 'v1', group: '', prefix: '/api/v1' },
   replicasets: { kind: 'ReplicaSet', apiVersion: 'apps/v1', group: 'apps', prefix: '/apis/apps/v1' },
   jobs: { kind: 'Job', apiVersion: 'batch/v1', group: 'batch', prefix: '/apis/batch/v1' },
+  vulnerabilityreports: { kind: 'VulnerabilityReport', apiVersion: 'aquasecurity.github.io/v1alpha1', group: 'aquasecurity.github.io', prefix: '/apis/aquasecurity.github.io/v1alpha1', custom: true },
 };
-const ROUTE = /^(\/api\/v1|\/apis\/apps\/v1|\/apis\/batch\/v1)(?:\/namespaces\/([^/]+))?\/(pods|replicasets|jobs)$/;
+const ROUTE = /^(\/api\/v1|\/apis\/apps\/v1|\/apis\/batch\/v1|\/apis\/aquasecurity\.github\.io\/v1alpha1)(?:\/namespaces\/([^/]+))?\/(pods|replicasets|jobs|vulnerabilityreports)$/;
 const USER = 'system:serviceaccount:imagescope:watcher';
+const NOT_FOUND = 'the server could not find the requested resource';
 const CONTINUE_EXPIRED = 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.';
 
 interface Route { resource: Resource; namespace?: string }
@@ -97,8 +111,11 @@ function faultResponse(fault: { status: number; retryAfterSeconds?: number }, ro
   const { resource, namespace } = route;
   const scope = namespace ? `in the namespace "${namespace}"` : 'at the cluster scope';
   const verb = watch ? 'watch' : 'list';
+  // The apiserver names the group-qualified resource ("replicasets.apps"), as schema.GroupResource prints it.
+  const { group } = RESOURCES[resource];
+  const qualified = group ? `${resource}.${group}` : resource;
   const bodies: Record<number, object> = {
-    403: status(403, 'Forbidden', `${resource} is forbidden: User "${USER}" cannot ${verb} resource "${resource}" in API group "${RESOURCES[resource].group}" ${scope}`, { kind: resource }),
+    403: status(403, 'Forbidden', `${qualified} is forbidden: User "${USER}" cannot ${verb} resource "${resource}" in API group "${group}" ${scope}`, group ? { group, kind: resource } : { kind: resource }),
     410: status(410, 'Expired', continued ? CONTINUE_EXPIRED : 'The resourceVersion for the provided list is too old.'),
     429: status(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds: retry }),
     500: status(500, 'InternalError', 'Internal error occurred: injected by the test double'),
@@ -108,7 +125,7 @@ function faultResponse(fault: { status: number; retryAfterSeconds?: number }, ro
 }
 
 export async function startKubernetesApiDouble(options: { pageSizeLimit?: number } = {}): Promise<KubernetesApiDouble> {
-  const stores: Record<Resource, Map<string, any>> = { pods: new Map(), replicasets: new Map(), jobs: new Map() };
+  const stores: Record<Resource, Map<string, any>> = { pods: new Map(), replicasets: new Map(), jobs: new Map(), vulnerabilityreports: new Map() };
   const requests: RecordedRequest[] = [];
   const injections: Injection[] = [];
   const watches = new Set<OpenWatch>();
@@ -119,6 +136,8 @@ export async function startKubernetesApiDouble(options: { pageSizeLimit?: number
   // One counter for all resources, as etcd's revision is shared by every key in the cluster.
   let revision = 1;
   let compactedRevision = 0;
+  let customResourcesInstalled = true;
+  const served = (resource: Resource) => customResourcesInstalled || !RESOURCES[resource].custom;
 
   const withKind = (resource: Resource, obj: any) => ({ kind: RESOURCES[resource].kind, apiVersion: RESOURCES[resource].apiVersion, ...obj });
   const matches = (route: Route, resource: Resource, namespace: string) => route.resource === resource && (!route.namespace || route.namespace === namespace);
@@ -129,6 +148,7 @@ export async function startKubernetesApiDouble(options: { pageSizeLimit?: number
     delete obj.apiVersion;
     const meta = (obj.metadata ??= {});
     if (!meta.name) throw new Error(`the double needs metadata.name to store a ${RESOURCES[resource].kind}`);
+    if (!served(resource)) throw new Error(`the ${RESOURCES[resource].kind} CRD is not installed: call setCustomResourceInstalled(true) first`);
     meta.namespace ??= 'default';
     const key = `${meta.namespace}/${meta.name}`;
     const existing = stores[resource].get(key);
@@ -179,7 +199,7 @@ export async function startKubernetesApiDouble(options: { pageSizeLimit?: number
     const query = Object.fromEntries(url.searchParams);
     requests.push({ method: req.method ?? 'GET', path: url.pathname, query, at: Date.now() });
     const route = parseRoute(url.pathname);
-    if (!route) return sendJson(res, 404, status(404, 'NotFound', 'the server could not find the requested resource', {}));
+    if (!route || !served(route.resource)) return sendJson(res, 404, status(404, 'NotFound', NOT_FOUND, {}));
     if (req.method !== 'GET') return sendJson(res, 405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {}));
     const watch = query.watch === 'true' || query.watch === '1';
     const continued = !watch && !!query.continue;
@@ -192,7 +212,7 @@ export async function startKubernetesApiDouble(options: { pageSizeLimit?: number
   }
 
   function list(route: Route, query: Record<string, string>, res: ServerResponse): void {
-    const { kind, apiVersion } = RESOURCES[route.resource];
+    const { kind, apiVersion, custom } = RESOURCES[route.resource];
     let rv = revision, start = 0;
     let items: any[];
     if (query.continue) {
@@ -218,7 +238,7 @@ export async function startKubernetesApiDouble(options: { pageSizeLimit?: number
       if (!snapshots.has(key)) snapshots.set(key, items.map((o) => structuredClone(o)));
       Object.assign(metadata, { continue: encodeToken(rv, next), remainingItemCount: visible.length - next });
     }
-    sendJson(res, 200, { kind: `${kind}List`, apiVersion, metadata, items: page });
+    sendJson(res, 200, { kind: `${kind}List`, apiVersion, metadata, items: custom ? page.map((o) => withKind(route.resource, o)) : page });
   }
 
   function startWatch(route: Route, query: Record<string, string>, res: ServerResponse, fault?: Fault): void {
@@ -257,6 +277,18 @@ export async function startKubernetesApiDouble(options: { pageSizeLimit?: number
     deleteReplicaSet: (ns, name) => remove('replicasets', ns, name),
     upsertJob: (job) => upsert('jobs', job),
     deleteJob: (ns, name) => remove('jobs', ns, name),
+    upsertVulnerabilityReport: (report) => upsert('vulnerabilityreports', report),
+    deleteVulnerabilityReport: (ns, name) => remove('vulnerabilityreports', ns, name),
+    setCustomResourceInstalled(installed) {
+      if (!installed) {
+        for (const resource of Object.keys(RESOURCES) as Resource[]) {
+          if (!RESOURCES[resource].custom) continue;
+          for (const obj of [...stores[resource].values()]) remove(resource, obj.metadata.namespace, obj.metadata.name);
+          for (const w of watches) if (w.route.resource === resource && !w.silent) end(w);
+        }
+      }
+      customResourcesInstalled = installed;
+    },
     resourceVersion: () => String(revision),
     compact() {
       // Compaction here also advances the revision (a write elsewhere in etcd, whose revision is shared
