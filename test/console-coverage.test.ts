@@ -102,9 +102,9 @@ for (const kind of databaseKinds) {
       const response = await fetch(`${server.url}/api/v1/coverage?accountId=${accountA}&format=csv`);
       assert.equal(response.status, 200);
       const lines = (await response.text()).trim().split(/\r?\n/);
-      assert.equal(lines[0], 'image,repository,tags,digest,reference,state,lastScannedAt,runningUnits,cluster,platform,namespaceOrGroup,workloads,resourceId');
-      assert.match(lines[1]!, new RegExp(`^never@sha256:aaaaaaaaaaaa…,never,,${digestOf('a')},${registry}/never@${digestOf('a')},PENDING_INITIAL_SCAN,,2,prod,ECS,service:web,,${resourceOf('never', 'a')}$`));
-      assert.match(lines[2]!, /^stale:3@sha256:eeeeeeeeeeee…,stale,3,.*,STALE_INVENTORY,\d{4}-.*,1,apps,EKS,shop,Deployment\/api,/);
+      assert.equal(lines[0], 'image,repository,tags,digest,reference,state,scanFailure,lastScannedAt,runningUnits,cluster,platform,namespaceOrGroup,workloads,resourceId');
+      assert.match(lines[1]!, new RegExp(`^never@sha256:aaaaaaaaaaaa…,never,,${digestOf('a')},${registry}/never@${digestOf('a')},PENDING_INITIAL_SCAN,,,2,prod,ECS,service:web,,${resourceOf('never', 'a')}$`));
+      assert.match(lines[2]!, /^stale:3@sha256:eeeeeeeeeeee…,stale,3,.*,STALE_INVENTORY,,\d{4}-.*,1,apps,EKS,shop,Deployment\/api,/);
       assert.equal(lines.length, 3);
     });
 

@@ -1,4 +1,4 @@
-// Every real-world report in ../shared/fixtures/{trivy,grype,cyclonedx,sarif,inspector2}, read by its
+// Every real-world report in ../shared/fixtures/{trivy,trivy-operator,grype,cyclonedx,sarif,inspector2}, read by its
 // pure parser. The expected counts were worked out by reading each file (one finding per distinct
 // vulnerability, package and installed version), not by running the parser.
 import assert from 'node:assert/strict';
@@ -62,6 +62,14 @@ const cases: [string, string, string, Counts, ParseContext][] = [
   ['inspector2/list-findings-many.json', 'inspector2', 'inspector2', { HIGH: 2, MEDIUM: 3, UNTRIAGED: 2 }, context],
   ['inspector2/list-findings-one.json', 'inspector2', 'inspector2', { MEDIUM: 1 }, context],
   ['inspector2/list-findings-zero.json', 'inspector2', 'inspector2', {}, context],
+  // The only operator report with a digest; counted from `vulnerabilities` (the summary agrees).
+  ['trivy-operator/vulnerabilityreport_extended.json', 'trivy-operator', 'trivy-operator', { MEDIUM: 5 }, context],
+  // A ConfigAuditReport and the same VulnerabilityReport in one bare array.
+  ['trivy-operator/findings_in_list.json', 'trivy-operator', 'trivy-operator', { MEDIUM: 5 }, context],
+  // No digest: named by --image, as `imagescope watch kubernetes` names it from the workload's pods.
+  ['trivy-operator/vulnerabilityreport_many.json', 'trivy-operator', 'trivy-operator', { CRITICAL: 2, HIGH: 3, MEDIUM: 25, LOW: 11 }, withImage],
+  ['trivy-operator/vulnerabilityreport_single_vuln.json', 'trivy-operator', 'trivy-operator', { CRITICAL: 1 }, withImage],
+  ['trivy-operator/vulnerabilityreport_no_vuln.json', 'trivy-operator', 'trivy-operator', {}, withImage],
 ];
 
 describe('findings parsers on the real-world fixtures', () => {
@@ -105,6 +113,34 @@ describe('findings parsers on the real-world fixtures', () => {
         return true;
       });
     }
+  });
+
+  it('keys trivy-operator reports on report.artifact.digest in the registry and repository the report names', () => {
+    const result = parse('trivy-operator/findings_in_list.json', context);
+    assert.deepEqual(result.images.map(resourceIdOf), [
+      'arn:aws:ecr:us-west-2:111122223333:repository/docker.io/library/ubuntu/sha256:f78909c2b360d866b3220655c0b079838258b8891a12ac25fc670f0cbb54229f',
+    ]);
+    assert.deepEqual(result.findings![0].tags, ['20.04']);
+    assert.equal(result.findings![0].reportTime, Date.parse('2024-01-23T13:43:55Z'));
+    assert.deepEqual(result.skipped, [{ path: '$[0]', reason: 'a ConfigAuditReport holds no image vulnerabilities' }]);
+  });
+
+  it('rejects a lone trivy-operator report without a digest, skips one in a list, and refuses --image for many', () => {
+    assert.throws(() => parse('trivy-operator/vulnerabilityreport_many.json', context), (error: IngestRejection) => {
+      assert.equal(error.path, '$.report.artifact.digest');
+      assert.match(error.reason, /names no manifest digest for the image: pass --image/);
+      return true;
+    });
+    const many = JSON.parse(readFixture(sharedFixture('trivy-operator/vulnerabilityreport_many.json')));
+    const extended = JSON.parse(readFixture(sharedFixture('trivy-operator/vulnerabilityreport_extended.json')));
+    const list = { apiVersion: 'v1', kind: 'List', items: [many, extended] };
+    const format = formats.find((f) => f.detect(list))!;
+    assert.equal(format.name, 'trivy-operator', 'a kubectl List of reports is not taken for pods');
+    const result = format.parse([{ value: list, path: '$' }], context);
+    assert.equal(result.findings!.length, 1);
+    assert.equal(result.skipped.length, 1);
+    assert.equal(result.skipped[0].path, '$.items[0].report.artifact.digest');
+    assert.throws(() => format.parse([{ value: list, path: '$' }], withImage), /--image names one image, but this input holds 2 VulnerabilityReports/);
   });
 
   it('rejects legacy bare-array Trivy output clearly', () => {

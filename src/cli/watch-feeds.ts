@@ -40,7 +40,7 @@ function healthPortOf(flags: SinkFlags): number | undefined {
 
 const envNumber = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
-export async function watchKubernetes(flags: TargetFlags & SinkFlags & { namespace: string[]; resync: string }): Promise<void> {
+export async function watchKubernetes(flags: TargetFlags & SinkFlags & { namespace: string[]; resync: string; vulnerabilityReports: 'auto' | 'on' | 'off' }): Promise<void> {
   // Each feed loads only its own client: @kubernetes/client-node or the ECS SDK, not both.
   const [{ ClusterFeed }, { clusterTargets }] = await Promise.all([import('../feeds/kubernetes/cluster-feed.ts'), import('../feeds/kubernetes/targets.ts')]);
   await runFeed('kubernetes', flags, () => {
@@ -54,6 +54,7 @@ export async function watchKubernetes(flags: TargetFlags & SinkFlags & { namespa
             namespaces: flags.namespace,
             resyncMs,
             accountId: accountOf(flags),
+            vulnerabilityReports: flags.vulnerabilityReports,
             flushMs: envNumber('IMAGESCOPE_FEED_FLUSH_MS', 1_000),
             pageSize: envNumber('IMAGESCOPE_KUBERNETES_PAGE_SIZE', 500),
             watchTimeoutSeconds: envNumber('IMAGESCOPE_WATCH_TIMEOUT_SECONDS', 300),

@@ -17,14 +17,15 @@ export function watchCommand(): Command {
   const kubernetes = sinkAndHealthOptions(
     watch
       .command('kubernetes')
-      .description('list and watch pods (and their ReplicaSets and Jobs) of one or more Kubernetes clusters')
+      .description("list and watch pods (and their ReplicaSets and Jobs), and trivy-operator's VulnerabilityReports, of one or more Kubernetes clusters")
       .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, else ~/.kube/config)')
       .option('--context <name>', 'a context to watch, repeatable (default: the current context)', collect, [])
       .option('--all-contexts', 'watch every context of the kubeconfig')
       .option('--in-cluster', "use the pod's service account (needs --cluster-arn ARN)")
       .option('--cluster-arn <arn|context=arn>', "the EKS cluster ARN of a context whose name is not one, repeatable", collect, [])
       .option('--namespace <ns>', 'watch only this namespace, repeatable (default: every namespace)', collect, [])
-      .addOption(new Option('--resync <duration>', 'relist this often, refreshing lastInUse of running pods').default('5m')),
+      .addOption(new Option('--resync <duration>', 'relist this often, refreshing lastInUse of running pods').default('5m'))
+      .addOption(new Option('--vulnerability-reports <mode>', "read trivy-operator's VulnerabilityReports as findings: auto (where the cluster serves them), on (their absence is an error), off").choices(['auto', 'on', 'off']).default('auto')),
   ).action(async (flags) => (await import('./watch-feeds.ts')).watchKubernetes(flags));
   withExamples(
     kubernetes,

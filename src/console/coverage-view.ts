@@ -1,7 +1,8 @@
 // GET /api/v1/coverage and the Coverage page: the images running now without a current scan, the
 // widest exposure first (most running units, then the resource id), each with the status ListCoverage
 // gives it (PENDING_INITIAL_SCAN: never scanned; STALE_INVENTORY: its newest scan is older than the
-// freshness window), the clusters running it, and the reference a person would hand a scanner. The
+// freshness window; SCAN_FAILED: its newest attempt gave no findings, with the reason and what the
+// source said), the clusters running it, and the reference a person would hand a scanner. The
 // list comes from the fleet; a page's images bring where they run as GetClustersForImage answers it
 // (namespaces or services, and workloads).
 import { repositoryParts } from '../domain/images.ts';
@@ -15,8 +16,8 @@ import { clustersOfImage, placeOf } from './exposure.ts';
 import { listPage, type ListPage, type PagedList } from './list-page.ts';
 import { derivedOnce, type Fleet } from '../read-models/fleet.ts';
 
-export type CoverageState = 'PENDING_INITIAL_SCAN' | 'STALE_INVENTORY';
-const states: readonly CoverageState[] = ['PENDING_INITIAL_SCAN', 'STALE_INVENTORY'];
+export type CoverageState = 'PENDING_INITIAL_SCAN' | 'STALE_INVENTORY' | 'SCAN_FAILED';
+export const coverageStates: readonly CoverageState[] = ['PENDING_INITIAL_SCAN', 'STALE_INVENTORY', 'SCAN_FAILED'];
 
 export interface CoverageRow {
   resourceId: string;
@@ -30,6 +31,8 @@ export interface CoverageRow {
   state: CoverageState;
   /** Epoch seconds of its newest scan; absent when never scanned. */
   lastScannedAt?: number;
+  /** SCAN_FAILED: the Inspector2 reason, the source, what it said, and when (epoch seconds). */
+  scanFailure?: { reason: string; source: string; detail: string; at: number };
   runningUnits: number;
   clusters: ClusterUnits[];
 }
@@ -63,7 +66,8 @@ function uncoveredRows(fleet: Fleet, now: number, freshnessMs: number, retention
   return coveredEntries(fleet).flatMap((entry: CoveredEntry): CoverageRow[] => {
     if (entry.resourceType !== 'AWS_ECR_CONTAINER_IMAGE' || entry.inUseCount === 0) return [];
     const { reason } = scanStatusOf(entry, { now, freshnessMs, retentionMs });
-    if (reason !== 'PENDING_INITIAL_SCAN' && reason !== 'STALE_INVENTORY') return [];
+    if (reason === 'SUCCESSFUL' || reason === 'SCAN_ELIGIBILITY_EXPIRED') return [];
+    const failure = reason === 'PENDING_INITIAL_SCAN' || reason === 'STALE_INVENTORY' ? undefined : entry.scanFailure;
     const repository = entry.resourceId.slice(0, entry.resourceId.lastIndexOf('/'));
     const digest = entry.resourceId.slice(repository.length + 1);
     return [{
@@ -72,8 +76,9 @@ function uncoveredRows(fleet: Fleet, now: number, freshnessMs: number, retention
       digest,
       tags: entry.tags ?? [],
       reference: scanReference(repository, digest),
-      state: reason,
+      state: failure ? 'SCAN_FAILED' : (reason as CoverageState),
       ...(entry.lastScannedAt !== undefined && { lastScannedAt: entry.lastScannedAt / 1000 }),
+      ...(failure && { scanFailure: { reason: failure.reason, source: failure.source, detail: failure.detail, at: failure.at / 1000 } }),
       runningUnits: entry.inUseCount,
       clusters: clustersOf.get(entry.resourceId) ?? [],
     }];
@@ -84,7 +89,7 @@ const coverageOrder = (r: CoverageRow) => [-r.runningUnits, r.resourceId];
 
 export async function coverageView(request: ConsoleRequest, deps: ConsoleDependencies, exportAll = false): Promise<CoverageView> {
   const state = request.query.state?.trim() || undefined;
-  if (state !== undefined && !states.includes(state as CoverageState)) throw new ConsoleInputError('state', `state must be ${states.join(' or ')}, not '${state.slice(0, 100)}'`);
+  if (state !== undefined && !coverageStates.includes(state as CoverageState)) throw new ConsoleInputError('state', `state must be ${coverageStates.join(', ')}, not '${state.slice(0, 100)}'`);
   const clusterArn = clusterArnOf(request.query);
   const limit = exportAll ? exportedRows : pageSizeOf(request.query, defaultPageSize);
   const fleet = await deps.fleet.read(request.accountId);
@@ -121,9 +126,9 @@ export function coverageJson(view: CoverageView) {
 /** One row per image and place it runs (an image with none known: one row). */
 export function coverageCsv(view: CoverageView): string {
   const rows = view.rows.flatMap((r) => {
-    const image = [imageName(r.repository, r.digest, r.tags), r.repository, r.tags.join(' '), r.digest, r.reference, r.state, r.lastScannedAt === undefined ? '' : new Date(r.lastScannedAt * 1000).toISOString(), r.runningUnits];
+    const image = [imageName(r.repository, r.digest, r.tags), r.repository, r.tags.join(' '), r.digest, r.reference, r.state, r.scanFailure ? `${r.scanFailure.source}: ${r.scanFailure.reason}: ${r.scanFailure.detail}` : '', r.lastScannedAt === undefined ? '' : new Date(r.lastScannedAt * 1000).toISOString(), r.runningUnits];
     const places = view.places.get(r.resourceId) ?? [];
     return places.length === 0 ? [[...image, '', '', '', '', r.resourceId]] : places.map((p) => [...image, clusterName(p.clusterArn), p.platform, p.group, p.workloads.join(' '), r.resourceId]);
   });
-  return csvOf(['image', 'repository', 'tags', 'digest', 'reference', 'state', 'lastScannedAt', 'runningUnits', 'cluster', 'platform', 'namespaceOrGroup', 'workloads', 'resourceId'], rows);
+  return csvOf(['image', 'repository', 'tags', 'digest', 'reference', 'state', 'scanFailure', 'lastScannedAt', 'runningUnits', 'cluster', 'platform', 'namespaceOrGroup', 'workloads', 'resourceId'], rows);
 }

@@ -97,8 +97,9 @@ const schemas = {
   CoverageRow: object({
     resourceId: { type: 'string' }, repository: { type: 'string' }, digest: { type: 'string' }, tags: strings,
     reference: { type: 'string', description: 'What to hand a scanner: <registry>/<repository>@<digest>' },
-    state: { type: 'string', enum: ['PENDING_INITIAL_SCAN', 'STALE_INVENTORY'] },
+    state: { type: 'string', enum: ['PENDING_INITIAL_SCAN', 'STALE_INVENTORY', 'SCAN_FAILED'] },
     lastScannedAt: epochSeconds, runningUnits: count,
+    scanFailure: object({ reason: { type: 'string', description: 'An Inspector2 ScanStatusReason' }, source: { type: 'string' }, detail: { type: 'string' }, at: epochSeconds }, ['reason', 'source', 'detail', 'at']),
     clusters: { type: 'array', items: object({ platform: { type: 'string', enum: ['ECS', 'EKS'] }, clusterArn: { type: 'string' }, runningUnits: count }) },
     places: { type: 'array', items: object({ clusterArn: { type: 'string' }, platform: { type: 'string', enum: ['ECS', 'EKS'] }, group: { type: 'string' }, workloads: strings }) },
     morePlaces: { const: true, description: 'It runs in more clusters than the 10 whose places are listed: its image answer lists them all' },
@@ -165,7 +166,7 @@ export const openApiDocument = {
     '/api/v1/pipelines': get('Image pipelines or build versions, worst first', [...pageParameters, parameter('by', 'pipeline (default) or build', { type: 'string', enum: ['pipeline', 'build'] })], object({ by: { type: 'string', enum: ['pipeline', 'build'] }, items: { type: 'array', items: ref('PipelineRow') }, nextCursor: { type: 'string' } }, ['by', 'items'])),
     '/api/v1/coverage': get('Images running now without a current scan, most running units first', [
       ...pageParameters, parameters.clusterArn,
-      parameter('state', 'PENDING_INITIAL_SCAN (never scanned) or STALE_INVENTORY (scan out of date); both by default', { type: 'string', enum: ['PENDING_INITIAL_SCAN', 'STALE_INVENTORY'] }),
+      parameter('state', 'PENDING_INITIAL_SCAN (never scanned), STALE_INVENTORY (scan out of date) or SCAN_FAILED (the newest attempt gave no findings); all by default', { type: 'string', enum: ['PENDING_INITIAL_SCAN', 'STALE_INVENTORY', 'SCAN_FAILED'] }),
     ], listOf('CoverageRow')),
     '/api/v1/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } } } },
   },

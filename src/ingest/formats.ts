@@ -1,6 +1,7 @@
 // The input formats imagescope reads: how each is recognised and which pure parser reads it.
 // Detection runs in this order; the first that recognises the input's first document wins.
 import { isCycloneDx, parseCycloneDx } from './findings/cyclonedx.ts';
+import { isEcrScanFindings, parseEcrScanFindings } from './findings/ecr.ts';
 import { isGrypeReport, parseGrype } from './findings/grype.ts';
 import { isInspector2Findings, parseInspector2 } from './findings/inspector2.ts';
 import { isSarif, parseSarif } from './findings/sarif.ts';
@@ -43,6 +44,12 @@ export const formats = [
   { name: 'grype', description: 'Grype JSON (`grype -o json`)', detect: isGrypeReport, parse: parseGrype },
   { name: 'cyclonedx', description: 'CycloneDX 1.4-1.7 JSON with vulnerabilities', detect: isCycloneDx, parse: parseCycloneDx },
   { name: 'sarif', description: 'SARIF 2.1.0 from Trivy or Grype', detect: isSarif, parse: parseSarif },
+  {
+    name: 'ecr',
+    description: 'Amazon ECR image scans (`aws ecr describe-image-scan-findings` output, basic or enhanced)',
+    detect: isEcrScanFindings,
+    parse: parseEcrScanFindings,
+  },
   {
     name: 'inspector2',
     description: 'Inspector2 findings (`aws inspector2 list-findings` output or "Inspector2 Finding" events)',

@@ -10,6 +10,7 @@ import { readJsonDocuments, type JsonDocument } from './json-documents.ts';
 import type { ParseResult, Skipped } from './parse-result.ts';
 import type { RuntimeBatch } from '../domain/runtime-units.ts';
 import type { FindingsBatch } from '../domain/findings.ts';
+import type { ScanFailure } from '../domain/scan-status.ts';
 import { parseKubernetesListPages, type KubernetesListPages } from './runtime/kubernetes-pods.ts';
 import { VulnerabilityDetailsReader } from './vulnerability-details.ts';
 import type { Store } from '../store/store.ts';
@@ -136,6 +137,7 @@ interface PendingInput {
 async function applyParsed(store: Store, inputs: PendingInput[], now: number): Promise<IngestOutcome[]> {
   const outcomes: IngestOutcome[] = [];
   const findings = new Map<string, { at: number; summary: SummaryBuilder; batch: FindingsBatch }[]>();
+  const failures: { accountId: string; at: number; summary: SummaryBuilder; failures: ScanFailure[] }[] = [];
   const details = new VulnerabilityDetailsReader(store);
   for (const input of inputs) {
     const { accountId, imageBuildVersionArn, imagePipelineArn } = input.options;
@@ -153,6 +155,7 @@ async function applyParsed(store: Store, inputs: PendingInput[], now: number): P
         ofAccount.push({ at: outcomes.length, summary, batch: { reports: parsed.findings, imageBuildVersionArn, imagePipelineArn } });
         findings.set(accountId, ofAccount);
       }
+      if (parsed.scanFailures?.length) failures.push({ accountId, at: outcomes.length, summary, failures: parsed.scanFailures });
       outcomes.push(summary.done({}));
     } catch (error) {
       if (!(error instanceof IngestRejection)) throw error;
@@ -166,6 +169,12 @@ async function applyParsed(store: Store, inputs: PendingInput[], now: number): P
     });
   }
   details.stored();
+  // A failed scan is recorded after the findings: it never removes them, and an input holds one or the other.
+  for (const { accountId, at, summary, failures: ofInput } of failures) {
+    const applied = await store.applyScanFailures(accountId, ofInput, now);
+    const findingsOf = outcomes[at] as IngestSummary;
+    outcomes[at] = summary.done({ applied: findingsOf.applied + applied, unchanged: findingsOf.unchanged + ofInput.length - applied, findings: findingsOf.findings });
+  }
   return outcomes;
 }
 

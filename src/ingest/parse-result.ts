@@ -2,6 +2,7 @@
 import type { FindingsReport } from '../domain/findings.ts';
 import type { ImageKey } from '../domain/images.ts';
 import type { RuntimeBatch } from '../domain/runtime-units.ts';
+import type { ScanFailure } from '../domain/scan-status.ts';
 
 export interface Skipped {
   path: string;
@@ -24,6 +25,8 @@ export interface ParseContext {
 export interface ParseResult {
   runtime?: RuntimeBatch;
   findings?: FindingsReport[];
+  /** Scans that gave no findings, and why (recorded without touching stored findings). */
+  scanFailures?: ScanFailure[];
   skipped: Skipped[];
   images: ImageKey[];
 }

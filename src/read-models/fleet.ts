@@ -11,6 +11,8 @@ import { resourceIdOf } from '../domain/images.ts';
 import { countsBySeverity, parseVulnerabilityLines } from '../store/image-summaries.ts';
 import { parseClusterUnits, type ClusterUnits } from '../store/image-runtime.ts';
 import type { ConsoleImageRow, ConsoleRuntimeRow, Store } from '../store/store.ts';
+import type { ScanFailureRow } from '../store/scan-failures.ts';
+import type { ScanFailureReason } from '../domain/scan-status.ts';
 import { Interned, PerAccount } from '../domain/per-account.ts';
 
 export interface FleetRuntime {
@@ -47,6 +49,15 @@ export interface FleetImage extends FleetRuntime {
   linkedDigests: string[];
   /** Epoch ms of its newest report of any source; undefined when none is recorded. */
   lastScannedAt?: number;
+  scanFailure?: FleetScanFailure;
+}
+
+/** The newest scan of the image that gave no findings (any source), and why. */
+export interface FleetScanFailure {
+  source: string;
+  reason: ScanFailureReason;
+  detail: string;
+  at: number;
 }
 
 /** An image seen running (now or before) that has no scan: it has no counts, but the Clusters and Coverage pages show it. */
@@ -54,6 +65,7 @@ export interface UnscannedImage extends FleetRuntime {
   resourceId: string;
   repository: string;
   digest: string;
+  scanFailure?: FleetScanFailure;
 }
 
 export interface ParsedVulnerabilities {
@@ -114,16 +126,17 @@ export class FleetReader {
     // so the next request reads again rather than keep rows older than they look.
     const version = await this.store.consoleVersion(accountId);
     if (lists.last?.version === version) return lists.last.fleet;
-    const [rows, runtime, links] = await Promise.all([this.store.consoleImages(accountId), this.store.consoleRuntime(accountId), this.store.imageDigestLinks(accountId)]);
+    const [rows, runtime, links, failureRows] = await Promise.all([this.store.consoleImages(accountId), this.store.consoleRuntime(accountId), this.store.imageDigestLinks(accountId), this.store.scanFailures(accountId)]);
     await Promise.all([this.refreshVulnerabilities(accountId, lists, rows), this.refreshClusters(accountId, lists, runtime)]);
     const runtimeByKey = runtimeByImage(rows, runtime, links);
-    const images = rows.map((row) => fleetImage(row, runtimeByKey, lists));
-    const unscanned = [...runtimeByKey.values()].map((uses) => ({
+    const failures = newestFailures(failureRows);
+    const images = rows.map((row) => withFailure(fleetImage(row, runtimeByKey, lists), failures));
+    const unscanned = [...runtimeByKey.values()].map((uses) => withFailure({
       resourceId: resourceIdOf({ repository: uses[0]!.image_repository, digest: uses[0]!.image_digest }),
       repository: uses[0]!.image_repository,
       digest: uses[0]!.image_digest,
       ...runtimeOf(uses, lists),
-    }));
+    }, failures));
     const fleet = { images, unscanned, vulnerabilityIds: lists.vulnerabilities.values, vulnerabilityIndex: lists.vulnerabilities.indexes, clusterArns: lists.clusterArns.values };
     lists.last = { version, fleet };
     return fleet;
@@ -199,6 +212,23 @@ function fleetImage(row: ConsoleImageRow, runtimeByKey: Map<string, ConsoleRunti
     ...(row.last_scanned_at !== null && Number(row.last_scanned_at) > 0 && { lastScannedAt: Number(row.last_scanned_at) }),
     ...(runtime ? runtimeOf(runtime, lists) : emptyRuntime),
   };
+}
+
+/** The newest failed scan of each image, by `repository\0digest`. */
+function newestFailures(rows: ScanFailureRow[]): Map<string, FleetScanFailure> {
+  const out = new Map<string, FleetScanFailure>();
+  for (const r of rows) {
+    const key = keyOf(r.image_repository, r.image_digest);
+    const at = Number(r.failed_at);
+    if ((out.get(key)?.at ?? -1) < at) out.set(key, { source: r.source, reason: r.reason as ScanFailureReason, detail: r.detail, at });
+  }
+  return out;
+}
+
+function withFailure<T extends { repository: string; digest: string; scanFailure?: FleetScanFailure }>(image: T, failures: Map<string, FleetScanFailure>): T {
+  const failure = failures.get(keyOf(image.repository, image.digest));
+  if (failure) image.scanFailure = failure;
+  return image;
 }
 
 /** One image's use over its runtime rows (more than one where digests are linked): units summed, clusters merged. */

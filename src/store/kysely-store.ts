@@ -12,6 +12,8 @@ import { ListedImagesCache } from './finding-images.ts';
 import { RuntimeQueries } from './runtime-queries.ts';
 import { PlannerStatistics } from './planner-statistics.ts';
 import { applyRuntime } from './runtime-writes.ts';
+import { applyScanFailures, scanFailures, type ScanFailureRow } from './scan-failures.ts';
+import type { ScanFailure } from '../domain/scan-status.ts';
 import type { AccessKeyRow, ConsoleSessionRow, Database, SeveritySnapshotRow, SourceActivityRow } from './schema.ts';
 import type { AggregationRow, AggregationsQuery, ClustersForImageQuery, ClustersPage, ExposedPackage, Store } from './store.ts';
 import { ExposureQueries } from './exposure-queries.ts';
@@ -95,6 +97,14 @@ export class KyselyStore implements Store {
     const stored = summaries.reduce((n, s) => n + s.findingsStored, 0);
     this.statistics?.wrote({ findings: stored, finding_rollups: stored });
     return summaries;
+  }
+
+  applyScanFailures(accountId: string, failures: ScanFailure[], now: number): Promise<number> {
+    return this.write((trx) => applyScanFailures(trx, accountId, failures, now));
+  }
+
+  scanFailures(accountId: string): Promise<ScanFailureRow[]> {
+    return scanFailures(this.db, this.reads.read, accountId);
   }
 
   aggregationPage(query: AggregationsQuery): Promise<{ version: number; rows: AggregationRow[] }> {

@@ -288,6 +288,18 @@ export interface SourceActivityRow {
   last_ingest_at: number;
 }
 
+/** The newest scan of an image by one source that gave no findings, and why (coverage shows it). */
+export interface ImageScanFailureRow {
+  account_id: string;
+  image_repository: string;
+  image_digest: string;
+  source: string;
+  /** An Inspector2 ScanStatusReason (domain/scan-status.ts). */
+  reason: string;
+  detail: string;
+  failed_at: number;
+}
+
 /** A console sign-in: the key that signed in, its account, and when (epoch ms). */
 export interface ConsoleSessionRow {
   /** SHA-256 (hex) of the session token the browser holds. */
@@ -308,6 +320,7 @@ export interface Database {
   image_cluster_lists: ImageClusterListRow;
   severity_snapshots: SeveritySnapshotRow;
   source_activity: SourceActivityRow;
+  image_scan_failures: ImageScanFailureRow;
   console_versions: ConsoleVersionRow;
   image_digest_links: ImageDigestLinkRow;
   image_stops: ImageStopRow;

@@ -3,6 +3,7 @@
 import type { FindingsBatch } from '../domain/findings.ts';
 import type { ImageKey } from '../domain/images.ts';
 import type { RuntimeBatches, RuntimeWriteSummary } from '../domain/runtime-units.ts';
+import type { ScanFailure } from '../domain/scan-status.ts';
 import type { ConsoleFindingRow, ConsoleImageRow, ConsoleRuntimeRow } from './console-queries.ts';
 import type { LatestScan } from './console-summary.ts';
 import type { DomainCounts } from './domain-counts.ts';
@@ -11,6 +12,7 @@ import type { FoundFinding } from './finding-lookups.ts';
 import type { FindingCursor, FindingOrder, FindingsQuery, ListedFinding } from './finding-list-queries.ts';
 import type { FindingsWriteSummary } from './findings-writes.ts';
 import type { OccurrenceRow } from './occurrence-queries.ts';
+import type { ScanFailureRow } from './scan-failures.ts';
 import type { AccessKeyRow, AccessRole, ConsoleSessionRow, RollupAggregation, SeveritySnapshotRow, SourceActivityRow } from './schema.ts';
 
 export type { AccessKeyRow, AccessRole, ConsoleFindingRow, FindingCursor, FindingOrder, FindingsQuery, FoundFinding, ListedFinding, ConsoleImageRow, ConsoleRuntimeRow, ConsoleSessionRow, FindingsWriteSummary, OccurrenceRow, RollupAggregation, RollupMismatch, SeveritySnapshotRow };
@@ -95,6 +97,10 @@ export interface Store {
    * epoch ms. Returns each batch's summary.
    */
   applyFindings(accountId: string, batches: FindingsBatch[], now: number): Promise<FindingsWriteSummary[]>;
+  /** Records scans that gave no findings (the newest per image and source) in one transaction; returns how many changed. */
+  applyScanFailures(accountId: string, failures: ScanFailure[], now: number): Promise<number>;
+  /** The newest failed scan per image and source. */
+  scanFailures(accountId: string): Promise<ScanFailureRow[]>;
   /** One page of rollup rows as of `query.version` (default: current), and the version it was read at. */
   aggregationPage(query: AggregationsQuery): Promise<{ version: number; rows: AggregationRow[] }>;
   /**

@@ -1,10 +1,10 @@
 // The images running now without a current scan, the widest exposure first: what to scan next.
 import { html, type Html } from '../html.ts';
-import type { CoverageView } from '../coverage-view.ts';
+import { coverageStates, type CoverageView } from '../coverage-view.ts';
 import { clusterName, imageLink, number, pager, time } from './format.ts';
 import { consoleUrl, layout, type PageContext } from './layout.ts';
 
-const stateLabels = { PENDING_INITIAL_SCAN: 'never scanned', STALE_INVENTORY: 'scan out of date' } as const;
+const stateLabels = { PENDING_INITIAL_SCAN: 'never scanned', STALE_INVENTORY: 'scan out of date', SCAN_FAILED: 'scan failed' } as const;
 
 export function coveragePage(context: PageContext, view: CoverageView): Html {
   const query = { state: view.state, clusterArn: view.clusterArn };
@@ -16,8 +16,8 @@ ${context.accountInUrl ? html`<input type="hidden" name="accountId" value="${con
 <fieldset>
 <legend>Filter</legend>
 <label for="cs">State</label> <select id="cs" name="state">
-<option value=""${view.state === undefined ? html` selected` : ''}>never scanned or out of date</option>
-${(['PENDING_INITIAL_SCAN', 'STALE_INVENTORY'] as const).map((s) => html`<option value="${s}"${view.state === s ? html` selected` : ''}>${stateLabels[s]}</option>`)}
+<option value=""${view.state === undefined ? html` selected` : ''}>never scanned, out of date or failed</option>
+${coverageStates.map((s) => html`<option value="${s}"${view.state === s ? html` selected` : ''}>${stateLabels[s]}</option>`)}
 </select>
 <label for="cc">Cluster ARN</label> <input id="cc" name="clusterArn" type="text" maxlength="300" value="${view.clusterArn ?? ''}">
 <button type="submit">Show</button>
@@ -28,7 +28,7 @@ ${view.rows.length === 0 ? html`<p role="status">Every running image has a curre
 <caption>Running images without a current scan, most running units first</caption>
 <thead><tr><th scope="col">Image</th><th scope="col">State</th><th scope="col">Last scanned</th><th scope="col" class="number">Running units</th><th scope="col">Where it runs</th><th scope="col">Reference to scan</th></tr></thead>
 <tbody>
-${view.rows.map((r) => html`<tr><th scope="row">${imageLink(context, r.resourceId, r.repository, r.digest, r.tags)}</th><td>${stateLabels[r.state]}</td><td>${time(r.lastScannedAt)}</td><td class="number">${number(r.runningUnits)}</td><td><ul class="places">${(view.places.get(r.resourceId) ?? []).map((p) => html`<li><a href="${consoleUrl(context, '/clusters', { clusterArn: p.clusterArn })}">${clusterName(p.clusterArn)}</a> <span class="muted">${p.platform}</span> ${p.group}${p.workloads.length ? html` · ${p.workloads.join(', ')}` : ''}</li>`)}${view.morePlaces.has(r.resourceId) ? html`<li><a href="${consoleUrl(context, `/images/${encodeURIComponent(r.resourceId)}`)}">more clusters</a></li>` : ''}</ul></td><td><code>${r.reference}</code></td></tr>`)}
+${view.rows.map((r) => html`<tr><th scope="row">${imageLink(context, r.resourceId, r.repository, r.digest, r.tags)}</th><td>${stateLabels[r.state]}${r.scanFailure ? html`<br><span class="muted" title="${r.scanFailure.detail}">${r.scanFailure.source}: ${r.scanFailure.reason}</span>` : ''}</td><td>${time(r.lastScannedAt)}</td><td class="number">${number(r.runningUnits)}</td><td><ul class="places">${(view.places.get(r.resourceId) ?? []).map((p) => html`<li><a href="${consoleUrl(context, '/clusters', { clusterArn: p.clusterArn })}">${clusterName(p.clusterArn)}</a> <span class="muted">${p.platform}</span> ${p.group}${p.workloads.length ? html` · ${p.workloads.join(', ')}` : ''}</li>`)}${view.morePlaces.has(r.resourceId) ? html`<li><a href="${consoleUrl(context, `/images/${encodeURIComponent(r.resourceId)}`)}">more clusters</a></li>` : ''}</ul></td><td><code>${r.reference}</code></td></tr>`)}
 </tbody>
 </table>`}
 ${pager(context, '/coverage', { ...query, limit: String(view.limit) }, view.nextCursor, 'Next images')}

@@ -2,7 +2,9 @@
 // ReplicaSets and Jobs that tell a pod's top-level workload) in each scope, and this turns what they
 // see into ordinary Kubernetes ingest inputs. A complete pod list becomes a List (a snapshot: pods
 // missing from it stop at the list time); watch events are coalesced per pod and written at most about
-// once per flush interval as one input of watch events. Every write is one transaction.
+// once per flush interval as one input of watch events. Every write is one transaction. Where asked,
+// trivy-operator's VulnerabilityReports are read too (vulnerability-reports.ts), after the pods they
+// take their digests from.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { IngestSummary } from '../../ingest/ingest-input.ts';
@@ -11,8 +13,11 @@ import type { IngestOptions } from '../../ingest/ingest-options.ts';
 import { Backoff, sleep } from '../backoff.ts';
 import type { FeedHealth } from '../feed-health.ts';
 import type { IngestSink } from '../ingest-sink.ts';
-import { Reflector, type ReflectorSettings } from './reflector.ts';
-import { jobs, pods, replicaSets, type KubernetesResource } from './resources.ts';
+import { Reflector, type ReflectorHandler, type ReflectorSettings } from './reflector.ts';
+import { jobs, pods, replicaSets, vulnerabilityReports, type KubernetesResource } from './resources.ts';
+import { Settled } from './settled.ts';
+import { VulnerabilityReports } from './vulnerability-reports.ts';
+import { WorkloadContainers } from './workload-containers.ts';
 
 type Json = Record<string, any>;
 
@@ -28,32 +33,8 @@ export interface ClusterFeedSettings extends Omit<ReflectorSettings, 'resyncMs'>
   resyncMs: number;
   flushMs: number;
   accountId: string;
-}
-
-/** Resolves once every one of its kinds has settled (been listed, or failed, once). */
-class OwnersSettled {
-  private readonly pending: Set<string>;
-  private readonly settled: Promise<void>;
-  private resolve!: () => void;
-
-  constructor(kinds: string[]) {
-    this.pending = new Set(kinds);
-    this.settled = new Promise((resolve) => (this.resolve = resolve));
-  }
-
-  settle(kind: string): void {
-    if (this.pending.delete(kind) && this.pending.size === 0) this.resolve();
-  }
-
-  /** True once settled; false if `signal` aborts first. */
-  wait(signal: AbortSignal): Promise<boolean> {
-    if (signal.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const aborted = () => resolve(false);
-      signal.addEventListener('abort', aborted, { once: true });
-      void this.settled.then(() => (signal.removeEventListener('abort', aborted), resolve(true)));
-    });
-  }
+  /** trivy-operator's reports: `auto` reads them where the cluster serves them. */
+  vulnerabilityReports: 'auto' | 'on' | 'off';
 }
 
 const ownerKey = (namespace: string, kind: string, name: string) => `${namespace}/${kind}/${name}`;
@@ -66,7 +47,13 @@ export class ClusterFeed {
   private flushTimer?: NodeJS.Timeout;
   private writes: Promise<void> = Promise.resolve();
   private readonly listedScopes = new Set<string | undefined>();
-  private readonly ownerScopes = new Map<string | undefined, OwnersSettled>();
+  private readonly ownerScopes = new Map<string | undefined, Settled>();
+  private readonly podScopes = new Map<string | undefined, Settled>();
+  /** What the pods' containers run, by workload: where vulnerability reports take their digests. */
+  private readonly containers = new WorkloadContainers((namespace, kind, name) => {
+    const owner = this.owners.get(ownerKey(namespace, kind, name));
+    return owner ? ((JSON.parse(owner) as Json).metadata.ownerReferences ?? []) : [];
+  });
   private readonly log: Logger;
   private readonly backoff = new Backoff();
   private stopped?: AbortSignal;
@@ -87,19 +74,37 @@ export class ClusterFeed {
     this.stopped = signal;
     const scopes = this.settings.namespaces.length ? this.settings.namespaces : [undefined];
     this.log.info({ namespaces: this.settings.namespaces.length ? this.settings.namespaces : 'all' }, 'connecting');
+    const reports = this.settings.vulnerabilityReports === 'off' ? undefined : this.vulnerabilityReportFeed(signal);
     const reflectors = scopes.flatMap((namespace) => [
-      this.reflector(replicaSets, namespace, 0),
-      this.reflector(jobs, namespace, 0),
-      this.reflector(pods, namespace, this.settings.resyncMs),
+      this.reflector(replicaSets, this.ownerHandler(replicaSets, namespace), namespace, 0),
+      this.reflector(jobs, this.ownerHandler(jobs, namespace), namespace, 0),
+      this.reflector(pods, this.podHandler(namespace), namespace, this.settings.resyncMs),
+      ...(reports ? [this.reflector(vulnerabilityReports, reports.handler(namespace), namespace, this.settings.resyncMs)] : []),
     ]);
     await Promise.all(reflectors.map((r) => r.run(signal)));
     clearTimeout(this.flushTimer);
     await this.writePendingEvents();
+    await reports?.flush();
   }
 
-  private reflector(resource: KubernetesResource, namespace: string | undefined, resyncMs: number): Reflector {
-    const handler = resource === pods ? this.podHandler(namespace) : this.ownerHandler(resource, namespace);
+  private reflector(resource: KubernetesResource, handler: ReflectorHandler, namespace: string | undefined, resyncMs: number): Reflector {
     return new Reflector(this.target.kc, resource, namespace, handler, { ...this.settings, resyncMs }, this.log);
+  }
+
+  private vulnerabilityReportFeed(signal: AbortSignal): VulnerabilityReports {
+    const region = this.target.clusterArn.split(':')[3]!;
+    const health = `${this.target.clusterArn} vulnerabilityreports`;
+    this.health.track(health);
+    const options = { format: 'trivy-operator' as const, accountId: this.settings.accountId, region };
+    return new VulnerabilityReports(
+      this.containers,
+      (namespace) => this.podsListed(namespace),
+      (name, documents) => this.write(name, () => this.sink.ingest(name, documents, options)),
+      { context: this.target.context, scope: { accountId: this.settings.accountId, region }, flushMs: this.settings.flushMs, required: this.settings.vulnerabilityReports === 'on' },
+      { synced: () => this.health.synced(health), failed: (error) => this.health.failed(health, error) },
+      this.log.child({ resource: 'vulnerabilityreports' }),
+      signal,
+    );
   }
 
   private ownerHandler(resource: KubernetesResource, namespace: string | undefined) {
@@ -134,20 +139,26 @@ export class ClusterFeed {
    * (page by page, as they arrive) only then, so that their workloads are found; a missing permission
    * on owners must not hold the pods back.
    */
-  private ownersSettled(namespace: string | undefined): OwnersSettled {
-    let settled = this.ownerScopes.get(namespace);
-    if (!settled) this.ownerScopes.set(namespace, (settled = new OwnersSettled(['ReplicaSet', 'Job'])));
-    return settled;
+  private ownersSettled(namespace: string | undefined): Settled {
+    return settledIn(this.ownerScopes, namespace, ['ReplicaSet', 'Job']);
+  }
+
+  /** A scope's pods have been listed (and stored), or have failed to be, once. */
+  private podsListed(namespace: string | undefined): Settled {
+    return settledIn(this.podScopes, namespace, ['Pod']);
   }
 
   private podHandler(namespace: string | undefined) {
     return {
       replace: async (pages: AsyncIterable<object[]>, listedAt: number) => {
         if (!(await this.ownersSettled(namespace).wait(this.stopped!))) return;
-        await this.serial(() => this.writeList(pages, namespace, listedAt));
+        await this.serial(() => this.writeList(this.indexed(pages, namespace), namespace, listedAt));
+        this.podsListed(namespace).settle('Pod');
       },
       event: (type: string, object: object) => {
         const pod = object as Json;
+        if (type === 'DELETED') this.containers.remove(pod.metadata.uid);
+        else this.containers.put(pod);
         const key = pod.metadata.uid ?? `${pod.metadata.namespace}/${pod.metadata.name}`;
         const seen = this.pending.get(key);
         if (!seen || Number(pod.metadata.resourceVersion) >= Number(seen.object.metadata.resourceVersion)) this.pending.set(key, { type, object: pod });
@@ -156,8 +167,24 @@ export class ClusterFeed {
           void this.writePendingEvents();
         }, this.settings.flushMs);
       },
-      failed: (error: string) => this.health.failed(this.target.clusterArn, error),
+      failed: (error: string) => {
+        this.health.failed(this.target.clusterArn, error);
+        this.podsListed(namespace).settle('Pod');
+      },
     };
+  }
+
+  /** The pages of a pod list, each pod filed by workload as it passes; what the list lacks is forgotten. */
+  private async *indexed(pages: AsyncIterable<object[]>, namespace: string | undefined): AsyncGenerator<object[]> {
+    const listed = new Set<string>();
+    for await (const page of pages) {
+      for (const pod of page as Json[]) {
+        this.containers.put(pod);
+        listed.add(pod.metadata.uid);
+      }
+      yield page;
+    }
+    this.containers.keepOnly(listed, namespace);
   }
 
   /** Runs writes one at a time, in the order they were asked for; one that fails does not stop the next. */
@@ -199,7 +226,8 @@ export class ClusterFeed {
     const owners = this.ownersOf(events.map((e) => e.object)).map((text) => `{"type":"ADDED","object":${text}}`);
     const name = `${this.target.context} pod events`;
     const written = await this.write(name, () => this.sink.ingest(name, [...owners, ...events.map((e) => JSON.stringify(e))], this.ingestOptions(undefined)));
-    if (written) this.log.debug({ events: events.length, applied: written.applied }, 'stored watch events');
+    if (written instanceof IngestRejection) this.log.error({ input: name, error: written.message }, 'the ingest rejected a batch: skipped');
+    else if (written) this.log.debug({ events: events.length, applied: written.applied }, 'stored watch events');
   }
 
   /** The ReplicaSets and Jobs that own these pods, so that the ingest finds their workloads. */
@@ -219,18 +247,15 @@ export class ClusterFeed {
     return { format: 'kubernetes', accountId: this.settings.accountId, clusterArn: this.target.clusterArn, ...(namespace && { namespace }) };
   }
 
-  /** Writes one input, retrying while the store or server is unavailable; undefined if it was rejected or the feed stopped. */
-  private async write(name: string, ingest: () => Promise<IngestSummary>) {
+  /** Writes one input, retrying while the store or server is unavailable: its summary, its rejection, or undefined if the feed stopped. */
+  private async write(name: string, ingest: () => Promise<IngestSummary>): Promise<IngestSummary | IngestRejection | undefined> {
     for (;;) {
       try {
         const summary = await ingest();
         this.backoff.reset();
         return summary;
       } catch (error) {
-        if (error instanceof IngestRejection) {
-          this.log.error({ input: name, error: error.message }, 'the ingest rejected a batch: skipped');
-          return undefined;
-        }
+        if (error instanceof IngestRejection) return error;
         const wait = this.backoff.next();
         this.health.failed(this.target.clusterArn, `writing: ${(error as Error).message}`);
         this.log.warn({ input: name, error: (error as Error).message, retryInMs: Math.round(wait) }, 'write failed: retrying');
@@ -239,4 +264,10 @@ export class ClusterFeed {
       }
     }
   }
+}
+
+function settledIn(scopes: Map<string | undefined, Settled>, namespace: string | undefined, parts: string[]): Settled {
+  let settled = scopes.get(namespace);
+  if (!settled) scopes.set(namespace, (settled = new Settled(parts)));
+  return settled;
 }

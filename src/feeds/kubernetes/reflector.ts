@@ -22,6 +22,11 @@ export interface ReflectorHandler {
   event(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: object): void;
   /** A list or watch failed (it will be retried). */
   failed(error: string): void;
+  /**
+   * The resource is not served (404: a custom resource whose definition is not installed). A handler
+   * that has this takes it as a state, checked again at each resync; one without it, as a failure.
+   */
+  notServed?(): void;
 }
 
 export interface ReflectorSettings {
@@ -35,6 +40,8 @@ export interface ReflectorSettings {
 
 export class Reflector {
   private readonly backoff = new Backoff();
+  /** Said once per spell of the resource not being served. */
+  private notServedSaid = false;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -51,6 +58,8 @@ export class Reflector {
         const { resourceVersion, listedAt } = await this.list(signal).catch((error) => Promise.reject(withVerb(error, 'list')));
         if (signal.aborted) return;
         this.backoff.reset();
+        if (this.notServedSaid) this.log.info({ resource: this.resource.name, namespace: this.namespace }, `${this.resource.name}.${this.resource.apiGroup} is served now`);
+        this.notServedSaid = false;
         await this.watchUntilRelist(resourceVersion, listedAt, signal).catch((error) => Promise.reject(withVerb(error, 'watch')));
       } catch (error) {
         if (signal.aborted) return;
@@ -116,6 +125,7 @@ export class Reflector {
       this.log.info(context, (error as { verb?: string }).verb === 'watch' ? 'resourceVersion expired: relisting' : 'list continue token expired: relisting');
       return 0;
     }
+    if (status === 404) return this.notServed(context);
     const message = describe(error);
     this.handler.failed(message);
     if (status === 403) {
@@ -127,6 +137,20 @@ export class Reflector {
     const wait = Math.max(retryAfter ?? 0, this.backoff.next());
     this.log.warn({ ...context, error: message, retryInMs: Math.round(wait) }, 'list or watch failed: retrying');
     return wait;
+  }
+
+  private notServed(context: object): number {
+    const { name, apiGroup } = this.resource;
+    const message = `${name}.${apiGroup || 'core'} is not served by this cluster (HTTP 404)${apiGroup === 'aquasecurity.github.io' ? ': trivy-operator is not installed' : ''}`;
+    if (!this.handler.notServed) {
+      this.handler.failed(message);
+      this.log.error(context, message);
+      return this.backoff.slowest();
+    }
+    this.handler.notServed();
+    if (!this.notServedSaid) this.log.info(context, `${message}; checking again at each resync`);
+    this.notServedSaid = true;
+    return this.settings.resyncMs || this.backoff.slowest();
   }
 }
 

@@ -1,12 +1,12 @@
-// The three kinds of object a Kubernetes watcher lists and watches: their API paths (the same for a
-// list and a watch) and what is kept of each. Pods for where images run; ReplicaSets and Jobs only to
-// name a pod's top-level workload.
-import { slimOwner, slimPod } from './slim-objects.ts';
+// The kinds of object a Kubernetes watcher lists and watches: their API paths (the same for a list and
+// a watch) and what is kept of each. Pods for where images run; ReplicaSets and Jobs only to name a
+// pod's top-level workload; trivy-operator's VulnerabilityReports for what the images carry.
+import { slimOwner, slimPod, slimVulnerabilityReport } from './slim-objects.ts';
 
 export interface KubernetesResource {
-  name: 'pods' | 'replicasets' | 'jobs';
+  name: 'pods' | 'replicasets' | 'jobs' | 'vulnerabilityreports';
   /** The API group, as an RBAC rule names it (for "permission missing" logs). */
-  apiGroup: '' | 'apps' | 'batch';
+  apiGroup: '' | 'apps' | 'batch' | 'aquasecurity.github.io';
   path(namespace?: string): string;
   slim(object: object): object;
 }
@@ -30,4 +30,12 @@ export const jobs: KubernetesResource = {
   apiGroup: 'batch',
   path: (ns) => (ns ? `/apis/batch/v1/namespaces/${ns}/jobs` : '/apis/batch/v1/jobs'),
   slim: (object) => slimOwner('Job', object),
+};
+
+/** A custom resource: served only where trivy-operator's CRD is installed (404 elsewhere). */
+export const vulnerabilityReports: KubernetesResource = {
+  name: 'vulnerabilityreports',
+  apiGroup: 'aquasecurity.github.io',
+  path: (ns) => (ns ? `/apis/aquasecurity.github.io/v1alpha1/namespaces/${ns}/vulnerabilityreports` : '/apis/aquasecurity.github.io/v1alpha1/vulnerabilityreports'),
+  slim: slimVulnerabilityReport,
 };

@@ -53,7 +53,12 @@ function eventFinding(event: JsonReader): JsonReader {
   return event.child('detail');
 }
 
-function parseFinding(finding: JsonReader, context: ParseContext, skipped: Skipped[]): { image: ImageKey; findings: Finding[]; time: number } | undefined {
+/**
+ * One Inspector finding (also the shape of ECR's enhanced scanning findings): its image, and one
+ * finding per vulnerable package; undefined (skipped, with the reason) when it is not about a
+ * container image's package.
+ */
+export function parseFinding(finding: JsonReader, context: ParseContext, skipped: Skipped[]): { image: ImageKey; findings: Finding[]; time: number } | undefined {
   const type = finding.string('type');
   if (type !== 'PACKAGE_VULNERABILITY') {
     skipped.push({ path: finding.path, reason: `${type} findings are not image package vulnerabilities` });

@@ -4,13 +4,16 @@
 //   no scan, in use within the retention window        INACTIVE / PENDING_INITIAL_SCAN
 //   neither scanned nor in use within the window       INACTIVE / SCAN_ELIGIBILITY_EXPIRED
 //   newest scan within the freshness window            ACTIVE   / SUCCESSFUL
+//   otherwise, a failed scan newer than the newest     INACTIVE / the failure's reason (ECR's FAILED,
+//     scan (ECR, a scanner run)                                   UNSUPPORTED_IMAGE, a scanner error ...)
 //   newest scan older than that                        ACTIVE   / STALE_INVENTORY
 // An image running now is in use now, whatever its units' last observation says. A repository is
 // covered as one image would be with its images' newest scan and use.
 import { inRanges, matchesText, rangeOfFilter, type TextCriterion } from '../../../domain/finding-criteria.ts';
 import { repositoryParts } from '../../../domain/images.ts';
 import type { Fleet, UnscannedImage } from '../../../read-models/fleet.ts';
-import { derivedOnce } from '../../../read-models/fleet.ts';
+import { derivedOnce, type FleetScanFailure } from '../../../read-models/fleet.ts';
+import type { ScanFailureReason } from '../../../domain/scan-status.ts';
 
 export type CoverageResourceType = 'AWS_ECR_CONTAINER_IMAGE' | 'AWS_ECR_REPOSITORY';
 
@@ -29,11 +32,13 @@ export interface CoveredEntry {
   lastInUseAt?: number;
   /** Running units now (for a repository, its images'). */
   inUseCount: number;
+  /** Images only: the newest scan that gave no findings. */
+  scanFailure?: FleetScanFailure;
 }
 
 export interface ScanStatus {
   statusCode: 'ACTIVE' | 'INACTIVE';
-  reason: 'SUCCESSFUL' | 'STALE_INVENTORY' | 'PENDING_INITIAL_SCAN' | 'SCAN_ELIGIBILITY_EXPIRED';
+  reason: 'SUCCESSFUL' | 'STALE_INVENTORY' | ScanFailureReason;
 }
 
 export interface CoverageWindows {
@@ -48,8 +53,12 @@ export function scanStatusOf(entry: CoveredEntry, { now, freshnessMs, retentionM
   const lastUse = entry.inUseCount > 0 ? now : (entry.lastInUseAt ?? 0);
   const eligible = Math.max(lastUse, entry.lastScannedAt ?? 0) >= now - retentionMs;
   if (!eligible) return { statusCode: 'INACTIVE', reason: 'SCAN_ELIGIBILITY_EXPIRED' };
+  if (entry.lastScannedAt !== undefined && entry.lastScannedAt >= now - freshnessMs) return { statusCode: 'ACTIVE', reason: 'SUCCESSFUL' };
+  // A current scan of any source covers the image whatever another source failed to do; without one,
+  // a failure newer than the newest scan says why there is none.
+  if (entry.scanFailure && entry.scanFailure.at > (entry.lastScannedAt ?? -1)) return { statusCode: 'INACTIVE', reason: entry.scanFailure.reason };
   if (entry.lastScannedAt === undefined) return { statusCode: 'INACTIVE', reason: 'PENDING_INITIAL_SCAN' };
-  return entry.lastScannedAt >= now - freshnessMs ? { statusCode: 'ACTIVE', reason: 'SUCCESSFUL' } : { statusCode: 'ACTIVE', reason: 'STALE_INVENTORY' };
+  return { statusCode: 'ACTIVE', reason: 'STALE_INVENTORY' };
 }
 
 /** Running images by the state of their scan: current, stale (older than the freshness window), or none. */
@@ -65,7 +74,7 @@ export function runningCoverage(fleet: Fleet, windows: CoverageWindows): Running
     if (entry.resourceType !== 'AWS_ECR_CONTAINER_IMAGE' || entry.inUseCount === 0) continue;
     const { reason } = scanStatusOf(entry, windows);
     if (reason === 'SUCCESSFUL') out.current++;
-    else if (reason === 'STALE_INVENTORY') out.stale++;
+    else if (entry.lastScannedAt !== undefined) out.stale++;
     else out.neverScanned++;
   }
   return out;
@@ -92,11 +101,12 @@ function buildEntries(fleet: Fleet): CoveredEntry[] {
       ...(image.lastScannedAt !== undefined && { lastScannedAt: image.lastScannedAt }),
       ...(image.lastInUse > 0 && { lastInUseAt: image.lastInUse }),
       inUseCount: image.runningUnits,
+      ...(image.scanFailure && { scanFailure: image.scanFailure }),
     };
     images.push(entry);
     const repository = repositories.get(image.repository);
     if (!repository) {
-      repositories.set(image.repository, { ...entry, resourceType: 'AWS_ECR_REPOSITORY', resourceId: image.repository, tags: undefined });
+      repositories.set(image.repository, { ...entry, resourceType: 'AWS_ECR_REPOSITORY', resourceId: image.repository, tags: undefined, scanFailure: undefined });
       continue;
     }
     repository.inUseCount += entry.inUseCount;
