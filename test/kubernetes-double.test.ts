@@ -2,8 +2,10 @@
 // the real @kubernetes/client-node, the same library the watcher under test uses.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
 import { kubeconfigFor, startKubernetesApiDouble, type KubernetesApiDouble } from './doubles/kubernetes-api.ts';
+import { readFixture, sharedFixture } from './helpers/fixtures.ts';
 
 const pod = (namespace: string, name: string, image = 'nginx:1.27') =>
   ({ metadata: { namespace, name }, spec: { containers: [{ name: 'main', image }] } });
@@ -16,12 +18,12 @@ async function withDouble(fn: (double: KubernetesApiDouble, kc: KubeConfig) => P
   try { await fn(double, kc); } finally { await double.close(); }
 }
 
-/** Opens a pod watch with the library and collects what reaches its callback and its done. */
-async function watchPods(kc: KubeConfig, params: Record<string, string | number | boolean | undefined>) {
+/** Opens a pod watch (or one of `path`) with the library and collects what reaches its callback and its done. */
+async function watchPods(kc: KubeConfig, params: Record<string, string | number | boolean | undefined>, path = '/api/v1/pods') {
   const events: { type: string; object: any }[] = [];
   let finish: (err: any) => void = () => undefined;
   const done = new Promise<any>((resolve) => { finish = resolve; });
-  await new Watch(kc).watch('/api/v1/pods', { allowWatchBookmarks: true, timeoutSeconds: 1, ...params },
+  await new Watch(kc).watch(path, { allowWatchBookmarks: true, timeoutSeconds: 1, ...params },
     (type, object) => events.push({ type, object }), (err) => finish(err));
   return { events, done };
 }
@@ -33,6 +35,21 @@ async function until(condition: () => boolean, ms = 1000): Promise<void> {
 }
 
 const names = (items: any[]) => items.map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+
+const VR = { group: 'aquasecurity.github.io', version: 'v1alpha1', plural: 'vulnerabilityreports' };
+const VR_PATH = '/apis/aquasecurity.github.io/v1alpha1/vulnerabilityreports';
+const NOT_FOUND = '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","details":{},"code":404}';
+/** Real trivy-operator reports, read in place from ../shared/fixtures (which fails loudly when absent). */
+function trivyReports() {
+  const read = (file: string) => readFixture(sharedFixture(`trivy-operator/${file}`));
+  const many = JSON.parse(read('vulnerabilityreport_many.json'));
+  const basic = parseYaml(read('docs-vulnerability-report-basic.yaml'));
+  assert.deepEqual([many.kind, basic.kind, many.report.vulnerabilities.length, basic.report.vulnerabilities.length], ['VulnerabilityReport', 'VulnerabilityReport', 41, 2]);
+  return { many, basic };
+}
+/** A real report under another namespace and name (and a fresh uid), so one fixture stands for several. */
+const rehome = (report: any, namespace: string, name: string) =>
+  ({ ...report, metadata: { ...report.metadata, namespace, name, uid: undefined } });
 
 test('kubeconfigFor gives one cluster per context and the chosen current context', () => {
   const kc = new KubeConfig();
@@ -178,4 +195,112 @@ test('unknown paths are 404 Status', () => withDouble(async (double) => {
   const res = await fetch(`${double.url}/api/v1/services`);
   assert.equal(res.status, 404);
   assert.equal((await res.json()).reason, 'NotFound');
+}));
+
+test('VulnerabilityReports list in pages from one snapshot, items keeping kind and the whole report', () => withDouble(async (double, kc) => {
+  const { many, basic } = trivyReports();
+  double.upsertVulnerabilityReport(many);
+  double.upsertVulnerabilityReport(basic);
+  double.upsertVulnerabilityReport(rehome(many, 'shop', 'replicaset-cart-7d9f-cart'));
+  double.upsertVulnerabilityReport(rehome(basic, 'ci', 'job-build-5x2k-build'));
+  double.upsertPod(pod('default', 'p1'));
+  const api = kc.makeApiClient(CustomObjectsApi);
+  // CustomObjectsApi returns the body untyped, so its token is metadata.continue, not the typed _continue.
+  const first = await api.listClusterCustomObject({ ...VR, limit: 2 });
+  assert.deepEqual([first.kind, first.apiVersion], ['VulnerabilityReportList', 'aquasecurity.github.io/v1alpha1']);
+  assert.deepEqual(names(first.items), ['ci/job-build-5x2k-build', 'default/replicaset-nginx-6d4cf56db6-nginx']);
+  assert.deepEqual([first.metadata.remainingItemCount, first.metadata.resourceVersion], [2, double.resourceVersion()]);
+  assert.deepEqual([first.items[1].kind, first.items[1].apiVersion], ['VulnerabilityReport', 'aquasecurity.github.io/v1alpha1'], 'custom resource list items keep kind');
+  assert.equal(first.items[1].metadata.uid, basic.metadata.uid);
+  assert.notEqual(first.items[0].metadata.uid, basic.metadata.uid, 'a re-homed copy gets its own uid');
+  double.deleteVulnerabilityReport('shop', 'replicaset-cart-7d9f-cart');
+  const second = await api.listClusterCustomObject({ ...VR, limit: 2, _continue: first.metadata.continue });
+  assert.deepEqual(names(second.items), ['default/replicaset-nginx-deployment-965685897-nginx', 'shop/replicaset-cart-7d9f-cart']);
+  assert.deepEqual([second.metadata.resourceVersion, second.metadata.continue], [first.metadata.resourceVersion, undefined]);
+  assert.deepEqual(second.items[0].report, many.report);
+  const shop = await api.listNamespacedCustomObject({ ...VR, namespace: 'shop' });
+  assert.deepEqual([shop.items.length, shop.metadata.resourceVersion], [0, double.resourceVersion()]);
+  assert.deepEqual(double.requests.map((r) => r.path), [VR_PATH, VR_PATH, '/apis/aquasecurity.github.io/v1alpha1/namespaces/shop/vulnerabilityreports']);
+  const again = await api.listClusterCustomObject({ ...VR, limit: 1 });
+  double.compact();
+  const err: any = await api.listClusterCustomObject({ ...VR, limit: 1, _continue: again.metadata.continue }).catch((e) => e);
+  assert.deepEqual([err.code, JSON.parse(err.body).reason], [410, 'Expired']);
+}));
+
+test('a VulnerabilityReport watch sees ADDED, MODIFIED and a TTL deletion\'s DELETED, and bookmarks', () => withDouble(async (double, kc) => {
+  const { many, basic } = trivyReports();
+  const from = double.resourceVersion();
+  double.upsertVulnerabilityReport(basic);
+  const { events, done } = await watchPods(kc, { resourceVersion: from }, '/apis/aquasecurity.github.io/v1alpha1/namespaces/default/vulnerabilityreports');
+  double.upsertPod(pod('default', 'not-a-report'));
+  double.upsertVulnerabilityReport(many);
+  double.upsertVulnerabilityReport(rehome(many, 'shop', 'other-namespace'));
+  double.upsertVulnerabilityReport({ ...basic, report: { ...basic.report, summary: { ...basic.report.summary, criticalCount: 3 } } });
+  double.deleteVulnerabilityReport('default', many.metadata.name);
+  double.bookmark();
+  await until(() => events.length === 5);
+  assert.deepEqual(events.map((e) => `${e.type} ${e.object.metadata.name ?? ''}`.trim()), [
+    `ADDED ${basic.metadata.name}`, `ADDED ${many.metadata.name}`, `MODIFIED ${basic.metadata.name}`, `DELETED ${many.metadata.name}`, 'BOOKMARK']);
+  assert.deepEqual([events[0].object.kind, events[0].object.apiVersion], ['VulnerabilityReport', 'aquasecurity.github.io/v1alpha1']);
+  assert.deepEqual([events[2].object.report.summary.criticalCount, events[2].object.metadata.uid], [3, basic.metadata.uid]);
+  assert.equal(events[3].object.metadata.annotations['trivy-operator.aquasecurity.github.io/report-ttl'], '24h0m0s', 'DELETED carries the last state');
+  assert.equal(events[3].object.report.vulnerabilities.length, 41);
+  assert.deepEqual(events[4].object, { kind: 'VulnerabilityReport', apiVersion: 'aquasecurity.github.io/v1alpha1', metadata: { resourceVersion: double.resourceVersion() } });
+  double.closeWatches();
+  assert.equal(await done, null);
+}));
+
+test('without the CRD installed, VulnerabilityReport list and watch are 404 NotFound', () => withDouble(async (double, kc) => {
+  const { basic } = trivyReports();
+  double.upsertVulnerabilityReport(basic);
+  const open = await watchPods(kc, { resourceVersion: double.resourceVersion() }, VR_PATH);
+  double.setCustomResourceInstalled(false);
+  assert.equal(await open.done, null, 'uninstalling ends open watches');
+  assert.deepEqual(open.events.map((e) => `${e.type} ${e.object.metadata.name}`), [`DELETED ${basic.metadata.name}`]);
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const listed: any = await api.listClusterCustomObject(VR).catch((e) => e);
+  const namespaced: any = await api.listNamespacedCustomObject({ ...VR, namespace: 'default' }).catch((e) => e);
+  assert.deepEqual([listed.code, listed.body, namespaced.code, namespaced.body], [404, NOT_FOUND, 404, NOT_FOUND]);
+  const watched = await (await watchPods(kc, {}, VR_PATH)).done;
+  assert.deepEqual([watched.statusCode, watched.message], [404, 'Not Found']);
+  const raw = await fetch(`${double.url}/apis/aquasecurity.github.io/v1alpha1/namespaces/default/vulnerabilityreports?watch=true`);
+  assert.deepEqual([raw.status, raw.headers.get('content-type'), await raw.text()], [404, 'application/json', NOT_FOUND]);
+  assert.throws(() => double.upsertVulnerabilityReport(basic), /CRD is not installed/);
+  assert.equal((await kc.makeApiClient(CoreV1Api).listPodForAllNamespaces({})).kind, 'PodList', 'built-in resources are still served');
+  double.setCustomResourceInstalled(true);
+  const reinstalled = await api.listClusterCustomObject(VR);
+  assert.deepEqual(reinstalled.items, [], 'the CRD\'s removal deleted its reports');
+}));
+
+test('injected faults on VulnerabilityReports: a 403 naming the group, and 429, 500, 503', () => withDouble(async (double, kc) => {
+  double.injectFault({ resource: 'vulnerabilityreports', watch: false }, { status: 403 });
+  double.injectFault({ resource: 'vulnerabilityreports', watch: true }, { status: 403 }, 2);
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const denied: any = await api.listClusterCustomObject(VR).catch((e) => e);
+  assert.deepEqual(JSON.parse(denied.body), { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
+    message: 'vulnerabilityreports.aquasecurity.github.io is forbidden: User "system:serviceaccount:imagescope:watcher" cannot list resource "vulnerabilityreports" in API group "aquasecurity.github.io" at the cluster scope',
+    reason: 'Forbidden', details: { group: 'aquasecurity.github.io', kind: 'vulnerabilityreports' }, code: 403 });
+  const forbidden = await (await watchPods(kc, {}, VR_PATH)).done;
+  assert.deepEqual([forbidden.statusCode, forbidden.message], [403, 'Forbidden']);
+  const raw = await fetch(`${double.url}/apis/aquasecurity.github.io/v1alpha1/namespaces/shop/vulnerabilityreports?watch=1`);
+  assert.equal((await raw.json()).message, 'vulnerabilityreports.aquasecurity.github.io is forbidden: User "system:serviceaccount:imagescope:watcher" cannot watch resource "vulnerabilityreports" in API group "aquasecurity.github.io" in the namespace "shop"');
+  for (const code of [429, 500, 503] as const) double.injectFault({ resource: 'vulnerabilityreports' }, { status: code });
+  double.injectFault({ resource: 'pods' }, { status: 500 });
+  const codes: number[] = [];
+  for (let i = 0; i < 3; i++) codes.push(await api.listNamespacedCustomObject({ ...VR, namespace: 'shop' }).then(() => 200, (e: any) => e.code));
+  assert.deepEqual(codes, [429, 500, 503]);
+  assert.deepEqual((await api.listClusterCustomObject(VR)).items, [], 'a pods fault does not reach VulnerabilityReports');
+}));
+
+test('a VulnerabilityReport watch from before compact() gets one ERROR 410 Expired event', () => withDouble(async (double, kc) => {
+  const { many, basic } = trivyReports();
+  double.upsertVulnerabilityReport(basic);
+  const from = double.resourceVersion();
+  double.upsertVulnerabilityReport(many);
+  double.compact();
+  const { events, done } = await watchPods(kc, { resourceVersion: from }, VR_PATH);
+  assert.equal(await done, null);
+  assert.deepEqual(events, [{ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
+    message: `too old resource version: ${from} (${double.resourceVersion()})`, reason: 'Expired', code: 410 } }]);
+  assert.deepEqual(double.requests.map((r) => [r.path, r.query.resourceVersion]), [[VR_PATH, from]]);
 }));

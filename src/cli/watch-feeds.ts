@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import ms from 'ms';
 import pino, { type Logger } from 'pino';
 import { FeedHealth, serveFeedHealth } from '../feeds/feed-health.ts';
-import { openSink, type IngestSink } from '../feeds/ingest-sink.ts';
+import { openSink, type IngestSink, type SinkTarget } from '../feeds/ingest-sink.ts';
 import type { TargetFlags } from '../feeds/kubernetes/targets.ts';
 import { UsageError } from '../feeds/usage-error.ts';
 import { tenantAccount } from './options.ts';
@@ -74,13 +74,22 @@ export async function watchEcs(flags: SinkFlags & { region: string[]; cluster: s
   });
 }
 
+export async function watchEcr(flags: SinkFlags & { region: string[]; interval: string }): Promise<void> {
+  const [{ EcrPoller }, { openRunningImages }] = await Promise.all([import('../feeds/ecr/ecr-poller.ts'), import('../feeds/running-images.ts')]);
+  await runFeed('ecr', flags, () => {
+    const intervalMs = duration('--interval', flags.interval);
+    const settings = { regions: flags.region, intervalMs, accountId: accountOf(flags) };
+    return { intervalMs, start: async (sink, health, log, target) => [new EcrPoller(sink, await openRunningImages(target), settings, health, log)] };
+  });
+}
+
 interface Feed {
   run(signal: AbortSignal): Promise<void>;
 }
 
 interface FeedPlan {
   intervalMs: number;
-  start(sink: IngestSink, health: FeedHealth, log: Logger): Feed[];
+  start(sink: IngestSink, health: FeedHealth, log: Logger, target: SinkTarget): Feed[] | Promise<Feed[]>;
 }
 
 async function runFeed(name: string, flags: SinkFlags, plan: () => FeedPlan): Promise<void> {
@@ -101,7 +110,8 @@ async function runFeed(name: string, flags: SinkFlags, plan: () => FeedPlan): Pr
   // Favouring size over speed keeps its peak near what it holds (BENCHMARKS.md, live feeds).
   setFlagsFromString('--optimize-for-size');
   const log = pino({ level: process.env.IMAGESCOPE_LOG_LEVEL ?? 'info', base: { feed: name } }, pino.destination(2));
-  const sink = await openSink({ db: flags.db, endpoint: flags.endpoint, sendAccount: tenantAccount(flags).explicit });
+  const target: SinkTarget = { db: flags.db, endpoint: flags.endpoint, sendAccount: tenantAccount(flags).explicit };
+  const sink = await openSink(target);
   const health = new FeedHealth(planned.intervalMs);
   const healthServer = healthPort === undefined ? undefined : await serveFeedHealth(health, healthPort);
   if (healthServer) log.info({ port: (healthServer.address() as { port: number }).port }, 'serving /live and /ready');
@@ -112,7 +122,8 @@ async function runFeed(name: string, flags: SinkFlags, plan: () => FeedPlan): Pr
       stop.abort();
     });
   }
-  await Promise.all(planned.start(sink, health, log).map((feed) => feed.run(stop.signal)));
+  const feeds = await planned.start(sink, health, log, target);
+  await Promise.all(feeds.map((feed) => feed.run(stop.signal)));
   await sink.close();
   healthServer?.close();
   log.info('stopped');

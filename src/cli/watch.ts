@@ -1,4 +1,4 @@
-// `imagescope watch kubernetes|ecs`: their flags; watch-feeds.ts runs them.
+// `imagescope watch kubernetes|ecs|ecr`: their flags; watch-feeds.ts runs them.
 import { Command, Option } from 'commander';
 import { accountIdOption, dbOption, withExamples } from './options.ts';
 
@@ -13,7 +13,7 @@ function sinkAndHealthOptions(command: Command): Command {
 }
 
 export function watchCommand(): Command {
-  const watch = new Command('watch').description('keep where images run current by themselves: watch Kubernetes clusters, poll ECS');
+  const watch = new Command('watch').description('keep imagescope current by itself: watch Kubernetes clusters (and trivy-operator reports), poll ECS tasks and ECR scans');
   const kubernetes = sinkAndHealthOptions(
     watch
       .command('kubernetes')
@@ -41,5 +41,13 @@ export function watchCommand(): Command {
       .addOption(new Option('--interval <duration>', 'time between polls').default('60s')),
   ).action(async (flags) => (await import('./watch-feeds.ts')).watchEcs(flags));
   withExamples(ecs, 'imagescope watch ecs --region us-west-2 --region eu-west-1 --db ./imagescope.sqlite');
+  const ecr = sinkAndHealthOptions(
+    watch
+      .command('ecr')
+      .description('store the ECR scans (basic and enhanced) of the images that run now or ran in the last 24 hours, with the AWS SDK (default credentials, region and endpoint chains)')
+      .option('--region <region>', 'a region to poll, repeatable (default: the SDK\'s region)', collect, [])
+      .addOption(new Option('--interval <duration>', 'time between polls').default('5m')),
+  ).action(async (flags) => (await import('./watch-feeds.ts')).watchEcr(flags));
+  withExamples(ecr, 'imagescope watch ecr --region us-west-2 --db ./imagescope.sqlite', 'IMAGESCOPE_INGEST_TOKEN=<admin key id>:<secret> imagescope watch ecr --region us-west-2 --endpoint https://imagescope.example --account-id 111122223333');
   return withExamples(watch, 'imagescope watch kubernetes --context prod --cluster-arn prod=arn:aws:eks:us-west-2:111122223333:cluster/prod');
 }

@@ -5,7 +5,7 @@
 // source said), the clusters running it, and the reference a person would hand a scanner. The
 // list comes from the fleet; a page's images bring where they run as GetClustersForImage answers it
 // (namespaces or services, and workloads).
-import { repositoryParts } from '../domain/images.ts';
+import { pullReference } from '../domain/images.ts';
 import type { ClusterUnits } from '../store/image-runtime.ts';
 import { coveredEntries, scanStatusOf, type CoveredEntry } from '../services/inspector2/coverage/covered-resources.ts';
 import type { ConsoleDependencies } from './console-dependencies.ts';
@@ -51,15 +51,6 @@ const exportedRows = 10_000;
 /** Clusters whose places a page lists per image (a popular image runs in hundreds); an export lists up to GetClustersForImage's 100. */
 const clustersListed = 10;
 
-/** The reference a scanner pulls: ECR's registry host for an ECR repository, else the registry the name starts with. */
-export function scanReference(repositoryArn: string, digest: string): string {
-  const parts = repositoryParts(repositoryArn);
-  const first = parts.name.split('/', 1)[0]!;
-  const otherRegistry = parts.name.includes('/') && (first.includes('.') || first === 'localhost' || /_\d+$/.test(first));
-  if (otherRegistry) return `${parts.name.replace(/^([^/]+)_(\d+)\//, '$1:$2/')}@${digest}`;
-  return `${parts.accountId}.dkr.ecr.${parts.region}.amazonaws.com${parts.partition === 'aws-cn' ? '.cn' : ''}/${parts.name}@${digest}`;
-}
-
 /** Every image running now without a current scan, in no order (the list orders a page). */
 function uncoveredRows(fleet: Fleet, now: number, freshnessMs: number, retentionMs: number): CoverageRow[] {
   const clustersOf = new Map([...fleet.images, ...fleet.unscanned].map((i) => [i.resourceId, i.clusters]));
@@ -75,7 +66,7 @@ function uncoveredRows(fleet: Fleet, now: number, freshnessMs: number, retention
       repository: entry.repositoryName,
       digest,
       tags: entry.tags ?? [],
-      reference: scanReference(repository, digest),
+      reference: pullReference(repository, digest),
       state: failure ? 'SCAN_FAILED' : (reason as CoverageState),
       ...(entry.lastScannedAt !== undefined && { lastScannedAt: entry.lastScannedAt / 1000 }),
       ...(failure && { scanFailure: { reason: failure.reason, source: failure.source, detail: failure.detail, at: failure.at / 1000 } }),

@@ -116,3 +116,23 @@ export function parseResourceId(resourceId: string): { repository: string; diges
   if (!match) return undefined;
   return { repository: match[1], digest: match[2] };
 }
+
+/** The repository's ECR registry, or undefined when the repository is another registry's kept under the account. */
+export function ecrRepositoryOf(repositoryArn: string): (RepositoryParts & { registryHost: string }) | undefined {
+  const parts = repositoryParts(repositoryArn);
+  if (isOtherRegistry(parts.name)) return undefined;
+  return { ...parts, registryHost: `${parts.accountId}.dkr.ecr.${parts.region}.amazonaws.com${parts.partition === 'aws-cn' ? '.cn' : ''}` };
+}
+
+/** A registry host as the first path segment (`ghcr.io/org/app`, `localhost/app`, `registry_5000/app`): another registry's image. */
+function isOtherRegistry(name: string): boolean {
+  const first = name.split('/', 1)[0]!;
+  return name.includes('/') && (first.includes('.') || first === 'localhost' || /_\d+$/.test(first));
+}
+
+/** The reference a scanner pulls: `<registry>/<repository>@<digest>`, ECR's registry host for an ECR repository. */
+export function pullReference(repositoryArn: string, digest: string): string {
+  const ecr = ecrRepositoryOf(repositoryArn);
+  if (ecr) return `${ecr.registryHost}/${ecr.name}@${digest}`;
+  return `${repositoryParts(repositoryArn).name.replace(/^([^/]+)_(\d+)\//, '$1:$2/')}@${digest}`;
+}

@@ -71,21 +71,27 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number):
   return value;
 }
 
+/** How long a scan stays current, and how long an image unscanned and unused stays covered (the server's and the feeds' coverage). */
+export function scanWindows(env: NodeJS.ProcessEnv = process.env): { scanFreshnessMs: number; retentionMs: number } {
+  const retentionDays = Number(env.IMAGESCOPE_RETENTION_DAYS ?? defaultRetentionDays);
+  if (!(retentionDays > 0)) throw new Error(`IMAGESCOPE_RETENTION_DAYS '${env.IMAGESCOPE_RETENTION_DAYS}' must be a positive number`);
+  const freshness = env.IMAGESCOPE_SCAN_FRESHNESS ?? defaultScanFreshness;
+  const scanFreshnessMs = ms(freshness as ms.StringValue);
+  if (!(scanFreshnessMs > 0)) throw new Error(`IMAGESCOPE_SCAN_FRESHNESS '${freshness}' must be a duration such as 7d, 36h or 90m`);
+  return { scanFreshnessMs, retentionMs: retentionDays * 24 * 60 * 60 * 1000 };
+}
+
 export function serverConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const port = Number(flags.port ?? env.IMAGESCOPE_PORT ?? defaultPort);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`port '${flags.port ?? env.IMAGESCOPE_PORT}' must be 0-65535`);
   const defaultAccount = env.IMAGESCOPE_DEFAULT_ACCOUNT_ID ?? defaultAccountId;
   if (!/^\d{12}$/.test(defaultAccount)) throw new Error(`IMAGESCOPE_DEFAULT_ACCOUNT_ID '${defaultAccount}' must be 12 digits`);
-  const retentionDays = Number(env.IMAGESCOPE_RETENTION_DAYS ?? defaultRetentionDays);
-  if (!(retentionDays > 0)) throw new Error(`IMAGESCOPE_RETENTION_DAYS '${env.IMAGESCOPE_RETENTION_DAYS}' must be a positive number`);
+  const { scanFreshnessMs, retentionMs } = scanWindows(env);
   const pageSize = Number(env.IMAGESCOPE_AGGREGATION_PAGE_SIZE ?? defaultAggregationPageSize);
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new Error(`IMAGESCOPE_AGGREGATION_PAGE_SIZE '${env.IMAGESCOPE_AGGREGATION_PAGE_SIZE}' must be 1-1000`);
   const rescanDuration = env.IMAGESCOPE_RESCAN_DURATION ?? defaultRescanDuration;
   const durations = inspector2Model.shapes.EcrRescanDuration!.enum!;
   if (!durations.includes(rescanDuration)) throw new Error(`IMAGESCOPE_RESCAN_DURATION '${rescanDuration}' must be one of ${durations.join(', ')}`);
-  const freshness = env.IMAGESCOPE_SCAN_FRESHNESS ?? defaultScanFreshness;
-  const scanFreshnessMs = ms(freshness as ms.StringValue);
-  if (!(scanFreshnessMs > 0)) throw new Error(`IMAGESCOPE_SCAN_FRESHNESS '${freshness}' must be a duration such as 7d, 36h or 90m`);
   const host = flags.host ?? env.IMAGESCOPE_HOST ?? '127.0.0.1';
   // Without credentials anyone who can reach the port reads everything: only loopback is open by default.
   const auth = flags.auth ?? env.IMAGESCOPE_AUTH ?? (isLoopback(host) ? 'none' : 'sigv4');
@@ -123,7 +129,7 @@ export function serverConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process
     settings: {
       defaultAccountId: defaultAccount,
       defaultRegion: env.IMAGESCOPE_DEFAULT_REGION ?? 'us-east-1',
-      retentionMs: retentionDays * 24 * 60 * 60 * 1000,
+      retentionMs,
       aggregationPageSize: pageSize,
       rescanDuration,
       scanFreshnessMs,
