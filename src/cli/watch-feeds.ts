@@ -83,6 +83,15 @@ export async function watchEcr(flags: SinkFlags & { region: string[]; interval: 
   });
 }
 
+export async function watchInspector2(flags: SinkFlags & { region: string[]; interval: string }): Promise<void> {
+  const { Inspector2Poller } = await import('../feeds/inspector2/inspector2-poller.ts');
+  await runFeed('inspector2', flags, () => {
+    const intervalMs = duration('--interval', flags.interval);
+    const settings = { regions: flags.region, intervalMs, accountId: accountOf(flags) };
+    return { intervalMs, start: (sink, health, log) => [new Inspector2Poller(sink, settings, health, log)] };
+  });
+}
+
 interface Feed {
   run(signal: AbortSignal): Promise<void>;
 }

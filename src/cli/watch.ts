@@ -1,4 +1,4 @@
-// `imagescope watch kubernetes|ecs|ecr`: their flags; watch-feeds.ts runs them.
+// `imagescope watch kubernetes|ecs|ecr|inspector2`: their flags; watch-feeds.ts runs them.
 import { Command, Option } from 'commander';
 import { accountIdOption, dbOption, withExamples } from './options.ts';
 
@@ -13,7 +13,7 @@ function sinkAndHealthOptions(command: Command): Command {
 }
 
 export function watchCommand(): Command {
-  const watch = new Command('watch').description('keep imagescope current by itself: watch Kubernetes clusters (and trivy-operator reports), poll ECS tasks and ECR scans');
+  const watch = new Command('watch').description('keep imagescope current by itself: watch Kubernetes clusters (and trivy-operator reports), poll ECS tasks, ECR scans and Inspector findings');
   const kubernetes = sinkAndHealthOptions(
     watch
       .command('kubernetes')
@@ -48,6 +48,14 @@ export function watchCommand(): Command {
       .option('--region <region>', 'a region to poll, repeatable (default: the SDK\'s region)', collect, [])
       .addOption(new Option('--interval <duration>', 'time between polls').default('5m')),
   ).action(async (flags) => (await import('./watch-feeds.ts')).watchEcr(flags));
+  const inspector2 = sinkAndHealthOptions(
+    watch
+      .command('inspector2')
+      .description("pull Amazon Inspector's container image findings (enhanced scanning) with the AWS SDK: a window of recent updates every interval, a full sweep daily")
+      .option('--region <region>', 'a region to poll, repeatable (default: the SDK\'s region)', collect, [])
+      .addOption(new Option('--interval <duration>', 'time between polls').default('5m')),
+  ).action(async (flags) => (await import('./watch-feeds.ts')).watchInspector2(flags));
+  withExamples(inspector2, 'imagescope watch inspector2 --region us-west-2 --region eu-west-1 --db ./imagescope.sqlite', 'AWS_ENDPOINT_URL_INSPECTOR2=https://other-imagescope.example imagescope watch inspector2 --db ./imagescope.sqlite');
   withExamples(ecr, 'imagescope watch ecr --region us-west-2 --db ./imagescope.sqlite', 'IMAGESCOPE_INGEST_TOKEN=<admin key id>:<secret> imagescope watch ecr --region us-west-2 --endpoint https://imagescope.example --account-id 111122223333');
   return withExamples(watch, 'imagescope watch kubernetes --context prod --cluster-arn prod=arn:aws:eks:us-west-2:111122223333:cluster/prod');
 }
