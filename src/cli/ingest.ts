@@ -22,7 +22,7 @@ export function ingestCommand(): Command {
     .argument('<files...>', 'input files; - reads standard input')
     .addOption(dbOption())
     .option('--endpoint <url>', 'send to a running server instead of writing to --db, e.g. http://127.0.0.1:4599')
-    .addOption(new Option('--format <format>', 'input format; auto recognises it by its content').choices(['auto', 'ecs', 'kubernetes', 'trivy', 'trivy-operator', 'grype', 'cyclonedx', 'sarif', 'ecr', 'inspector2']).default('auto'))
+    .addOption(new Option('--format <format>', 'input format; auto recognises it by its content').choices(['auto', 'ecs', 'kubernetes', 'trivy', 'trivy-operator', 'grype', 'cyclonedx', 'sarif', 'ecr', 'inspector2', 'scan-status']).default('auto'))
     .option('--cluster-arn <arn>', 'cluster the Kubernetes objects come from (arn:aws:eks:<region>:<account>:cluster/<name>)')
     .option('--namespace <ns>', 'the Kubernetes list is a complete snapshot of this namespace only (default: of the cluster)')
     .addOption(accountIdOption())

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { checkCommand } from './check.ts';
 import { ingestCommand } from './ingest.ts';
 import { keysCommand } from './keys.ts';
+import { scanCommand } from './scan.ts';
 import { serveCommand } from './serve.ts';
 import { watchCommand } from './watch.ts';
 import { reportUsageErrors } from './usage-errors.ts';
@@ -17,6 +18,7 @@ const program = new Command('imagescope')
   .addCommand(ingestCommand())
   .addCommand(keysCommand())
   .addCommand(watchCommand())
+  .addCommand(scanCommand())
   .addCommand(checkCommand())
   .addHelpText('after', '\nRun `imagescope help <command>` for its flags, defaults and an example.');
 reportUsageErrors(program);

@@ -8,6 +8,7 @@ import { FeedHealth, serveFeedHealth } from '../feeds/feed-health.ts';
 import { openSink, type IngestSink, type SinkTarget } from '../feeds/ingest-sink.ts';
 import type { TargetFlags } from '../feeds/kubernetes/targets.ts';
 import { UsageError } from '../feeds/usage-error.ts';
+import { scannerCommand } from '../feeds/scan/scanner-command.ts';
 import { tenantAccount } from './options.ts';
 
 interface SinkFlags {
@@ -92,6 +93,55 @@ export async function watchInspector2(flags: SinkFlags & { region: string[]; int
   });
 }
 
+interface ScanFlags extends SinkFlags {
+  missing?: boolean;
+  stale?: boolean;
+  scanner: string;
+  scannerCommand?: string;
+  parallel: string;
+  timeout: string;
+}
+
+function scanSettings(flags: ScanFlags, intervalMs: number) {
+  const parallel = Number(flags.parallel);
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new UsageError(`--parallel '${flags.parallel}' must be 1-64`);
+  return {
+    accountId: accountOf(flags),
+    // --missing is the default; --stale alone scans stale images only.
+    missing: flags.missing ?? !flags.stale,
+    stale: flags.stale ?? false,
+    command: scannerCommand(flags.scanner, flags.scannerCommand),
+    parallel,
+    timeoutMs: duration('--timeout', flags.timeout),
+    intervalMs,
+  };
+}
+
+export async function watchScan(flags: ScanFlags & { interval: string }): Promise<void> {
+  const [{ ScanRunner }, { openRunningImages }] = await Promise.all([import('../feeds/scan/scan-runner.ts'), import('../feeds/running-images.ts')]);
+  await runFeed('scan', flags, () => {
+    const intervalMs = duration('--interval', flags.interval);
+    const settings = scanSettings(flags, intervalMs);
+    return { intervalMs, start: async (sink, health, log, target) => [new ScanRunner(sink, await openRunningImages(target), settings, health, log)] };
+  });
+}
+
+/** One pass: exits 0 when every scan it ran stored a report, 1 when one failed (its status is recorded). */
+export async function scanOnce(flags: ScanFlags): Promise<void> {
+  const [{ ScanRunner }, { openRunningImages }] = await Promise.all([import('../feeds/scan/scan-runner.ts'), import('../feeds/running-images.ts')]);
+  let failed = 0;
+  await runFeed('scan', flags, () => {
+    const settings = scanSettings(flags, 0);
+    return {
+      intervalMs: settings.timeoutMs,
+      start: async (sink, health, log, target) => {
+        const runner = new ScanRunner(sink, await openRunningImages(target), settings, health, log);
+        return [{ run: async (signal) => void (failed = (await runner.pass(signal)).failed, await runner.close()) }];
+      },
+    };
+  }, () => (failed > 0 ? 1 : 0));
+}
+
 interface Feed {
   run(signal: AbortSignal): Promise<void>;
 }
@@ -101,7 +151,7 @@ interface FeedPlan {
   start(sink: IngestSink, health: FeedHealth, log: Logger, target: SinkTarget): Feed[] | Promise<Feed[]>;
 }
 
-async function runFeed(name: string, flags: SinkFlags, plan: () => FeedPlan): Promise<void> {
+async function runFeed(name: string, flags: SinkFlags, plan: () => FeedPlan, exitCode: () => number = () => 0): Promise<void> {
   let planned: FeedPlan;
   let healthPort: number | undefined;
   try {
@@ -110,7 +160,7 @@ async function runFeed(name: string, flags: SinkFlags, plan: () => FeedPlan): Pr
     planned = plan();
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`imagescope watch ${name}: ${error.message}\n`);
+    process.stderr.write(`imagescope ${name === 'scan' && !('interval' in flags) ? '' : 'watch '}${name}: ${error.message}\n`);
     process.exitCode = 2;
     return;
   }
@@ -138,5 +188,5 @@ async function runFeed(name: string, flags: SinkFlags, plan: () => FeedPlan): Pr
   log.info('stopped');
   log.flush();
   // Whatever sockets the clients keep alive, the work is done and written.
-  process.exit(0);
+  process.exit(exitCode());
 }

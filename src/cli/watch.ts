@@ -1,6 +1,7 @@
 // `imagescope watch kubernetes|ecs|ecr|inspector2`: their flags; watch-feeds.ts runs them.
 import { Command, Option } from 'commander';
 import { accountIdOption, dbOption, withExamples } from './options.ts';
+import { scanOptions } from './scan.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -56,6 +57,11 @@ export function watchCommand(): Command {
       .addOption(new Option('--interval <duration>', 'time between polls').default('5m')),
   ).action(async (flags) => (await import('./watch-feeds.ts')).watchInspector2(flags));
   withExamples(inspector2, 'imagescope watch inspector2 --region us-west-2 --region eu-west-1 --db ./imagescope.sqlite', 'AWS_ENDPOINT_URL_INSPECTOR2=https://other-imagescope.example imagescope watch inspector2 --db ./imagescope.sqlite');
+  const scan = scanOptions(watch.command('scan').description('scan the images that run without a scan, every interval (failed scans again after a backoff)'))
+    .addOption(new Option('--interval <duration>', 'time between passes').default('10m'))
+    .option('--health-port <port>', 'serve /live and /ready on this port (default: none)')
+    .action(async (flags) => (await import('./watch-feeds.ts')).watchScan(flags));
+  withExamples(scan, 'imagescope watch scan --stale --interval 30m --db ./imagescope.sqlite');
   withExamples(ecr, 'imagescope watch ecr --region us-west-2 --db ./imagescope.sqlite', 'IMAGESCOPE_INGEST_TOKEN=<admin key id>:<secret> imagescope watch ecr --region us-west-2 --endpoint https://imagescope.example --account-id 111122223333');
   return withExamples(watch, 'imagescope watch kubernetes --context prod --cluster-arn prod=arn:aws:eks:us-west-2:111122223333:cluster/prod');
 }

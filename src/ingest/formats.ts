@@ -5,6 +5,7 @@ import { isEcrScanFindings, parseEcrScanFindings } from './findings/ecr.ts';
 import { isGrypeReport, parseGrype } from './findings/grype.ts';
 import { isInspector2Findings, parseInspector2 } from './findings/inspector2.ts';
 import { isSarif, parseSarif } from './findings/sarif.ts';
+import { isScanStatus, parseScanStatus } from './findings/scan-status.ts';
 import { isTrivyOperatorReport, parseTrivyOperator } from './findings/trivy-operator.ts';
 import { isTrivyReport, parseTrivy } from './findings/trivy.ts';
 import type { JsonDocument } from './json-documents.ts';
@@ -55,6 +56,12 @@ export const formats = [
     description: 'Inspector2 findings (`aws inspector2 list-findings` output or "Inspector2 Finding" events)',
     detect: isInspector2Findings,
     parse: parseInspector2,
+  },
+  {
+    name: 'scan-status',
+    description: 'imagescope ImageScanStatus records of scans that gave no findings (`imagescope scan` writes them)',
+    detect: isScanStatus,
+    parse: parseScanStatus,
   },
 ] as const satisfies InputFormat[];
 
