@@ -14,7 +14,7 @@ import { measureIngest } from './ingest-throughput.ts';
 import { startImagescope } from './processes.ts';
 import { inProcessLatencies, queries, sdkLatencies } from './queries.ts';
 import { round, type Latency } from './stats.ts';
-import { measureEcsFeed, measureKubernetesFeed } from './feeds.ts';
+import { measureEcrFeed, measureEcsFeed, measureKubernetesFeed, measureTrivyOperatorFeed } from './feeds.ts';
 import { measureStartup } from './startup.ts';
 import { measureSignedRatios, measureThroughput } from './throughput.ts';
 import { measureFileIngest } from './ingest-files.ts';
@@ -71,7 +71,7 @@ if (scenarios.has('startup')) {
 }
 if (scenarios.has('feeds')) {
   log('live feeds: 50,000 pods, 5,000 ECS tasks');
-  results.feeds = { kubernetes: await measureKubernetesFeed(), kubernetesViaEndpoint: await measureKubernetesFeed(50_000, 10, 'endpoint'), ecs: await measureEcsFeed() };
+  results.feeds = { kubernetes: await measureKubernetesFeed(), kubernetesViaEndpoint: await measureKubernetesFeed(50_000, 10, 'endpoint'), ecs: await measureEcsFeed(), trivyOperator: await measureTrivyOperatorFeed(), ecr: await measureEcrFeed() };
 }
 
 // The scenarios that need a loaded dataset per store and scale (start-up and the feeds bring their own).
@@ -153,6 +153,13 @@ function renderTable(r: typeof results): string {
     lines.push(`| Kubernetes watcher peak RSS | ${k.watcherPeakRssMiB} MiB | ${ke.watcherPeakRssMiB} MiB (server ${ke.serverPeakRssMiB} MiB) | <= 150 MiB |`);
     lines.push(`| ECS poll of ${e.tasks} tasks, stored | ${e.pollStoredMs} ms | - | <= 10,000 ms |`);
     lines.push(`| ECS watcher peak RSS | ${e.watcherPeakRssMiB} MiB | - | - |`);
+    const { trivyOperator: t, ecr } = r.feeds;
+    lines.push(`| ${t.reports} VulnerabilityReports of ${t.findingsPerReport} findings, listed and stored (${t.firstWritten} written) | ${t.firstStoredMs} ms | - | <= 60,000 ms |`);
+    lines.push(`| a resync of the same reports, nothing changed (${t.resyncWritten} written) | ${t.resyncStoredMs} ms | - | <= 10,000 ms, 0 written |`);
+    lines.push(`| Kubernetes watcher with reports, peak RSS | ${t.watcherPeakRssMiB} MiB | - | <= 200 MiB |`);
+    lines.push(`| ECR: first poll of ${ecr.images} running images (${ecr.firstWritten} scans written) | ${ecr.firstPollMs} ms | - | - |`);
+    lines.push(`| ECR: the next poll, nothing changed (${ecr.quietWritten} written) | ${ecr.quietPollMs} ms | - | <= 10,000 ms |`);
+    lines.push(`| ECR watcher peak RSS | ${ecr.watcherPeakRssMiB} MiB | - | - |`);
   }
   if (r.startup) {
     lines.push('\n## start-up', '| version | `imagescope --version` p50 / p90 ms | idle server RSS MiB |', '|---|---|---|');

@@ -13,6 +13,7 @@ import type { IngestOptions } from '../../ingest/ingest-options.ts';
 import { Backoff, sleep } from '../backoff.ts';
 import type { FeedHealth } from '../feed-health.ts';
 import type { IngestSink } from '../ingest-sink.ts';
+import { SerialWrites } from '../serial-writes.ts';
 import { Reflector, type ReflectorHandler, type ReflectorSettings } from './reflector.ts';
 import { jobs, pods, replicaSets, vulnerabilityReports, type KubernetesResource } from './resources.ts';
 import { Settled } from './settled.ts';
@@ -45,7 +46,7 @@ export class ClusterFeed {
   /** The newest watch event of each pod not yet written, by uid. */
   private pending = new Map<string, { type: string; object: Json }>();
   private flushTimer?: NodeJS.Timeout;
-  private writes: Promise<void> = Promise.resolve();
+  private readonly writes = new SerialWrites();
   private readonly listedScopes = new Set<string | undefined>();
   private readonly ownerScopes = new Map<string | undefined, Settled>();
   private readonly podScopes = new Map<string | undefined, Settled>();
@@ -152,7 +153,7 @@ export class ClusterFeed {
     return {
       replace: async (pages: AsyncIterable<object[]>, listedAt: number) => {
         if (!(await this.ownersSettled(namespace).wait(this.stopped!))) return;
-        await this.serial(() => this.writeList(this.indexed(pages, namespace), namespace, listedAt));
+        await this.writes.run(() => this.writeList(this.indexed(pages, namespace), namespace, listedAt));
         this.podsListed(namespace).settle('Pod');
       },
       event: (type: string, object: object) => {
@@ -187,18 +188,8 @@ export class ClusterFeed {
     this.containers.keepOnly(listed, namespace);
   }
 
-  /** Runs writes one at a time, in the order they were asked for; one that fails does not stop the next. */
-  private serial<T>(write: () => Promise<T>): Promise<T> {
-    const result = this.writes.then(write);
-    this.writes = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
-  }
-
   private writePendingEvents(): Promise<void> {
-    return this.serial(() => this.writeEvents()).catch((error) => this.log.error({ error: (error as Error).message }, 'write failed'));
+    return this.writes.run(() => this.writeEvents()).catch((error) => this.log.error({ error: (error as Error).message }, 'write failed'));
   }
 
   /**
