@@ -137,6 +137,10 @@ for (const kind of databaseKinds) {
       const since = Date.now();
       await watcher.waitForLog((l) => l.msg === 'stored the vulnerability reports' && l.time > since, 10_000);
       assert.equal(writtenSoFar(watcher), before, 'neither the relisted reports nor the copy were written');
+      assert.ok(watcher.logs().some((l) => l.msg === 'listed' && l.resource === 'vulnerabilityreports' && l.metadataOnly && l.time > since), 'the relist read metadata alone');
+      const fetched = api.requests.filter((r) => r.path.startsWith('/apis/aquasecurity.github.io/v1alpha1/namespaces/default/vulnerabilityreports/') && r.at > since).map((r) => r.path.split('/').pop());
+      assert.ok(fetched.includes('replicaset-nginx-copy-6b8f-nginx'), 'a report it did not know was fetched whole');
+      assert.ok(!fetched.includes(many.metadata.name) && !fetched.includes('statefulset-7f6d8b9c4d-nginx'), 'reports known at their resourceVersion were not');
     });
 
     it('keeps the findings of a report its TTL deletes, and takes a rescan with new findings from the watch', async () => {
@@ -157,6 +161,26 @@ for (const kind of databaseKinds) {
       api.closeWatches();
       const denied = await watcher.waitForLog((l) => /^permission missing: list vulnerabilityreports/.test(l.msg ?? ''), 20_000);
       assert.deepEqual(denied.missing, { verb: 'list', resource: 'vulnerabilityreports', apiGroup: 'aquasecurity.github.io', namespace: 'all namespaces' });
+      watcher.child.kill('SIGTERM');
+      assert.equal(await watcher.exit(), 0);
+    });
+
+    it('killed and restarted through a server (--endpoint): converges, writing again only what changed', async () => {
+      watcher = start();
+      await watcher.waitForLog((l) => l.msg === 'stored the vulnerability reports');
+      watcher.child.kill('SIGKILL');
+      await watcher.exit();
+      // While it is down: the StatefulSet's image is rescanned with a second finding.
+      const single = fixture('vulnerabilityreport_single_vuln.json');
+      const rescan = reportFor(single, 'statefulset-7f6d8b9c4d-nginx', {
+        'trivy-operator.resource.kind': 'StatefulSet', 'trivy-operator.resource.name-hash': '7f6d8b9c4d', 'trivy-operator.resource.namespace': 'default', 'trivy-operator.container.name': 'nginx',
+      }, { 'trivy-operator.resource.name': longName });
+      rescan.report.updateTimestamp = new Date().toISOString();
+      rescan.report.vulnerabilities.push({ ...rescan.report.vulnerabilities[0], vulnerabilityID: 'CVE-2023-38545', installedVersion: '7.87.0-r1', severity: 'HIGH' });
+      api.upsertVulnerabilityReport(rescan);
+      watcher = startWatcher(['kubernetes', '--kubeconfig', kubeconfig, '--context', apps, '--endpoint', server.url, '--account-id', account, '--resync', '3s']);
+      await eventually(async () => assert.deepEqual(await findingsOf(server.url, nginxImage('b')), ['CVE-2023-23914 curl@7.87.0-r1 CRITICAL', 'CVE-2023-38545 curl@7.87.0-r1 HIGH']));
+      assert.equal((await findingsOf(server.url, nginxImage('a'))).length, 40, 'what it wrote before the kill stands');
       watcher.child.kill('SIGTERM');
       assert.equal(await watcher.exit(), 0);
     });

@@ -10,6 +10,8 @@ import { openStore } from '../store/open-store.ts';
 export interface IngestSink {
   /** Ingests one input of JSON documents, given as their texts (a JSON Lines file); rejects as a hand ingest would. */
   ingest(name: string, documents: string[], options: IngestOptions): Promise<IngestSummary>;
+  /** The same, from plain JSON values in memory (no Dates), never turned into text on the way to a store. */
+  ingestValues(name: string, values: unknown[], options: IngestOptions): Promise<IngestSummary>;
   /** Ingests one input as a file's text (a scanner's report as it printed it); rejects as a hand ingest would. */
   ingestText(name: string, text: string, options: IngestOptions): Promise<IngestSummary>;
   /** Ingests a Kubernetes List (a snapshot) whose pods are still arriving in pages. */
@@ -30,6 +32,7 @@ export async function openSink(target: SinkTarget): Promise<IngestSink> {
     return {
       // One document per line: the endpoint reads JSON Lines exactly as a file.
       ingest: (name, documents, options) => postToEndpoint(endpoint, name, documents.join('\n'), options, target.sendAccount),
+      ingestValues: (name, values, options) => postToEndpoint(endpoint, name, values.map((v) => JSON.stringify(v)).join('\n'), options, target.sendAccount),
       ingestText: (name, text, options) => postToEndpoint(endpoint, name, text, options, target.sendAccount),
       // A signed request signs its body: the List is gathered first, then sent as one text.
       ingestKubernetesList: async (name, list, options) => postToEndpoint(endpoint, name, await kubernetesListText(list), options, target.sendAccount),
@@ -37,9 +40,11 @@ export async function openSink(target: SinkTarget): Promise<IngestSink> {
     };
   }
   const store = await openStore(target.db, { cacheKiB: 2048 });
+  const ingestValues = (name: string, values: unknown[], options: IngestOptions) =>
+    ingestDocuments(store, name, values.map((value, i) => ({ value, path: values.length > 1 ? `line ${i + 1}: $` : '$' })), options, Date.now());
   return {
-    ingest: (name, documents, options) =>
-      ingestDocuments(store, name, documents.map((text, i) => ({ value: JSON.parse(text), path: documents.length > 1 ? `line ${i + 1}: $` : '$' })), options, Date.now()),
+    ingest: (name, documents, options) => ingestValues(name, documents.map((text) => JSON.parse(text)), options),
+    ingestValues: (name, values, options) => ingestValues(name, values, options),
     ingestText: (name, text, options) => ingestInput(store, { name, text }, options, Date.now()),
     ingestKubernetesList: (name, list, options) => ingestKubernetesList(store, name, list, options, Date.now()),
     close: () => store.close(),

@@ -4,9 +4,13 @@
 // of changes, watch bookmarks, retrieving large results in chunks, resource versions) and driven in
 // tests by the real @kubernetes/client-node.
 //
+// Also served: a list as metadata only (`Accept: application/json;as=PartialObjectMetadataList;
+// g=meta.k8s.io;v=v1`, the items' metadata alone), and the get of one object by name (404 NotFound
+// worded as the apiserver words it).
+//
 // Not emulated: authentication and authorization (403 exists only when injected), label and field
-// selectors, resourceVersionMatch, sendInitialEvents, get/create/update/delete verbs, protobuf,
-// table output. A watch from resourceVersion "0" or none starts from now, without the synthetic
+// selectors, resourceVersionMatch, sendInitialEvents, create/update/delete verbs, protobuf, table
+// output. A watch from resourceVersion "0" or none starts from now, without the synthetic
 // ADDED events a real server sends for the current state: the watcher under test always watches
 // from its list's resourceVersion.
 //
@@ -58,12 +62,12 @@ const RESOURCES: Record<Resource, { kind: string; apiVersion: string; group: str
   jobs: { kind: 'Job', apiVersion: 'batch/v1', group: 'batch', prefix: '/apis/batch/v1' },
   vulnerabilityreports: { kind: 'VulnerabilityReport', apiVersion: 'aquasecurity.github.io/v1alpha1', group: 'aquasecurity.github.io', prefix: '/apis/aquasecurity.github.io/v1alpha1', custom: true },
 };
-const ROUTE = /^(\/api\/v1|\/apis\/apps\/v1|\/apis\/batch\/v1|\/apis\/aquasecurity\.github\.io\/v1alpha1)(?:\/namespaces\/([^/]+))?\/(pods|replicasets|jobs|vulnerabilityreports)$/;
+const ROUTE = /^(\/api\/v1|\/apis\/apps\/v1|\/apis\/batch\/v1|\/apis\/aquasecurity\.github\.io\/v1alpha1)(?:\/namespaces\/([^/]+))?\/(pods|replicasets|jobs|vulnerabilityreports)(?:\/([^/]+))?$/;
 const USER = 'system:serviceaccount:imagescope:watcher';
 const NOT_FOUND = 'the server could not find the requested resource';
 const CONTINUE_EXPIRED = 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.';
 
-interface Route { resource: Resource; namespace?: string }
+interface Route { resource: Resource; namespace?: string; name?: string }
 interface HistoryEvent { rv: number; resource: Resource; namespace: string; type: EventType; object: any }
 interface OpenWatch { route: Route; res: ServerResponse; bookmarks: boolean; silent: boolean; destroyAfter?: number; timer?: NodeJS.Timeout }
 /** `continued`: only a list request that does (true) or does not (false) carry a continue token. */
@@ -85,8 +89,8 @@ const destroyAfterFlush = ({ socket }: ServerResponse) => void socket?.write('',
 
 function parseRoute(path: string): Route | undefined {
   const m = ROUTE.exec(path);
-  if (!m || RESOURCES[m[3] as Resource].prefix !== m[1]) return undefined;
-  return { resource: m[3] as Resource, namespace: m[2] && decodeURIComponent(m[2]) };
+  if (!m || RESOURCES[m[3] as Resource].prefix !== m[1] || (m[4] && !m[2])) return undefined;
+  return { resource: m[3] as Resource, namespace: m[2] && decodeURIComponent(m[2]), name: m[4] && decodeURIComponent(m[4]) };
 }
 
 /** Lists come back sorted by namespace then name, as etcd's key order (/registry/pods/<ns>/<name>) gives them. */
@@ -201,6 +205,8 @@ export async function startKubernetesApiDouble(options: { pageSizeLimit?: number
     const route = parseRoute(url.pathname);
     if (!route || !served(route.resource)) return sendJson(res, 404, status(404, 'NotFound', NOT_FOUND, {}));
     if (req.method !== 'GET') return sendJson(res, 405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {}));
+    // A get is never faulted: injected faults are about lists and watches.
+    if (route.name) return get(route, res);
     const watch = query.watch === 'true' || query.watch === '1';
     const continued = !watch && !!query.continue;
     const fault = takeFault(route.resource, watch, continued);
@@ -208,10 +214,18 @@ export async function startKubernetesApiDouble(options: { pageSizeLimit?: number
       const { body, headers } = faultResponse(fault, route, watch, continued);
       return sendJson(res, fault.status, body, headers);
     }
-    return watch ? startWatch(route, query, res, fault) : list(route, query, res);
+    const metadataOnly = /as=PartialObjectMetadataList/.test(String(req.headers.accept ?? ''));
+    return watch ? startWatch(route, query, res, fault) : list(route, query, res, metadataOnly);
   }
 
-  function list(route: Route, query: Record<string, string>, res: ServerResponse): void {
+  function get(route: Route, res: ServerResponse): void {
+    const found = stores[route.resource].get(`${route.namespace}/${route.name}`);
+    const { group } = RESOURCES[route.resource];
+    if (!found) return sendJson(res, 404, status(404, 'NotFound', `${route.resource}${group ? `.${group}` : ''} "${route.name}" not found`, { name: route.name, ...(group && { group }), kind: route.resource }));
+    sendJson(res, 200, withKind(route.resource, found));
+  }
+
+  function list(route: Route, query: Record<string, string>, res: ServerResponse, metadataOnly: boolean): void {
     const { kind, apiVersion, custom } = RESOURCES[route.resource];
     let rv = revision, start = 0;
     let items: any[];
@@ -237,6 +251,10 @@ export async function startKubernetesApiDouble(options: { pageSizeLimit?: number
       const key = `${route.resource}@${rv}`;
       if (!snapshots.has(key)) snapshots.set(key, items.map((o) => structuredClone(o)));
       Object.assign(metadata, { continue: encodeToken(rv, next), remainingItemCount: visible.length - next });
+    }
+    if (metadataOnly) {
+      const partial = page.map((o) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata }));
+      return sendJson(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata, items: partial });
     }
     sendJson(res, 200, { kind: `${kind}List`, apiVersion, metadata, items: custom ? page.map((o) => withKind(route.resource, o)) : page });
   }

@@ -14,6 +14,7 @@ import { Backoff, sleep } from '../backoff.ts';
 import type { FeedHealth } from '../feed-health.ts';
 import type { IngestSink } from '../ingest-sink.ts';
 import { SerialWrites } from '../serial-writes.ts';
+import { getObject } from './list-page.ts';
 import { Reflector, type ReflectorHandler, type ReflectorSettings } from './reflector.ts';
 import { jobs, pods, replicaSets, vulnerabilityReports, type KubernetesResource } from './resources.ts';
 import { Settled } from './settled.ts';
@@ -100,7 +101,11 @@ export class ClusterFeed {
     return new VulnerabilityReports(
       this.containers,
       (namespace) => this.podsListed(namespace),
-      (name, documents) => this.write(name, () => this.sink.ingest(name, documents, options)),
+      (name, reports) => this.write(name, () => this.sink.ingestValues(name, reports, options)),
+      async (namespace, name) => {
+        const report = await getObject(this.target.kc, `${vulnerabilityReports.path(namespace)}/${encodeURIComponent(name)}`, this.settings.requestTimeoutMs);
+        return report && (vulnerabilityReports.slim(report) as Json);
+      },
       { context: this.target.context, scope: { accountId: this.settings.accountId, region }, flushMs: this.settings.flushMs, required: this.settings.vulnerabilityReports === 'on' },
       { synced: () => this.health.synced(health), failed: (error) => this.health.failed(health, error) },
       this.log.child({ resource: 'vulnerabilityreports' }),

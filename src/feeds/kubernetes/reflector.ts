@@ -18,7 +18,9 @@ export interface ReflectorHandler {
    * whole; the handler must take every page (or throw), and a list that fails or is stopped part way
    * throws from the pages, so nothing of it may count.
    */
-  replace(pages: AsyncIterable<object[]>, listedAt: number): Promise<void>;
+  replace(pages: AsyncIterable<object[]>, listedAt: number, metadataOnly: boolean): Promise<void>;
+  /** Whether the next list is to carry the objects' metadata alone (their `slim` is not applied then). */
+  listMetadataOnly?(): boolean;
   event(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: object): void;
   /** A list or watch failed (it will be retried). */
   failed(error: string): void;
@@ -75,21 +77,24 @@ export class Reflector {
     let resourceVersion = '';
     let items = 0;
     let complete = false;
+    const metadataOnly = this.handler.listMetadataOnly?.() ?? false;
+    // Metadata alone is small whatever the objects' size: full pages of the watcher's page size.
+    const limit = metadataOnly ? settings.pageSize : Math.min(settings.pageSize, resource.maxPageSize ?? Infinity);
     async function* pages(): AsyncGenerator<object[]> {
       let cont: string | undefined;
       do {
-        const page = await listPage(kc, resource.path(namespace), settings.pageSize, cont, settings.requestTimeoutMs);
+        const page = await listPage(kc, resource.path(namespace), limit, cont, settings.requestTimeoutMs, metadataOnly);
         signal.throwIfAborted();
         resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
         cont = page.metadata?.continue || undefined;
         items += page.items.length;
-        yield page.items.map((item) => resource.slim(item));
+        yield metadataOnly ? page.items : page.items.map((item) => resource.slim(item));
       } while (cont);
       complete = true;
     }
-    await this.handler.replace(pages(), listedAt);
+    await this.handler.replace(pages(), listedAt, metadataOnly);
     if (!complete && !signal.aborted) throw new Error(`the ${resource.name} list was not read to its end`);
-    this.log.info({ resource: resource.name, namespace, items, resourceVersion }, 'listed');
+    this.log.info({ resource: resource.name, namespace, items, resourceVersion, ...(metadataOnly && { metadataOnly }) }, 'listed');
     return { resourceVersion, listedAt };
   }
 

@@ -9,6 +9,8 @@ export interface KubernetesResource {
   apiGroup: '' | 'apps' | 'batch' | 'aquasecurity.github.io';
   path(namespace?: string): string;
   slim(object: object): object;
+  /** The most objects a list page asks for, where objects are large (below the watcher's page size). */
+  maxPageSize?: number;
 }
 
 export const pods: KubernetesResource = {
@@ -38,4 +40,6 @@ export const vulnerabilityReports: KubernetesResource = {
   apiGroup: 'aquasecurity.github.io',
   path: (ns) => (ns ? `/apis/aquasecurity.github.io/v1alpha1/namespaces/${ns}/vulnerabilityreports` : '/apis/aquasecurity.github.io/v1alpha1/vulnerabilityreports'),
   slim: slimVulnerabilityReport,
+  // A report of 200 findings is ~100 KB of JSON: 50 of them keep a page, parsed, near 20 MB.
+  maxPageSize: 50,
 };
