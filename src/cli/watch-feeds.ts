@@ -1,6 +1,7 @@
 // Runs a live feed until SIGTERM or SIGINT: checks the flags (exit code 2 with a message when they are
 // wrong), opens the sink (a store or a server), serves health if asked, logs JSON to stderr, and on a
-// signal stops watching, writes what is pending and exits 0.
+// signal stops watching, writes what is pending and exits 0. `imagescope scan` is one pass of the
+// scan feed, run the same way (exit 1 when a scan failed).
 import { setFlagsFromString } from 'node:v8';
 import ms from 'ms';
 import pino, { type Logger } from 'pino';
@@ -44,7 +45,7 @@ const envNumber = (name: string, fallback: number) => Number(process.env[name] ?
 export async function watchKubernetes(flags: TargetFlags & SinkFlags & { namespace: string[]; resync: string; vulnerabilityReports: 'auto' | 'on' | 'off' }): Promise<void> {
   // Each feed loads only its own client: @kubernetes/client-node or the ECS SDK, not both.
   const [{ ClusterFeed }, { clusterTargets }] = await Promise.all([import('../feeds/kubernetes/cluster-feed.ts'), import('../feeds/kubernetes/targets.ts')]);
-  await runFeed('kubernetes', flags, () => {
+  await runFeed('watch kubernetes', flags, () => {
     const resyncMs = duration('--resync', flags.resync);
     const targets = clusterTargets(flags);
     return {
@@ -68,7 +69,7 @@ export async function watchKubernetes(flags: TargetFlags & SinkFlags & { namespa
 
 export async function watchEcs(flags: SinkFlags & { region: string[]; cluster: string[]; interval: string }): Promise<void> {
   const { EcsPoller } = await import('../feeds/ecs/ecs-poller.ts');
-  await runFeed('ecs', flags, () => {
+  await runFeed('watch ecs', flags, () => {
     const intervalMs = duration('--interval', flags.interval);
     const settings = { regions: flags.region, clusters: flags.cluster, intervalMs, accountId: accountOf(flags) };
     return { intervalMs, start: (sink, health, log) => [new EcsPoller(sink, settings, health, log)] };
@@ -77,7 +78,7 @@ export async function watchEcs(flags: SinkFlags & { region: string[]; cluster: s
 
 export async function watchEcr(flags: SinkFlags & { region: string[]; interval: string }): Promise<void> {
   const [{ EcrPoller }, { openRunningImages }] = await Promise.all([import('../feeds/ecr/ecr-poller.ts'), import('../feeds/running-images.ts')]);
-  await runFeed('ecr', flags, () => {
+  await runFeed('watch ecr', flags, () => {
     const intervalMs = duration('--interval', flags.interval);
     const settings = { regions: flags.region, intervalMs, accountId: accountOf(flags) };
     return { intervalMs, start: async (sink, health, log, target) => [new EcrPoller(sink, await openRunningImages(target), settings, health, log)] };
@@ -86,7 +87,7 @@ export async function watchEcr(flags: SinkFlags & { region: string[]; interval: 
 
 export async function watchInspector2(flags: SinkFlags & { region: string[]; interval: string }): Promise<void> {
   const { Inspector2Poller } = await import('../feeds/inspector2/inspector2-poller.ts');
-  await runFeed('inspector2', flags, () => {
+  await runFeed('watch inspector2', flags, () => {
     const intervalMs = duration('--interval', flags.interval);
     const settings = { regions: flags.region, intervalMs, accountId: accountOf(flags) };
     return { intervalMs, start: (sink, health, log) => [new Inspector2Poller(sink, settings, health, log)] };
@@ -119,7 +120,7 @@ function scanSettings(flags: ScanFlags, intervalMs: number) {
 
 export async function watchScan(flags: ScanFlags & { interval: string }): Promise<void> {
   const [{ ScanRunner }, { openRunningImages }] = await Promise.all([import('../feeds/scan/scan-runner.ts'), import('../feeds/running-images.ts')]);
-  await runFeed('scan', flags, () => {
+  await runFeed('watch scan', flags, () => {
     const intervalMs = duration('--interval', flags.interval);
     const settings = scanSettings(flags, intervalMs);
     return { intervalMs, start: async (sink, health, log, target) => [new ScanRunner(sink, await openRunningImages(target), settings, health, log)] };
@@ -151,7 +152,8 @@ interface FeedPlan {
   start(sink: IngestSink, health: FeedHealth, log: Logger, target: SinkTarget): Feed[] | Promise<Feed[]>;
 }
 
-async function runFeed(name: string, flags: SinkFlags, plan: () => FeedPlan, exitCode: () => number = () => 0): Promise<void> {
+/** `command`: as the user typed it (`watch ecr`, `scan`); messages name it, logs name its feed. */
+async function runFeed(command: string, flags: SinkFlags, plan: () => FeedPlan, exitCode: () => number = () => 0): Promise<void> {
   let planned: FeedPlan;
   let healthPort: number | undefined;
   try {
@@ -160,7 +162,7 @@ async function runFeed(name: string, flags: SinkFlags, plan: () => FeedPlan, exi
     planned = plan();
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`imagescope ${name === 'scan' && !('interval' in flags) ? '' : 'watch '}${name}: ${error.message}\n`);
+    process.stderr.write(`imagescope ${command}: ${error.message}\n`);
     process.exitCode = 2;
     return;
   }
@@ -168,7 +170,7 @@ async function runFeed(name: string, flags: SinkFlags, plan: () => FeedPlan, exi
   // V8's default heap sizing lets each burst's garbage grow the heap to twice what a watcher needs.
   // Favouring size over speed keeps its peak near what it holds (BENCHMARKS.md, live feeds).
   setFlagsFromString('--optimize-for-size');
-  const log = pino({ level: process.env.IMAGESCOPE_LOG_LEVEL ?? 'info', base: { feed: name } }, pino.destination(2));
+  const log = pino({ level: process.env.IMAGESCOPE_LOG_LEVEL ?? 'info', base: { feed: command.split(' ').pop() } }, pino.destination(2));
   const target: SinkTarget = { db: flags.db, endpoint: flags.endpoint, sendAccount: tenantAccount(flags).explicit };
   const sink = await openSink(target);
   const health = new FeedHealth(planned.intervalMs);
