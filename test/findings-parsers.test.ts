@@ -70,6 +70,9 @@ const cases: [string, string, string, Counts, ParseContext][] = [
   ['trivy-operator/vulnerabilityreport_many.json', 'trivy-operator', 'trivy-operator', { CRITICAL: 2, HIGH: 3, MEDIUM: 25, LOW: 11 }, withImage],
   ['trivy-operator/vulnerabilityreport_single_vuln.json', 'trivy-operator', 'trivy-operator', { CRITICAL: 1 }, withImage],
   ['trivy-operator/vulnerabilityreport_no_vuln.json', 'trivy-operator', 'trivy-operator', {}, withImage],
+  ['ecr/describe-image-scan-findings-basic.json', 'ecr', 'ecr', { MEDIUM: 1 }, context],
+  // Enhanced scanning: Inspector's findings, one UNTRIAGED (score 0.0, no details).
+  ['ecr/describe-image-scan-findings-enhanced.json', 'ecr', 'ecr', { MEDIUM: 1, UNTRIAGED: 1 }, context],
 ];
 
 describe('findings parsers on the real-world fixtures', () => {
@@ -141,6 +144,35 @@ describe('findings parsers on the real-world fixtures', () => {
     assert.equal(result.skipped.length, 1);
     assert.equal(result.skipped[0].path, '$.items[0].report.artifact.digest');
     assert.throws(() => format.parse([{ value: list, path: '$' }], withImage), /--image names one image, but this input holds 2 VulnerabilityReports/);
+  });
+
+  it('keys ECR scans on imageId, else on the digest its enhanced findings name, and records a failed scan as a status', () => {
+    assert.deepEqual(parse('ecr/describe-image-scan-findings-basic.json', context).images.map(resourceIdOf), [
+      'arn:aws:ecr:us-west-2:123456789012:repository/sample-repo/sha256:74b2c688c700ec95a93e478cdb959737c148df3fbf5ea706abe0318726e885e6',
+    ]);
+    // imageId names only a tag: the digest comes from the findings' image resource, the region from its id.
+    assert.deepEqual(parse('ecr/describe-image-scan-findings-enhanced.json', { ...context, region: undefined }).images.map(resourceIdOf), [
+      'arn:aws:ecr:eu-west-1:123456789012:repository/reponame/sha256:9c7d02b8b260fa42b14a85cc1221f942f2029b5bf1132fc300ec479273406f5d',
+    ]);
+    const failed = JSON.parse(readFixture(sharedFixture('ecr/describe-image-scan-findings-basic.json')));
+    failed.imageScanStatus = { status: 'FAILED', description: 'UnsupportedImageError: The operating system and/or package manager are not supported.' };
+    delete failed.imageScanFindings;
+    const ecr = formats.find((f) => f.name === 'ecr')!;
+    const result = ecr.parse([{ value: failed, path: '$' }], context);
+    assert.equal(result.findings!.length, 0);
+    assert.deepEqual(result.scanFailures!.map((f) => [f.source, f.reason, f.detail]), [['ecr', 'UNSUPPORTED_OS', 'FAILED: UnsupportedImageError: The operating system and/or package manager are not supported.']]);
+    failed.imageScanStatus = { status: 'COMPLETE' };
+    failed.imageScanFindings = { findings: [{ severity: 'HIGH' }] };
+    assert.throws(() => ecr.parse([{ value: failed, path: '$' }], context), /\$\.imageScanFindings\.findings\[0\]\.name: required string is missing/);
+  });
+
+  it('reads imagescope ImageScanStatus records, and rejects one whose reason is no ScanStatusReason', () => {
+    const format = formats.find((f) => f.detect({ kind: 'ImageScanStatus' }))!;
+    assert.equal(format.name, 'scan-status');
+    const record = { kind: 'ImageScanStatus', image: `ghcr.io/acme/app@${digestA}`, source: 'trivy', reason: 'ACCESS_DENIED', detail: 'trivy: exit code 1: UNAUTHORIZED', time: '2026-12-01T00:00:00Z' };
+    const [failure] = format.parse([{ value: record, path: '$' }], context).scanFailures!;
+    assert.deepEqual(failure, { image: { repository: 'arn:aws:ecr:us-west-2:111122223333:repository/ghcr.io/acme/app', digest: digestA }, source: 'trivy', reason: 'ACCESS_DENIED', detail: 'trivy: exit code 1: UNAUTHORIZED', at: Date.parse('2026-12-01T00:00:00Z') });
+    assert.throws(() => format.parse([{ value: { ...record, reason: 'BROKEN' }, path: '$' }], context), /\$\.reason: must be one of PENDING_INITIAL_SCAN, ACCESS_DENIED/);
   });
 
   it('rejects legacy bare-array Trivy output clearly', () => {
