@@ -102,7 +102,7 @@ export class ScanRunner {
     let outcome: ScannerOutcome = await runScanner(this.settings.command.argv(reference), this.settings.timeoutMs);
     if (outcome.ok) {
       try {
-        const summary = await this.sink.ingestText(`${this.settings.command.name} ${reference}`, outcome.stdout, { format: 'auto', accountId: this.settings.accountId, image: image.resourceId });
+        const summary = await this.sink.ingestText(`${this.settings.command.name} ${reference}`, outcome.stdout, { format: this.settings.command.format, accountId: this.settings.accountId, image: image.resourceId });
         this.retries.delete(image.resourceId);
         this.log.info({ image: reference, format: summary.format, findings: summary.findings, ms: Date.now() - started }, 'scanned an image');
         return true;

@@ -15,6 +15,8 @@ const known: Record<ScannerName, string[]> = {
 export interface ScannerCommand {
   /** The source a failure is recorded under (the scanner's name, or the program's). */
   name: string;
+  /** The format its report is read as: the known scanner's, else recognised by content. */
+  format: ScannerName | 'auto';
   argv(image: string): string[];
 }
 
@@ -27,8 +29,8 @@ export function scannerCommand(scanner: string, custom: string | undefined): Sca
     const argv = words as string[];
     if (argv.length === 0) throw new UsageError('--scanner-command is empty');
     if (!argv.some((w) => w.includes('{image}'))) throw new UsageError("--scanner-command must name the image as {image}, e.g. 'trivy image --format json --quiet {image}'");
-    return { name: argv[0]!.split('/').pop()!, argv: (image) => argv.map((w) => w.replaceAll('{image}', image)) };
+    return { name: argv[0]!.split('/').pop()!, format: 'auto', argv: (image) => argv.map((w) => w.replaceAll('{image}', image)) };
   }
   if (scanner !== 'trivy' && scanner !== 'grype') throw new UsageError(`--scanner '${scanner}' must be trivy or grype (or give --scanner-command)`);
-  return { name: scanner, argv: (image) => known[scanner].map((w) => (w === '{image}' ? image : w)) };
+  return { name: scanner, format: scanner, argv: (image) => known[scanner].map((w) => (w === '{image}' ? image : w)) };
 }
