@@ -274,7 +274,8 @@ describe('imagescope serve', () => {
 });
 
 describe('imagescope introduces itself', () => {
-  const commands = [['serve'], ['ingest'], ['keys'], ['keys', 'create'], ['keys', 'list'], ['keys', 'revoke'], ['check']];
+  const commands = [['serve'], ['ingest'], ['keys'], ['keys', 'create'], ['keys', 'list'], ['keys', 'revoke'], ['check'], ['scan'],
+    ['watch'], ['watch', 'kubernetes'], ['watch', 'ecs'], ['watch', 'ecr'], ['watch', 'inspector2'], ['watch', 'scan']];
 
   it('prints its version', async () => {
     const { version } = JSON.parse(readFixture(new URL('../package.json', import.meta.url).pathname)) as { version: string };
@@ -284,7 +285,7 @@ describe('imagescope introduces itself', () => {
   it('lists every command, and every command its flags with defaults and an example, through help and --help', async () => {
     const top = await runCli(['help']);
     assert.equal(top.code, 0);
-    for (const name of ['serve', 'ingest', 'keys', 'check']) assert.match(top.stdout, new RegExp(`^  ${name} `, 'm'));
+    for (const name of ['serve', 'ingest', 'keys', 'watch', 'scan', 'check']) assert.match(top.stdout, new RegExp(`^  ${name} `, 'm'));
     for (const command of commands) {
       const viaFlag = await runCli([...command, '--help']);
       const viaHelp = await runCli(['help', ...command]);
