@@ -4,9 +4,10 @@
 // of changes, watch bookmarks, retrieving large results in chunks, resource versions) and driven in
 // tests by the real @kubernetes/client-node.
 //
-// Also served: a list as metadata only (`Accept: application/json;as=PartialObjectMetadataList;
-// g=meta.k8s.io;v=v1`, the items' metadata alone), and the get of one object by name (404 NotFound
-// worded as the apiserver words it).
+// Also served: the discovery document of trivy-operator's API group (while its CRD is installed), a
+// list as metadata only (`Accept: application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1`,
+// the items' metadata alone), and the get of one object by name (404 NotFound worded as the
+// apiserver words it).
 //
 // Not emulated: authentication and authorization (403 exists only when injected), label and field
 // selectors, resourceVersionMatch, sendInitialEvents, create/update/delete verbs, protobuf, table
@@ -202,6 +203,7 @@ export async function startKubernetesApiDouble(options: { pageSizeLimit?: number
     const url = new URL(req.url ?? '/', 'http://double');
     const query = Object.fromEntries(url.searchParams);
     requests.push({ method: req.method ?? 'GET', path: url.pathname, query, at: Date.now() });
+    if (url.pathname === '/apis/aquasecurity.github.io/v1alpha1') return discovery(res);
     const route = parseRoute(url.pathname);
     if (!route || !served(route.resource)) return sendJson(res, 404, status(404, 'NotFound', NOT_FOUND, {}));
     if (req.method !== 'GET') return sendJson(res, 405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {}));
@@ -216,6 +218,15 @@ export async function startKubernetesApiDouble(options: { pageSizeLimit?: number
     }
     const metadataOnly = /as=PartialObjectMetadataList/.test(String(req.headers.accept ?? ''));
     return watch ? startWatch(route, query, res, fault) : list(route, query, res, metadataOnly);
+  }
+
+  /** The API group's discovery document, served while its CRD is installed (404 otherwise, as for any path). */
+  function discovery(res: ServerResponse): void {
+    if (!served('vulnerabilityreports')) return sendJson(res, 404, status(404, 'NotFound', NOT_FOUND, {}));
+    sendJson(res, 200, {
+      kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'aquasecurity.github.io/v1alpha1',
+      resources: [{ name: 'vulnerabilityreports', singularName: 'vulnerabilityreport', namespaced: true, kind: 'VulnerabilityReport', verbs: ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'], shortNames: ['vuln', 'vulns'] }],
+    });
   }
 
   function get(route: Route, res: ServerResponse): void {

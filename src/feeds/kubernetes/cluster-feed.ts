@@ -77,6 +77,9 @@ export class ClusterFeed {
     const scopes = this.settings.namespaces.length ? this.settings.namespaces : [undefined];
     this.log.info({ namespaces: this.settings.namespaces.length ? this.settings.namespaces : 'all' }, 'connecting');
     const reports = this.settings.vulnerabilityReports === 'off' ? undefined : this.vulnerabilityReportFeed(signal);
+    // Pods are kept by workload only where reports will need them: known served (`on`, or the API
+    // group found), or found served later (vulnerability-reports.ts turns it on then).
+    if (reports && (this.settings.vulnerabilityReports === 'on' || (await this.reportsServed()))) this.containers.keep();
     const reflectors = scopes.flatMap((namespace) => [
       this.reflector(replicaSets, this.ownerHandler(replicaSets, namespace), namespace, 0),
       this.reflector(jobs, this.ownerHandler(jobs, namespace), namespace, 0),
@@ -91,6 +94,15 @@ export class ClusterFeed {
 
   private reflector(resource: KubernetesResource, handler: ReflectorHandler, namespace: string | undefined, resyncMs: number): Reflector {
     return new Reflector(this.target.kc, resource, namespace, handler, { ...this.settings, resyncMs }, this.log);
+  }
+
+  /** Whether the cluster serves trivy-operator's API group (its discovery document); a fault says yes, to be safe. */
+  private async reportsServed(): Promise<boolean> {
+    try {
+      return (await getObject(this.target.kc, '/apis/aquasecurity.github.io/v1alpha1', this.settings.requestTimeoutMs)) !== undefined;
+    } catch {
+      return true;
+    }
   }
 
   private vulnerabilityReportFeed(signal: AbortSignal): VulnerabilityReports {

@@ -2,6 +2,7 @@
 // of the cluster, which a trivy-operator report's labels (resource kind, name, namespace, container)
 // are resolved against. A pod is filed under itself, its owners (a ReplicaSet, a Job, a StatefulSet)
 // and their owners (the CronJob of a Job), since trivy-operator names whichever of them it scanned.
+// It costs memory per pod (~1 KB), so it is kept only once the cluster serves those reports.
 type Json = Record<string, any>;
 
 export interface RunningContainer {
@@ -22,14 +23,24 @@ const workloadKey = (namespace: string, kind: string, name: string) => `${namesp
 export class WorkloadContainers {
   private readonly pods = new Map<string, PodContainers>();
   private readonly byWorkload = new Map<string, Set<string>>();
+  private kept = false;
 
   /** `ownerOf` names the owners of a pod's owner (namespace/kind/name -> its owner references). */
   constructor(private readonly ownerOf: (namespace: string, kind: string, name: string) => { kind: string; name: string }[]) {}
 
+  /** Whether pods are kept: from `keep()` on; until then every call is a no-op. */
+  get keeping(): boolean {
+    return this.kept;
+  }
+
+  keep(): void {
+    this.kept = true;
+  }
+
   /** A pod as the watcher keeps it (slim-objects.ts), until it is deleted (`remove`). */
   put(pod: Json): void {
     const { uid, namespace, name, ownerReferences = [] } = pod.metadata ?? {};
-    if (!uid || !namespace || !name) return;
+    if (!this.kept || !uid || !namespace || !name) return;
     this.remove(uid);
     const containers = new Map<string, RunningContainer>();
     for (const status of pod.status?.containerStatuses ?? []) {
