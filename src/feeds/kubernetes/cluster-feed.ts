@@ -175,7 +175,7 @@ export class ClusterFeed {
       },
       event: (type: string, object: object) => {
         const pod = object as Json;
-        if (type === 'DELETED') this.containers.remove(pod.metadata.uid);
+        if (type === 'DELETED') this.containers.remove(pod.metadata.namespace, pod.metadata.name);
         else this.containers.put(pod);
         const key = pod.metadata.uid ?? `${pod.metadata.namespace}/${pod.metadata.name}`;
         const seen = this.pending.get(key);
@@ -192,13 +192,14 @@ export class ClusterFeed {
     };
   }
 
-  /** The pages of a pod list, each pod filed by workload as it passes; what the list lacks is forgotten. */
+  /** The pages of a pod list, each pod filed by workload as it passes (where kept); what the list lacks is forgotten. */
   private async *indexed(pages: AsyncIterable<object[]>, namespace: string | undefined): AsyncGenerator<object[]> {
+    if (!this.containers.keeping) return yield* pages;
     const listed = new Set<string>();
     for await (const page of pages) {
       for (const pod of page as Json[]) {
         this.containers.put(pod);
-        listed.add(pod.metadata.uid);
+        listed.add(`${pod.metadata.namespace}/${pod.metadata.name}`);
       }
       yield page;
     }
