@@ -1,6 +1,7 @@
 // The `imagescope` command. Each command module declares its flags and loads what it runs only when it
 // runs, so `--version` and `--help` start in a fraction of the time a server does.
 import { Command } from 'commander';
+import { alertsCommand } from './alerts.ts';
 import { checkCommand } from './check.ts';
 import { ingestCommand } from './ingest.ts';
 import { keysCommand } from './keys.ts';
@@ -20,6 +21,7 @@ const program = new Command('imagescope')
   .addCommand(watchCommand())
   .addCommand(scanCommand())
   .addCommand(checkCommand())
+  .addCommand(alertsCommand())
   .addHelpText('after', '\nRun `imagescope help <command>` for its flags, defaults and an example.');
 reportUsageErrors(program);
 // `imagescope help keys create` is `imagescope keys create --help` (commander's help command reaches

@@ -1,0 +1,51 @@
+// `imagescope alerts test`: sends a signed sample event to one destination of the alerts file and
+// prints what it answered, so a receiver's URL, secret and signature check can be tried before any
+// exposure opens.
+import { randomUUID } from 'node:crypto';
+import { Command, Option } from 'commander';
+import { withExamples } from './options.ts';
+
+export function alertsCommand(): Command {
+  const alerts = new Command('alerts').description('exposure alerts: try a destination of the alerts file');
+  const test = alerts
+    .command('test')
+    .description('send a signed sample event to one destination and print its answer; exits 1 unless it answers 2xx')
+    .addOption(new Option('--alerts <file>', 'the alerts file (YAML or JSON)').env('IMAGESCOPE_ALERTS').makeOptionMandatory())
+    .requiredOption('--destination <name>', 'the destination to send to')
+    .option('--console-url <url>', 'the console URL the sample links to', 'http://127.0.0.1:4599')
+    .action(async (flags: { alerts: string; destination: string; consoleUrl: string }) => {
+      const [{ readAlertsFile, AlertsFileError }, { deliver }] = await Promise.all([import('../alerts/alerts-file.ts'), import('../alerts/deliver.ts')]);
+      let destination;
+      try {
+        destination = readAlertsFile(flags.alerts).destinations.find((d) => d.name === flags.destination);
+      } catch (error) {
+        if (!(error instanceof AlertsFileError)) throw error;
+        process.stderr.write(`imagescope alerts test: ${error.message}\n`);
+        return void (process.exitCode = 2);
+      }
+      if (!destination) {
+        process.stderr.write(`imagescope alerts test: ${flags.alerts} has no destination named '${flags.destination}'\n`);
+        return void (process.exitCode = 2);
+      }
+      const now = Date.now();
+      const vulnerabilityId = 'CVE-2024-3094';
+      const answer = await deliver(destination, [{
+        id: `evt_test_${randomUUID()}`,
+        type: 'io.imagescope.exposure.opened',
+        time: now,
+        data: {
+          severity: 'CRITICAL', vulnerabilityId, aliases: [], accountId: '111122223333',
+          cluster: 'arn:aws:eks:us-east-1:111122223333:cluster/imagescope-test',
+          images: [{ repository: 'arn:aws:ecr:us-east-1:111122223333:repository/imagescope-test', digest: `sha256:${'0'.repeat(64)}`, tags: ['test'] }],
+          workloads: [{ namespace: 'imagescope-test', kind: 'Deployment', name: 'a-sample-only', runningUnits: 1 }],
+          fixAvailable: true,
+          consoleUrl: `${flags.consoleUrl.replace(/\/$/, '')}/vulnerabilities/${vulnerabilityId}`,
+        },
+      }], now);
+      const ok = answer.status !== undefined && answer.status >= 200 && answer.status < 300;
+      process.stdout.write(`${destination.name} (${destination.type}) answered ${answer.status ?? 'nothing'}${answer.body ? `: ${answer.body}` : ''}\n`);
+      if (!ok) process.exitCode = 1;
+    });
+  withExamples(test, 'imagescope alerts test --alerts ./alerts.yaml --destination security-team');
+  return withExamples(alerts, 'imagescope alerts test --alerts ./alerts.yaml --destination slack-prod');
+}
