@@ -199,6 +199,20 @@ for (const kind of databaseKinds) {
       await eventually(async () => assert.deepEqual((await usage(server, imageId('web', 'c')))['apps/shop'], { running: 2, stopped: 1, workloads: ['Deployment/web'] }));
     });
 
+    it('stops at SIGTERM while it waits to watch again', async () => {
+      // Watches that end at once with nothing said are retried after a growing wait: a stop that lands
+      // in that wait must not start another watch.
+      api.injectFault({ resource: 'replicasets', watch: true }, { closeAtOnce: true }, 1_000);
+      api.closeWatches();
+      const since = Date.now();
+      await eventually(async () => assert.ok(watcher.logs().filter((l) => l.resource === 'replicasets' && l.msg === 'watch closed: reconnecting' && l.time > since).length >= 6));
+      watcher.child.kill('SIGTERM');
+      assert.equal(await watcher.exit(10_000), 0);
+      api.clearFaults();
+      watcher = start();
+      await watcher.waitForLog((l) => l.msg === 'stored a complete list');
+    });
+
     it('on SIGTERM writes what is pending and exits 0', async () => {
       watcher.child.kill('SIGTERM');
       assert.equal(await watcher.exit(), 0);

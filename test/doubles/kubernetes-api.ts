@@ -28,7 +28,9 @@ export type Fault =
   | { status: 403 | 429 | 500 | 410 | 503; retryAfterSeconds?: number }
   | { watchError410: true }
   | { destroyAfterEvents: number }
-  | { silent: true };
+  | { silent: true }
+  /** A watch that ends cleanly as soon as it starts, saying nothing (an apiserver going away gracefully). */
+  | { closeAtOnce: true };
 export interface KubernetesApiDouble {
   url: string;
   requests: RecordedRequest[];
@@ -46,6 +48,8 @@ export interface KubernetesApiDouble {
   bookmark(): void;
   closeWatches(): void;
   injectFault(match: FaultMatch, fault: Fault, times?: number): void;
+  /** Forgets every injected fault not yet used up. */
+  clearFaults(): void;
   openWatches(): number;
   close(): Promise<void>;
 }
@@ -280,6 +284,7 @@ export async function startKubernetesApiDouble(options: { pageSizeLimit?: number
       res.end(JSON.stringify({ type: 'ERROR', object: status(410, 'Expired', `too old resource version: ${asked} (${oldest})`) }) + '\n');
       return;
     }
+    if (fault && 'closeAtOnce' in fault) return void res.end();
     const destroyAfter = fault && 'destroyAfterEvents' in fault ? fault.destroyAfterEvents : undefined;
     if (destroyAfter !== undefined && destroyAfter <= 0) return destroyAfterFlush(res);
     const w: OpenWatch = { route, res, bookmarks: query.allowWatchBookmarks === 'true', silent: !!fault && 'silent' in fault, destroyAfter };
@@ -334,6 +339,9 @@ export async function startKubernetesApiDouble(options: { pageSizeLimit?: number
     },
     injectFault(match, fault, times = 1) {
       injections.push({ match, fault, remaining: times });
+    },
+    clearFaults() {
+      injections.length = 0;
     },
     openWatches: () => watches.size,
     async close() {

@@ -10,7 +10,12 @@ export interface WatcherProcess {
   stderr(): string;
   /** Resolves with the first log line that `match` accepts (rejects after `timeoutMs`). */
   waitForLog(match: (line: Record<string, any>) => boolean, timeoutMs?: number): Promise<Record<string, any>>;
-  exit(): Promise<number | null>;
+  /**
+   * Its exit code. A watcher that has not exited within `timeoutMs` is a defect, not a slow test: it is
+   * killed, and this rejects with its log's tail (and, with IMAGESCOPE_TEST_REPORT_DIR set, a Node
+   * diagnostic report of what it was waiting on is written there first).
+   */
+  exit(timeoutMs?: number): Promise<number | null>;
 }
 
 export const fastFeedEnv = {
@@ -21,8 +26,11 @@ export const fastFeedEnv = {
   IMAGESCOPE_LOG_LEVEL: 'debug',
 };
 
+const reportDir = process.env.IMAGESCOPE_TEST_REPORT_DIR;
+const reportFlags = reportDir ? ['--report-on-signal', `--report-directory=${reportDir}`] : [];
+
 export function startWatcher(args: string[], env: Record<string, string> = {}): WatcherProcess {
-  const child = spawn(process.execPath, [cliPath, 'watch', ...args], { env: { ...process.env, ...fastFeedEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...reportFlags, cliPath, 'watch', ...args], { env: { ...process.env, ...fastFeedEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   child.stdout!.resume();
@@ -36,7 +44,19 @@ export function startWatcher(args: string[], env: Record<string, string> = {}): 
     child,
     logs,
     stderr: () => stderr,
-    exit: () => exited,
+    async exit(timeoutMs = 30_000) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
+      const code = await Promise.race([exited, late]);
+      clearTimeout(timer);
+      if (code !== 'late') return code;
+      if (reportDir) {
+        child.kill('SIGUSR2');
+        await new Promise((r) => setTimeout(r, 2_000));
+      }
+      child.kill('SIGKILL');
+      throw new Error(`the watcher (pid ${child.pid}) had not exited within ${timeoutMs} ms: ${stderr.slice(-3000)}`);
+    },
     async waitForLog(match, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -102,7 +102,7 @@ export class Reflector {
     let version = resourceVersion;
     const resyncAt = this.settings.resyncMs > 0 ? listedAt + this.settings.resyncMs : Infinity;
     const watch = new Watch(this.kc);
-    for (;;) {
+    while (!signal.aborted) {
       const started = Date.now();
       const end: WatchEnd = await watchOnce(watch, this.resource.path(this.namespace), version, {
         timeoutSeconds: this.settings.watchTimeoutSeconds,

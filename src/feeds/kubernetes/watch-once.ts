@@ -20,6 +20,9 @@ export interface WatchOptions {
 
 /** Resolves with how the stream ended; rejects when it failed (HTTP status, connection, silence, ERROR event). */
 export function watchOnce(watch: Watch, path: string, resourceVersion: string, options: WatchOptions): Promise<WatchEnd> {
+  // An abort listener added to a signal that has already aborted is never called: a watcher stopped
+  // between two watches must not start another.
+  if (options.signal.aborted) return Promise.resolve({ reason: 'stopped', resourceVersion, events: 0 });
   return new Promise((resolve, reject) => {
     let version = resourceVersion;
     let events = 0;
