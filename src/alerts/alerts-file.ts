@@ -10,6 +10,7 @@ import { severities, type Severity } from '../domain/severity.ts';
 export const alertEventTypes = [
   'io.imagescope.exposure.opened',
   'io.imagescope.exposure.escalated',
+  'io.imagescope.exposure.updated',
   'io.imagescope.exposure.resolved',
   'io.imagescope.feed.stale',
   'io.imagescope.summary',
@@ -24,7 +25,8 @@ export interface Destination {
   secret: Buffer;
   headers: Record<string, string>;
   events: AlertEventType[];
-  minSeverity: Severity;
+  /** Absent: every severity, UNTRIAGED included. */
+  minSeverity?: Severity;
   /** Globs (`*` any run of characters); empty: all. */
   accounts: string[];
   clusters: string[];
@@ -121,14 +123,15 @@ class Reader {
     const secret = this.secret(d.secret, at('secret'), type === 'slack');
     const headers = this.headers(d.headers, at('headers'));
     const events = this.list(d.events, at('events'), 'events').filter((e, j) => (alertEventTypes as readonly string[]).includes(e) || void this.fail(at('events', j), `unknown event '${e}': ${alertEventTypes.join(', ')}`));
-    const minSeverity = d.minSeverity === undefined ? 'INFORMATIONAL' : (severities as readonly string[]).includes(String(d.minSeverity)) ? (d.minSeverity as Severity) : void this.fail(at('minSeverity'), `minSeverity must be one of ${severities.join(', ')}`);
+    const minSeverityValid = d.minSeverity === undefined || (severities as readonly string[]).includes(String(d.minSeverity));
+    if (!minSeverityValid) this.fail(at('minSeverity'), `minSeverity must be one of ${severities.join(', ')}`);
     if (d.fixAvailableOnly !== undefined && typeof d.fixAvailableOnly !== 'boolean') this.fail(at('fixAvailableOnly'), 'fixAvailableOnly must be true or false');
     const durations = Object.fromEntries((['resolveAfter', 'cooldown', 'batchWindow'] as const).map((key) => [key, this.duration(d[key] ?? defaults[key], at(key), key)]));
-    if (!type || !url || secret === undefined || !headers || !minSeverity) return undefined;
+    if (!type || !url || secret === undefined || !headers || !minSeverityValid) return undefined;
     return {
       name, type, url, secret, headers,
       events: events.length ? (events as AlertEventType[]) : [...alertEventTypes],
-      minSeverity,
+      ...(d.minSeverity !== undefined && { minSeverity: d.minSeverity as Severity }),
       accounts: this.list(d.accounts, at('accounts'), 'accounts'),
       clusters: this.list(d.clusters, at('clusters'), 'clusters'),
       namespaces: this.list(d.namespaces, at('namespaces'), 'namespaces'),

@@ -1,6 +1,7 @@
-// One delivery attempt to one destination: a signed CloudEvent to a webhook, or a Slack message, cut
-// off after 10 s. It says what the receiver answered; retrying is the caller's decision.
-import { cloudEvent, slackMessage, type AlertEvent } from './alert-messages.ts';
+// One delivery attempt of one message to one destination: signed CloudEvents to a webhook (one event
+// in structured mode, several as a batch), or a Slack message, cut off after 10 s. It says what the
+// receiver answered; whether to retry is the relay's decision (delivery-policy.ts).
+import { slackMessage, type CloudEvent } from './alert-messages.ts';
 import type { Destination } from './alerts-file.ts';
 import { webhookHeaders } from './webhook-signature.ts';
 
@@ -11,18 +12,18 @@ export interface DeliveryAnswer {
   retryAfter?: string;
 }
 
-const timeoutMs = 10_000;
 const bodyKept = 2_000;
 
-export async function deliver(destination: Destination, events: AlertEvent[], now: number): Promise<DeliveryAnswer> {
+/** `messageId` is the webhook-id: the event's own id for a message of one event, the batch's otherwise; the same on every retry. */
+export async function deliver(destination: Destination, events: CloudEvent[], messageId: string, now: number, timeoutMs = 10_000): Promise<DeliveryAnswer> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'imagescope', ...destination.headers };
   let body: string;
   if (destination.type === 'slack') {
     body = JSON.stringify(slackMessage(events));
   } else {
-    // A webhook gets one event per request: CloudEvents' structured mode, signed.
-    body = JSON.stringify(cloudEvent(events[0]!));
-    Object.assign(headers, { 'content-type': 'application/cloudevents+json' }, webhookHeaders(destination.secret, events[0]!.id, body, now));
+    const batch = events.length > 1;
+    body = JSON.stringify(batch ? events : events[0]);
+    Object.assign(headers, { 'content-type': batch ? 'application/cloudevents-batch+json' : 'application/cloudevents+json' }, webhookHeaders(destination.secret, messageId, body, now));
   }
   try {
     const response = await fetch(destination.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });

@@ -14,7 +14,7 @@ export function alertsCommand(): Command {
     .requiredOption('--destination <name>', 'the destination to send to')
     .option('--console-url <url>', 'the console URL the sample links to', 'http://127.0.0.1:4599')
     .action(async (flags: { alerts: string; destination: string; consoleUrl: string }) => {
-      const [{ readAlertsFile, AlertsFileError }, { deliver }] = await Promise.all([import('../alerts/alerts-file.ts'), import('../alerts/deliver.ts')]);
+      const [{ readAlertsFile, AlertsFileError }, { deliver }, { cloudEvent }] = await Promise.all([import('../alerts/alerts-file.ts'), import('../alerts/deliver.ts'), import('../alerts/alert-messages.ts')]);
       let destination;
       try {
         destination = readAlertsFile(flags.alerts).destinations.find((d) => d.name === flags.destination);
@@ -29,19 +29,24 @@ export function alertsCommand(): Command {
       }
       const now = Date.now();
       const vulnerabilityId = 'CVE-2024-3094';
-      const answer = await deliver(destination, [{
-        id: `evt_test_${randomUUID()}`,
+      const repository = 'arn:aws:ecr:us-east-1:111122223333:repository/imagescope-test';
+      const digest = `sha256:${'0'.repeat(64)}`;
+      const event = cloudEvent({
+        id: `evt_test_${randomUUID().replace(/-/g, '')}`,
         type: 'io.imagescope.exposure.opened',
         time: now,
+        subject: vulnerabilityId,
         data: {
-          severity: 'CRITICAL', vulnerabilityId, aliases: [], accountId: '111122223333',
-          cluster: 'arn:aws:eks:us-east-1:111122223333:cluster/imagescope-test',
-          images: [{ repository: 'arn:aws:ecr:us-east-1:111122223333:repository/imagescope-test', digest: `sha256:${'0'.repeat(64)}`, tags: ['test'] }],
+          exposureId: '0'.repeat(32), accountId: '111122223333', severity: 'CRITICAL', exploited: false, vulnerabilityId, aliases: [],
+          cluster: 'arn:aws:eks:us-east-1:111122223333:cluster/imagescope-test', clusterName: 'imagescope-test',
+          images: [{ repository, digest, tags: ['test'], resourceId: `${repository}/${digest}` }],
           workloads: [{ namespace: 'imagescope-test', kind: 'Deployment', name: 'a-sample-only', runningUnits: 1 }],
           fixAvailable: true,
           consoleUrl: `${flags.consoleUrl.replace(/\/$/, '')}/vulnerabilities/${vulnerabilityId}`,
+          openedAt: new Date(now).toISOString(),
         },
-      }], now);
+      });
+      const answer = await deliver(destination, [event], event.id, now);
       const ok = answer.status !== undefined && answer.status >= 200 && answer.status < 300;
       process.stdout.write(`${destination.name} (${destination.type}) answered ${answer.status ?? 'nothing'}${answer.body ? `: ${answer.body}` : ''}\n`);
       if (!ok) process.exitCode = 1;

@@ -12,6 +12,8 @@ export function serveCommand(): Command {
     .addOption(new Option('--auth <mode>', 'none or sigv4; without it, none on a loopback address, else sigv4').choices(['none', 'sigv4']).env('IMAGESCOPE_AUTH'))
     .option('--allow-unauthenticated', 'allow --auth none on a non-loopback address (IMAGESCOPE_ALLOW_UNAUTHENTICATED=1)')
     .addOption(new Option('--workers <n>', 'server processes sharing the port, or auto for one per core').env('IMAGESCOPE_WORKERS').default('1'))
+    .addOption(new Option('--alerts <file>', 'send exposure alerts to the destinations of this YAML or JSON file').env('IMAGESCOPE_ALERTS'))
+    .addOption(new Option('--public-url <url>', 'where people reach this server: alerts link to its console (default: the address it listens on)').env('IMAGESCOPE_PUBLIC_URL'))
     .action(runServe);
   return withExamples(command, 'imagescope serve --port 4599 --db ./imagescope.sqlite', 'imagescope serve --host 0.0.0.0 --auth sigv4 --db postgres://imagescope@db:5432/imagescope');
 }

@@ -25,6 +25,7 @@ import type { IngestSummary } from '../ingest/ingest-input.ts';
 import { formats } from '../ingest/formats.ts';
 import { IngestBatcher } from '../ingest/ingest-batcher.ts';
 import { ReadModels } from '../read-models/read-models.ts';
+import { AlertRelay } from '../alerts/alert-relay.ts';
 
 export interface RunningServer {
   url: string;
@@ -68,12 +69,29 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  const relay = config.alerts && new AlertRelay(store, config.alerts, {
+    consoleUrl: config.publicUrl ?? url,
+    logger: logger.child({ component: 'alerts' }),
+    now: deps.now,
+    timing: config.alertTiming,
+    attempted: (destination, outcome, events) => metrics.alertDeliveries.inc({ destination: destination.name, type: destination.type, outcome }, events),
+  });
+  try {
+    await relay?.start();
+  } catch (error) {
+    metrics.stop();
+    await app.close();
+    await store.close();
+    throw error;
+  }
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     store,
     close: async () => {
       metrics.stop();
+      await relay?.close();
       await app.close();
       await store.close();
     },

@@ -1,6 +1,8 @@
 // Server configuration from flags and environment variables (flags win). Documented in the README.
 import { availableParallelism } from 'node:os';
 import ms from 'ms';
+import { readAlertsFile, type AlertsConfig } from '../alerts/alerts-file.ts';
+import type { AlertTiming } from '../alerts/alert-relay.ts';
 import { defaultDatabaseFile } from '../store/locations.ts';
 import type { AuthMode } from '../protocol/authenticate.ts';
 import type { ServerSettings } from '../protocol/operation.ts';
@@ -34,6 +36,11 @@ export interface ServerConfig {
     /** How often the domain gauges are counted from the store. */
     snapshotIntervalMs: number;
   };
+  /** Exposure alerts (--alerts FILE): the destinations, checked at start. */
+  alerts?: AlertsConfig;
+  /** Where people reach this server (--public-url): alerts link to its console. Default: the address it listens on. */
+  publicUrl?: string;
+  alertTiming: AlertTiming;
   /** Console sign-in (--auth sigv4). */
   console: {
     idleMs: number;
@@ -59,6 +66,8 @@ export interface ServeFlags {
   auth?: string;
   allowUnauthenticated?: boolean;
   workers?: string;
+  alerts?: string;
+  publicUrl?: string;
 }
 
 export function isLoopback(host: string): boolean {
@@ -103,10 +112,22 @@ export function serverConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process
   const workersValue = flags.workers ?? env.IMAGESCOPE_WORKERS ?? '1';
   const workers = workersValue === 'auto' ? availableParallelism() : Number(workersValue);
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new Error(`workers '${workersValue}' must be 1-256 or auto`);
+  const alertsFile = flags.alerts ?? env.IMAGESCOPE_ALERTS;
+  const publicUrl = flags.publicUrl ?? env.IMAGESCOPE_PUBLIC_URL;
+  if (publicUrl !== undefined && !/^https?:\/\/[^/]+/.test(publicUrl)) throw new Error(`public URL '${publicUrl}' must be an http:// or https:// URL`);
   return {
     host,
     port,
     workers,
+    ...(alertsFile && { alerts: readAlertsFile(alertsFile, env) }),
+    ...(publicUrl && { publicUrl: publicUrl.replace(/\/+$/, '') }),
+    alertTiming: {
+      tickMs: positiveNumber(env, 'IMAGESCOPE_ALERT_TICK_MS', 1_000),
+      timeoutMs: positiveNumber(env, 'IMAGESCOPE_ALERT_TIMEOUT_MS', 10_000),
+      firstBackoffMs: positiveNumber(env, 'IMAGESCOPE_ALERT_BACKOFF_MS', 5_000),
+      retryPeriodMs: positiveNumber(env, 'IMAGESCOPE_ALERT_RETRY_HOURS', 24) * 3_600_000,
+      leaseMs: positiveNumber(env, 'IMAGESCOPE_ALERT_LEASE_MS', 60_000),
+    },
     auth,
     throttle: {
       ratePerSecond: positiveNumber(env, 'IMAGESCOPE_THROTTLE_RATE', 200),

@@ -27,6 +27,9 @@ export class ServerMetrics {
   private readonly runningUnits = new Gauge({ name: 'imagescope_running_units', help: 'ECS tasks and Kubernetes pods running now, by platform (snapshot)', labelNames: ['platform'], registers: [this.registry] });
   private readonly runningImages = new Gauge({ name: 'imagescope_running_images', help: 'Images running now by the state of their newest scan: current (within IMAGESCOPE_SCAN_FRESHNESS), stale, or never scanned (snapshot)', labelNames: ['scan'], registers: [this.registry] });
   private readonly images = new Gauge({ name: 'imagescope_images', help: 'Images with stored scan results (snapshot)', registers: [this.registry] });
+  readonly alertDeliveries = new Counter({ name: 'imagescope_alert_deliveries_total', help: 'Alert deliveries (one event to one destination) by destination, its type, and the outcome of an attempt (delivered, retry, dead)', labelNames: ['destination', 'type', 'outcome'], registers: [this.registry] });
+  private readonly alertsPending = new Gauge({ name: 'imagescope_alert_deliveries_pending', help: 'Alert deliveries not yet delivered nor dead, by destination (snapshot)', labelNames: ['destination'], registers: [this.registry] });
+  private readonly alertsOldestPending = new Gauge({ name: 'imagescope_alert_oldest_pending_age_seconds', help: 'Age of the oldest pending alert delivery, by destination (snapshot)', labelNames: ['destination'], registers: [this.registry] });
   private readonly snapshotAge = new Gauge({ name: 'imagescope_domain_snapshot_timestamp_seconds', help: 'When the domain gauges were last counted', registers: [this.registry] });
   private timer?: NodeJS.Timeout;
   private stopped = false;
@@ -57,6 +60,13 @@ export class ServerMetrics {
         this.images.set(counts.images);
         const scans = counts.runningImagesByScan;
         for (const [scan, n] of [['current', scans.current], ['stale', scans.stale], ['never', scans.neverScanned]] as const) this.runningImages.set({ scan }, n);
+        const pending = await store.alerts.pending();
+        this.alertsPending.reset();
+        this.alertsOldestPending.reset();
+        for (const p of pending) {
+          this.alertsPending.set({ destination: p.destination }, p.pending);
+          this.alertsOldestPending.set({ destination: p.destination }, Math.max(0, (Date.now() - p.oldestCreatedAt) / 1000));
+        }
         this.snapshotAge.set(Date.now() / 1000);
       } catch (error) {
         logger.warn({ err: error }, 'metrics snapshot failed');

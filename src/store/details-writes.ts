@@ -10,7 +10,8 @@ import type { FindingsReport, VulnerabilityInfo } from '../domain/findings.ts';
 import { chunkRows } from './findings-table.ts';
 import type { Database } from './schema.ts';
 
-export type DetailsWriter = (trx: Kysely<Database>, accountId: string, report: FindingsReport) => Promise<void>;
+/** Stores the report's details; returns the vulnerabilities whose shown state (score, exploitation) they changed. */
+export type DetailsWriter = (trx: Kysely<Database>, accountId: string, report: FindingsReport) => Promise<string[]>;
 
 interface StoredDetails {
   details: string;
@@ -43,17 +44,23 @@ export function sqliteDetailsWriter(database: SqliteDatabase.Database): DetailsW
   const replace = database.prepare('update vulnerability_details set details = ?, observed_at = ? where account_id = ? and vulnerability_id = ? and source = ?');
   const touch = database.prepare(`update findings set updated_at = max(updated_at, ?) where ${touchedFindings}`);
   return async (_trx, accountId, report) => {
+    const moved: string[] = [];
     for (const v of report.vulnerabilities ?? []) {
       if (insert.run(accountId, v.vulnerabilityId, report.source, v.details, report.reportTime).changes > 0) continue;
       const change = outcome(stored.get(accountId, v.vulnerabilityId, report.source) as StoredDetails | undefined, v.details, report.reportTime);
       if (change.replace) replace.run(v.details, report.reportTime, accountId, v.vulnerabilityId, report.source);
-      if (change.moves) touch.run(report.reportTime, accountId, v.vulnerabilityId);
+      if (change.moves) {
+        touch.run(report.reportTime, accountId, v.vulnerabilityId);
+        moved.push(v.vulnerabilityId);
+      }
     }
+    return moved;
   };
 }
 
 export const postgresDetailsWriter: DetailsWriter = async (trx, accountId, report) => {
   const entries = report.vulnerabilities ?? [];
+  const movedIds: string[] = [];
   for (let i = 0; i < entries.length; i += chunkRows) {
     const chunk = entries.slice(i, i + chunkRows);
     const { rows: inserted } = await sql<{ vulnerability_id: string }>`insert into vulnerability_details (account_id, vulnerability_id, source, details, observed_at)
@@ -74,9 +81,11 @@ export const postgresDetailsWriter: DetailsWriter = async (trx, accountId, repor
       from unnest(${replaced.map((c) => c.vulnerabilityId)}::text[], ${replaced.map((c) => c.details)}::text[]) as t(v, d)
       where d.account_id = ${accountId} and d.source = ${report.source} and d.vulnerability_id = t.v and d.observed_at < ${report.reportTime}::bigint`.execute(trx);
     const moved = changes.filter((c) => c.moves).map((c) => c.vulnerabilityId);
+    movedIds.push(...moved);
     if (moved.length > 0) {
       await sql`update findings set updated_at = greatest(updated_at, ${report.reportTime}::bigint)
         where account_id = ${accountId} and vulnerability_id = any(${moved}::text[]) and active = 1 and finding_arn is null`.execute(trx);
     }
   }
+  return movedIds;
 };

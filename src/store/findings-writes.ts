@@ -13,6 +13,7 @@ import type { StoredFinding } from './finding-states.ts';
 import type { DetailsWriter } from './details-writes.ts';
 import type { FindingsTable, ImageTarget } from './findings-table.ts';
 import { recordConsoleChange, recordSourceActivity } from './console-activity.ts';
+import { ExposureChanges } from './exposure-writes.ts';
 import { saveImageSummary, summariseImage } from './image-summaries.ts';
 import { addContribution, Contribution, type ImageTags } from './rollup-counts.ts';
 import { applyRollupDelta, nextRollupVersion, pruneClosedRollups, type RollupDeltaWriter, type RollupVersion } from './rollup-writes.ts';
@@ -49,11 +50,12 @@ export async function applyFindings(trx: Kysely<Database>, accountId: string, ba
   const images = new ImageIds(trx, accountId);
   const delta = new Contribution();
   const scans = { moved: false };
+  const exposures = new ExposureChanges(accountId, 'findings');
   const summaries: FindingsWriteSummary[] = [];
   for (const batch of batches) {
     const summary: FindingsWriteSummary = { reportsApplied: 0, reportsUnchanged: 0, findingsStored: 0 };
     for (const report of batch.reports) {
-      if (await applyReport(trx, accountId, batch, report, { images, delta, now, writers, at, scans })) {
+      if (await applyReport(trx, accountId, batch, report, { images, delta, now, writers, at, scans, exposures })) {
         summary.reportsApplied++;
         summary.findingsStored += report.findings.length;
       } else {
@@ -68,6 +70,7 @@ export async function applyFindings(trx: Kysely<Database>, accountId: string, ba
     await applyRollupDelta(trx, accountId, delta, at, now, writers.writeRollupDeltas);
     if (at.version % pruneEvery === 0) await pruneClosedRollups(trx, accountId, now);
   }
+  await exposures.apply(trx, now);
   // A rescan that found the same findings changes no count, but it is a newer scan (coverage).
   if (changed || scans.moved) await recordConsoleChange(trx, accountId, now);
   // Through the index of closed findings only: most ingests find none to remove.
@@ -85,10 +88,11 @@ interface ReportContext {
   at: RollupVersion;
   /** Set when a report moved an image's newest scan time (image_reports). */
   scans: { moved: boolean };
+  exposures: ExposureChanges;
 }
 
 /** Applies one report to its image; true when it changed the image's findings, its Image Builder ARNs or its tags. */
-async function applyReport(trx: Kysely<Database>, accountId: string, batch: FindingsBatch, report: FindingsReport, { images, delta, now, writers, at, scans }: ReportContext): Promise<boolean> {
+async function applyReport(trx: Kysely<Database>, accountId: string, batch: FindingsBatch, report: FindingsReport, { images, delta, now, writers, at, scans, exposures }: ReportContext): Promise<boolean> {
   const image = await images.find(report);
   const tagsBefore: ImageTags = { accountId, imageBuildVersionArn: image?.image_build_version_arn ?? null, imagePipelineArn: image?.image_pipeline_arn ?? null };
   const tagsAfter: ImageTags = {
@@ -109,11 +113,12 @@ async function applyReport(trx: Kysely<Database>, accountId: string, batch: Find
     await writers.findings.insert(trx, target, changes.inserts);
     await writers.findings.update(trx, target, changes.updates);
   }
-  if (report.vulnerabilities) await writers.saveDetails(trx, accountId, report);
+  if (report.vulnerabilities) exposures.restatedVulnerabilities(await writers.saveDetails(trx, accountId, report));
   const layers = target.layers.changed();
   if (layers !== undefined || retagged || renamed) await images.save(report, target.image_id, tagsAfter, tagNames, layers ?? image?.layer_hashes ?? '', !image);
   if (!(written && !applied?.sameList) && !retagged && !renamed) return false;
   if (report.linkedDigests) await linkDigests(trx, accountId, report);
+  if (changes?.counted || report.linkedDigests) exposures.findingsChanged(report.image);
   if (changes?.counted || retagged) {
     const after = changes?.after ?? before;
     addContribution(delta, tagsBefore, before, -1);

@@ -28,12 +28,19 @@ export class UsageDelta {
   private readonly stops: ImageStopRow[] = [];
   /** Images whose groups change, by repository and digest. */
   private readonly images = new Map<string, ImageKey>();
+  /** Images whose running units change somewhere (not only their last use). */
+  private readonly running = new Map<string, ImageKey>();
 
   constructor(private readonly accountId: string) {}
 
   /** Images whose groups this delta changes. */
   get changedImages(): number {
     return this.images.size;
+  }
+
+  /** Images that start or stop running units somewhere. */
+  runningChanged(): ImageKey[] {
+    return [...this.running.values()];
   }
 
   private keys(unit: UnitUse, image: ImageKey): ImageGroupKey {
@@ -51,6 +58,7 @@ export class UsageDelta {
   private change(unit: UnitUse, running: number, lastInUse: number): void {
     for (const image of unit.images) {
       this.images.set(`${image.repository}\u0000${image.digest}`, image);
+      if (running !== 0) this.running.set(`${image.repository}\u0000${image.digest}`, image);
       const key = this.keys(unit, image);
       const id = Object.values(key).join('\u0000');
       const usage = this.usage.get(id) ?? { key, running: 0, lastInUse: 0 };

@@ -25,6 +25,7 @@ import type { StoreReads } from './store-reads.ts';
 import { pinRollupVersion } from './rollup-writes.ts';
 import type { Readiness } from './readiness.ts';
 import { writeTransaction } from './transactions.ts';
+import { KyselyAlertStore, type AlertStore } from './alert-store.ts';
 
 export class KyselyStore implements Store {
   /** PostgreSQL only: SQLite's planner does not need statistics to use these indexes. */
@@ -38,6 +39,7 @@ export class KyselyStore implements Store {
   private readonly listedImages = new ListedImagesCache();
   private readonly accessKey: PreparedQuery<{ accessKeyId: string }>;
   private readonly rollupVersion: PreparedQuery<{ accountId: string }>;
+  readonly alerts: AlertStore;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -56,6 +58,7 @@ export class KyselyStore implements Store {
     this.occurrences = new OccurrenceQueries(db, dialect);
     this.accessKey = new PreparedQuery(db, (db) => db.selectFrom('access_keys').selectAll().where('access_key_id', '=', placeholder<string>('accessKeyId')));
     this.rollupVersion = new PreparedQuery(db, (db) => db.selectFrom('rollup_versions').select(['version', 'pinned_version']).where('account_id', '=', placeholder<string>('accountId')));
+    this.alerts = new KyselyAlertStore(db, dialect);
   }
 
   async applyRuntime(accountId: string, batches: RuntimeBatches, now: number): Promise<RuntimeWriteSummary> {

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import { pruneStops, storedUnits, UsageDelta, unitUses, withImages, type UnitUse } from './image-usage.ts';
 import type { RuntimeBatches, RuntimeWriteSummary, SnapshotScope, UnitObservation } from '../domain/runtime-units.ts';
 import { recordConsoleChange, recordSourceActivity } from './console-activity.ts';
+import { ExposureChanges } from './exposure-writes.ts';
 import type { Database, RuntimeUnitRow } from './schema.ts';
 import { chunks } from './transactions.ts';
 
@@ -22,10 +23,14 @@ const runtimeSources = { ECS: 'ECS', EKS: 'Kubernetes' } as const;
 export async function applyRuntime(trx: Kysely<Database>, accountId: string, batches: RuntimeBatches, now: number): Promise<RuntimeWriteSummary> {
   const summary: RuntimeWriteSummary = { applied: 0, unchanged: 0, stoppedBySnapshot: 0 };
   const usage = new UsageDelta(accountId);
+  const exposures = new ExposureChanges(accountId, 'runtime');
   const snapshots: SnapshotScope[] = [];
   const platforms = new Set<'ECS' | 'EKS'>();
   for await (const batch of batches) {
-    for (const unit of batch.units) platforms.add(unit.platform);
+    for (const unit of batch.units) {
+      platforms.add(unit.platform);
+      exposures.clusterSeen(unit.clusterArn);
+    }
     for (const snapshot of batch.snapshots) platforms.add(snapshot.platform);
     const latest = latestPerUnit(batch.units);
     summary.unchanged += batch.units.length - latest.length;
@@ -34,6 +39,8 @@ export async function applyRuntime(trx: Kysely<Database>, accountId: string, bat
   }
   for (const snapshot of snapshots) summary.stoppedBySnapshot += await stopMissing(trx, accountId, snapshot, usage);
   await usage.apply(trx);
+  for (const image of usage.runningChanged()) exposures.runningChanged(image);
+  await exposures.apply(trx, now);
   await pruneStops(trx, accountId, now);
   await recordSourceActivity(trx, accountId, [...platforms].map((p) => runtimeSources[p]), now);
   if (usage.changedImages > 0) await recordConsoleChange(trx, accountId, now);

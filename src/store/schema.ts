@@ -310,7 +310,79 @@ export interface ConsoleSessionRow {
   last_seen_at: number;
 }
 
+/** A destination's routing (AlertRouting as JSON), as the last server started with an alerts file registered it. */
+export interface AlertDestinationRow {
+  name: string;
+  routing: string;
+  registered_at: number;
+}
+
+/** A cluster alerts know: one first seen while alerts are on is recorded silently. */
+export interface AlertClusterRow {
+  account_id: string;
+  cluster_arn: string;
+  first_seen_at: number;
+}
+
+/** An image that runs in a group of a cluster and carries a vulnerability: its part in that exposure. */
+export interface ExposureCarrierRow {
+  account_id: string;
+  /** The id the exposure goes by (a CVE its aliases name, else the id itself). */
+  vulnerability_id: string;
+  cluster_arn: string;
+  image_repository: string;
+  image_digest: string;
+  details_group: string;
+  platform: 'ECS' | 'EKS';
+  severity_rank: number;
+  fixable: number;
+  /** The image's own ids of it where they differ (a GHSA), comma-separated. */
+  aliases: string;
+}
+
+/** What one destination was last told of one exposure (alerts/exposure-notices.ts). */
+export interface ExposureNoticeRow {
+  account_id: string;
+  destination: string;
+  vulnerability_id: string;
+  cluster_arn: string;
+  exposure_id: string;
+  state: 'open' | 'resolved';
+  severity_rank: number;
+  exploited: number;
+  opened_at: number;
+  unmatched_since: number | null;
+  resolved_at: number | null;
+}
+
+export type AlertDeliveryState = 'pending' | 'delivered' | 'dead';
+
+/** One event for one destination (the outbox); a message groups the deliveries sent in one request. */
+export interface AlertDeliveryRow {
+  delivery_id: string;
+  account_id: string;
+  destination: string;
+  event_id: string;
+  event_type: string;
+  event_time: number;
+  facts: string;
+  payload: string | null;
+  message_id: string | null;
+  state: AlertDeliveryState;
+  attempts: number;
+  next_attempt_at: number;
+  last_status: number | null;
+  last_answer: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
 export interface Database {
+  alert_destinations: AlertDestinationRow;
+  alert_clusters: AlertClusterRow;
+  exposure_carriers: ExposureCarrierRow;
+  exposure_notices: ExposureNoticeRow;
+  alert_deliveries: AlertDeliveryRow;
   access_keys: AccessKeyRow;
   console_sessions: ConsoleSessionRow;
   image_usage: ImageUsageRow;

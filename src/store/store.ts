@@ -1,6 +1,7 @@
 // The one interface the rest of imagescope uses to reach its data. Implemented once with Kysely for
 // SQLite and PostgreSQL (see open-store.ts); no SQL lives outside src/store.
 import type { FindingsBatch } from '../domain/findings.ts';
+import type { AlertStore } from './alert-store.ts';
 import type { ImageKey } from '../domain/images.ts';
 import type { RuntimeBatches, RuntimeWriteSummary } from '../domain/runtime-units.ts';
 import type { ScanFailure } from '../domain/scan-status.ts';
@@ -85,6 +86,8 @@ export interface AggregationsQuery {
 
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
+  /** Exposure alerts: destinations, the outbox, and what the console shows of them. */
+  readonly alerts: AlertStore;
   /**
    * Applies runtime observations in one transaction; `now` (epoch ms) is the ingest time. The batches
    * are taken one at a time inside the transaction (a large snapshot is parsed a page at a time, as

@@ -10,6 +10,7 @@ import * as m0007 from './0007-console-sessions.ts';
 import * as m0008 from './0008-console-rollups.ts';
 import * as m0009 from './0009-findings.ts';
 import * as m0010 from './0010-scan-failures.ts';
+import * as m0011 from './0011-alerts.ts';
 
 const migrations: Record<string, Migration> = {
   '0001-runtime': m0001,
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0008-console-rollups': m0008,
   '0009-findings': m0009,
   '0010-scan-failures': m0010,
+  '0011-alerts': m0011,
 };
 
 /** Every migration this version applies, in order: a database missing one is not ready to serve. */

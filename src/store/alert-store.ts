@@ -1,0 +1,104 @@
+// The store's face to exposure alerts (store.alerts): registering destinations, the relay's outbox
+// work, and what the console and metrics read of it. Every write is one write transaction.
+import type { Kysely } from 'kysely';
+import type { AlertRouting } from '../alerts/alert-routing.ts';
+import { registerDestinations, type Registration } from './alert-destinations.ts';
+import { claimMessage, pruneDeliveries, recordAttempt, redeliver, resolveUncarried, savePayloads, type AttemptOutcome, type ClaimedMessage } from './alert-outbox.ts';
+import { exposureDetails, openNotices, type ExposureDetails } from './exposure-details.ts';
+import type { AlertDeliveryRow, AlertDeliveryState, Database, ExposureNoticeRow } from './schema.ts';
+import { writeTransaction } from './transactions.ts';
+
+export type { AttemptOutcome, ClaimedMessage, ExposureDetails, Registration };
+
+export interface DeliveriesQuery {
+  destination?: string;
+  state?: AlertDeliveryState;
+  /** Only deliveries created before this (epoch ms): the next page of a listing, newest first. */
+  before?: number;
+  limit: number;
+}
+
+export interface PendingDeliveries {
+  destination: string;
+  pending: number;
+  /** Epoch ms of the oldest pending delivery. */
+  oldestCreatedAt: number;
+}
+
+export interface AlertStore {
+  /** Registers an alerts file's destinations (alerts are on while any is registered). */
+  registerDestinations(routings: AlertRouting[], now: number): Promise<Registration>;
+  /** Resolves what nothing has carried for the destination's resolveAfter; returns how many. */
+  resolveUncarried(routing: AlertRouting, now: number): Promise<number>;
+  claimMessage(destination: string, now: number, options: { maxEvents: number; leaseMs: number }): Promise<ClaimedMessage | undefined>;
+  savePayloads(payloads: Map<string, string>): Promise<void>;
+  recordAttempt(destination: string, messageId: string, outcome: AttemptOutcome, now: number): Promise<void>;
+  redeliver(destination: string, messageId: string, now: number): Promise<boolean>;
+  prune(before: number): Promise<number>;
+  exposureDetails(accountId: string, clusterArn: string, vulnerabilityId: string): Promise<ExposureDetails>;
+  openNotices(accountId: string, destination: string): Promise<ExposureNoticeRow[]>;
+  /** Newest first. */
+  deliveries(query: DeliveriesQuery): Promise<AlertDeliveryRow[]>;
+  pending(): Promise<PendingDeliveries[]>;
+}
+
+export class KyselyAlertStore implements AlertStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: 'sqlite' | 'postgres',
+  ) {}
+
+  private write<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return writeTransaction(this.db, this.dialect, work);
+  }
+
+  registerDestinations(routings: AlertRouting[], now: number): Promise<Registration> {
+    return this.write((trx) => registerDestinations(trx, routings, now));
+  }
+
+  resolveUncarried(routing: AlertRouting, now: number): Promise<number> {
+    return this.write((trx) => resolveUncarried(trx, routing, now));
+  }
+
+  claimMessage(destination: string, now: number, options: { maxEvents: number; leaseMs: number }): Promise<ClaimedMessage | undefined> {
+    return this.write((trx) => claimMessage(trx, this.dialect, destination, now, options));
+  }
+
+  savePayloads(payloads: Map<string, string>): Promise<void> {
+    return this.write((trx) => savePayloads(trx, payloads));
+  }
+
+  recordAttempt(destination: string, messageId: string, outcome: AttemptOutcome, now: number): Promise<void> {
+    return this.write((trx) => recordAttempt(trx, destination, messageId, outcome, now));
+  }
+
+  redeliver(destination: string, messageId: string, now: number): Promise<boolean> {
+    return this.write((trx) => redeliver(trx, destination, messageId, now));
+  }
+
+  prune(before: number): Promise<number> {
+    return this.write((trx) => pruneDeliveries(trx, before));
+  }
+
+  exposureDetails(accountId: string, clusterArn: string, vulnerabilityId: string): Promise<ExposureDetails> {
+    return exposureDetails(this.db, accountId, clusterArn, vulnerabilityId);
+  }
+
+  openNotices(accountId: string, destination: string): Promise<ExposureNoticeRow[]> {
+    return openNotices(this.db, accountId, destination);
+  }
+
+  deliveries(query: DeliveriesQuery): Promise<AlertDeliveryRow[]> {
+    let q = this.db.selectFrom('alert_deliveries').selectAll().orderBy('created_at', 'desc').orderBy('delivery_id', 'desc').limit(query.limit);
+    if (query.destination) q = q.where('destination', '=', query.destination);
+    if (query.state) q = q.where('state', '=', query.state);
+    if (query.before !== undefined) q = q.where('created_at', '<', query.before);
+    return q.execute();
+  }
+
+  async pending(): Promise<PendingDeliveries[]> {
+    const rows = await this.db.selectFrom('alert_deliveries').select(['destination', (eb) => eb.fn.countAll<number>().as('pending'), (eb) => eb.fn.min('created_at').as('oldest')])
+      .where('state', '=', 'pending').groupBy('destination').execute();
+    return rows.map((r) => ({ destination: r.destination, pending: Number(r.pending), oldestCreatedAt: Number(r.oldest) }));
+  }
+}

@@ -1,0 +1,167 @@
+// Exposure alerts end to end, on both stores: a server started with an alerts file sends signed
+// CloudEvents to a receiver double (its signatures checked with the `standardwebhooks` package) as
+// pods and reports arrive through the real ingest endpoint. Edge-triggered: one event per exposure
+// however many pods carry it, nothing for a relist, a resend or a restart, escalated on a worse
+// severity, resolved only after resolveAfter (a rolling deploy says nothing), silent for what ran
+// before alerts were on or in a cluster seen for the first time (one summary instead).
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { databaseKinds } from './helpers/databases.ts';
+import { ingestViaEndpoint, startTestServer, type TestServer } from './helpers/server.ts';
+import { tempDir } from './helpers/temp.ts';
+import { eventually } from './helpers/watcher.ts';
+import { startWebhookReceiver, type WebhookReceiver } from './doubles/webhook-receiver.ts';
+
+const account = '111122223333';
+const apps = `arn:aws:eks:us-west-2:${account}:cluster/apps`;
+const batch = `arn:aws:eks:us-west-2:${account}:cluster/batch`;
+const secret = `whsec_${Buffer.from('a-test-secret-of-thirty-two-bytes!!').toString('base64')}`;
+const digest = (c: string) => `sha256:${c.repeat(64)}`;
+const registry = `${account}.dkr.ecr.us-west-2.amazonaws.com`;
+const image = (repo: string, c: string) => `${registry}/${repo}@${digest(c)}`;
+const fastAlerts = { IMAGESCOPE_ALERT_TICK_MS: '50', IMAGESCOPE_ALERT_BACKOFF_MS: '100' };
+
+interface Vuln { id: string; pkg: string; version: string; severity: string; fixed?: string }
+
+/** A Trivy report of one image (the digest is given at ingest). */
+function trivyReport(vulns: Vuln[], createdAt: string): string {
+  return JSON.stringify({
+    SchemaVersion: 2, CreatedAt: createdAt, ArtifactName: 'app', ArtifactType: 'container_image', Metadata: {},
+    Results: [{ Target: 'app (alpine 3.19.1)', Class: 'os-pkgs', Type: 'alpine', Vulnerabilities: vulns.map((v) => ({ VulnerabilityID: v.id, PkgName: v.pkg, InstalledVersion: v.version, ...(v.fixed && { FixedVersion: v.fixed }), Severity: v.severity })) }],
+  });
+}
+
+/** `kubectl get rs,pods -A -o json` of Deployments' pods: [namespace, deployment, pod suffix, image]. */
+function podList(pods: [string, string, string, string][]): string {
+  const items = pods.flatMap(([namespace, deployment, suffix, ref]) => [
+    { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: `${deployment}-5d8f`, namespace, uid: `rs-${namespace}-${deployment}`, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment, uid: `d-${deployment}`, controller: true }] } },
+    {
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { name: `${deployment}-5d8f-${suffix}`, namespace, uid: `pod-${namespace}-${deployment}-${suffix}`, resourceVersion: '1', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${deployment}-5d8f`, uid: `rs-${namespace}-${deployment}`, controller: true }] },
+      spec: { containers: [{ name: 'main', image: ref.replace(/@.*/, ':1') }] },
+      status: { phase: 'Running', containerStatuses: [{ name: 'main', image: ref.replace(/@.*/, ':1'), imageID: ref, ready: true, restartCount: 0, state: { running: { startedAt: '2026-12-01T00:00:00Z' } } }] },
+    },
+  ]);
+  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
+}
+
+async function ingest(server: TestServer, text: string, params: Record<string, string>): Promise<void> {
+  const result = await ingestViaEndpoint(server.url, text, params);
+  assert.equal(result.status, 200, JSON.stringify(result.body));
+}
+
+const settle = (ms = 700) => new Promise((r) => setTimeout(r, ms));
+
+for (const kind of databaseKinds) {
+  describe(`exposure alerts on ${kind.name}`, () => {
+    let receiver: WebhookReceiver;
+    let dir: Awaited<ReturnType<typeof tempDir>>;
+    let server: TestServer;
+    let alertsFile: string;
+    const start = async (database?: TestServer['database']) =>
+      startTestServer(kind, { ...(database && { database }), env: { IMAGESCOPE_ALERTS: alertsFile, IMAGESCOPE_PUBLIC_URL: 'https://imagescope.example', ...fastAlerts } });
+    const hook = () => receiver.events('/hook');
+    const ofType = (type: string) => hook().filter((e) => e.type === `io.imagescope.${type}`);
+
+    before(async () => {
+      receiver = await startWebhookReceiver(secret);
+      dir = await tempDir();
+      alertsFile = `${dir.path}/alerts.yaml`;
+      writeFileSync(alertsFile, [
+        'destinations:',
+        `  - { name: hook, type: webhook, url: "${receiver.url}/hook", secret: "${secret}", batchWindow: 300ms, resolveAfter: 1500ms }`,
+      ].join('\n'));
+      // Before alerts are on: the api image, with a critical CVE, runs in cluster apps.
+      const before = await startTestServer(kind);
+      await ingest(before, trivyReport([{ id: 'CVE-2024-0001', pkg: 'openssl', version: '3.1.0-r0', severity: 'CRITICAL', fixed: '3.1.4-r0' }], '2026-12-01T00:00:00Z'), { image: image('api', 'a') });
+      await ingest(before, podList([['shop', 'api', 'a1', image('api', 'a')]]), { clusterArn: apps });
+      await before.close();
+      server = await start(before.database);
+    });
+    after(async () => {
+      await server?.stop();
+      await receiver.close();
+      await dir.remove();
+    });
+
+    it('turned on, records what runs already silently and sends one summary of it', async () => {
+      await eventually(async () => assert.equal(ofType('summary').length, 1));
+      const [summary] = ofType('summary');
+      assert.equal(summary.data.reason, 'baseline');
+      assert.deepEqual(summary.data.open, { total: 1, bySeverity: { CRITICAL: 1 } });
+      assert.equal(summary.data.exposures[0].vulnerabilityId, 'CVE-2024-0001');
+      await settle();
+      assert.deepEqual(hook().map((e) => e.type), ['io.imagescope.summary'], 'no event per exposure');
+    });
+
+    it('opens one exposure for a vulnerable image that starts running, however many pods run it, and says nothing for a relist or a resend', async () => {
+      await ingest(server, trivyReport([{ id: 'CVE-2024-0002', pkg: 'curl', version: '8.5.0-r0', severity: 'HIGH' }], '2026-12-01T00:00:00Z'), { image: image('web', 'b') });
+      const pods = podList([['shop', 'api', 'a1', image('api', 'a')], ['shop', 'web', 'b1', image('web', 'b')], ['shop', 'web', 'b2', image('web', 'b')], ['tools', 'web', 'b3', image('web', 'b')]]);
+      await ingest(server, pods, { clusterArn: apps });
+      await eventually(async () => assert.equal(ofType('exposure.opened').length, 1));
+      const opened = ofType('exposure.opened')[0];
+      const request = receiver.requests.find((r) => (r.verified as any)?.id === opened.id)!;
+      assert.equal(request.headers['webhook-id'], opened.id, 'one event goes by its own id');
+      assert.equal(request.headers['content-type'], 'application/cloudevents+json');
+      assert.deepEqual([opened.specversion, opened.source, opened.subject], ['1.0', 'imagescope', 'CVE-2024-0002']);
+      const d = opened.data;
+      assert.deepEqual([d.severity, d.vulnerabilityId, d.cluster, d.clusterName, d.accountId, d.fixAvailable, d.exploited], ['HIGH', 'CVE-2024-0002', apps, 'apps', account, false, false]);
+      assert.deepEqual(d.images, [{ repository: `arn:aws:ecr:us-west-2:${account}:repository/web`, digest: digest('b'), tags: [], resourceId: `arn:aws:ecr:us-west-2:${account}:repository/web/${digest('b')}` }]);
+      assert.deepEqual(d.workloads, [{ namespace: 'shop', kind: 'Deployment', name: 'web', runningUnits: 2 }, { namespace: 'tools', kind: 'Deployment', name: 'web', runningUnits: 1 }]);
+      assert.equal(d.consoleUrl, 'https://imagescope.example/vulnerabilities/CVE-2024-0002');
+      // The same list again, and the same report again: nothing.
+      await ingest(server, pods, { clusterArn: apps });
+      await ingest(server, trivyReport([{ id: 'CVE-2024-0002', pkg: 'curl', version: '8.5.0-r0', severity: 'HIGH' }], '2026-12-01T00:00:00Z'), { image: image('web', 'b') });
+      await settle();
+      assert.equal(hook().length, 2);
+    });
+
+    it('says nothing after a restart, escalates a worse severity, and opens a new finding on a running image', async () => {
+      await server.close();
+      server = await start(server.database);
+      await settle();
+      assert.equal(hook().length, 2, 'a restart alerts nothing');
+      await ingest(server, trivyReport([
+        { id: 'CVE-2024-0002', pkg: 'curl', version: '8.5.0-r0', severity: 'CRITICAL' },
+        { id: 'CVE-2024-0003', pkg: 'zlib', version: '1.3-r0', severity: 'MEDIUM', fixed: '1.3.1-r0' },
+      ], '2026-12-02T00:00:00Z'), { image: image('web', 'b') });
+      await eventually(async () => assert.equal(ofType('exposure.escalated').length, 1));
+      const escalated = ofType('exposure.escalated')[0];
+      assert.deepEqual([escalated.data.severity, escalated.data.previousSeverity, escalated.data.exposureId], ['CRITICAL', 'HIGH', ofType('exposure.opened')[0].data.exposureId]);
+      await eventually(async () => assert.deepEqual(ofType('exposure.opened').map((e) => e.subject).sort(), ['CVE-2024-0002', 'CVE-2024-0003']));
+      const request = receiver.requests.find((r) => Array.isArray(r.verified));
+      assert.ok(request, 'the two events of one change went as one batch');
+      assert.equal(request.headers['content-type'], 'application/cloudevents-batch+json');
+    });
+
+    it('a rolling deploy within resolveAfter says nothing; pods gone for resolveAfter resolve', async () => {
+      const count = hook().length;
+      // The web pods replaced by new ones of the same image: stopped in one list, running in the next.
+      await ingest(server, podList([['shop', 'api', 'a1', image('api', 'a')]]), { clusterArn: apps });
+      await ingest(server, podList([['shop', 'api', 'a1', image('api', 'a')], ['shop', 'web', 'c1', image('web', 'b')]]), { clusterArn: apps });
+      await settle(2_500);
+      assert.equal(hook().length, count, 'nothing for a rolling deploy');
+      await ingest(server, podList([['shop', 'api', 'a1', image('api', 'a')]]), { clusterArn: apps });
+      await eventually(async () => assert.deepEqual(ofType('exposure.resolved').map((e) => e.subject).sort(), ['CVE-2024-0002', 'CVE-2024-0003']));
+      const resolved = ofType('exposure.resolved').find((e) => e.subject === 'CVE-2024-0002');
+      assert.ok(resolved.data.resolvedAt > resolved.data.openedAt);
+      assert.deepEqual([resolved.data.images, resolved.data.workloads], [[], []]);
+    });
+
+    it('a reopen within the cooldown is an update of the same exposure; a new cluster\'s first sync is silent', async () => {
+      await ingest(server, podList([['shop', 'api', 'a1', image('api', 'a')], ['shop', 'web', 'd1', image('web', 'b')]]), { clusterArn: apps });
+      await eventually(async () => assert.equal(ofType('exposure.updated').length, 2));
+      const updated = ofType('exposure.updated').find((e) => e.subject === 'CVE-2024-0002');
+      assert.equal(updated.data.change, 'reopened');
+      assert.equal(updated.data.exposureId, ofType('exposure.opened').find((e) => e.subject === 'CVE-2024-0002').data.exposureId);
+      const count = hook().length;
+      await ingest(server, podList([['jobs', 'web', 'e1', image('web', 'b')]]), { clusterArn: batch });
+      await settle();
+      assert.equal(hook().length, count, 'a cluster seen for the first time alerts nothing');
+      await ingest(server, trivyReport([{ id: 'CVE-2024-0004', pkg: 'expat', version: '2.5.0-r0', severity: 'LOW' }], '2026-12-01T00:00:00Z'), { image: image('job', 'f') });
+      await ingest(server, podList([['jobs', 'web', 'e1', image('web', 'b')], ['jobs', 'job', 'f1', image('job', 'f')]]), { clusterArn: batch });
+      await eventually(async () => assert.deepEqual(ofType('exposure.opened').filter((e) => e.data.cluster === batch).map((e) => e.subject), ['CVE-2024-0004']));
+    });
+  });
+}
