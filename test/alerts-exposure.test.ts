@@ -8,50 +8,14 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { databaseKinds } from './helpers/databases.ts';
-import { ingestViaEndpoint, startTestServer, type TestServer } from './helpers/server.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+import { account, digest, eksCluster, fastAlerts, image, ingest, podList, secret, settle, trivyReport } from './helpers/alert-world.ts';
 import { tempDir } from './helpers/temp.ts';
 import { eventually } from './helpers/watcher.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './doubles/webhook-receiver.ts';
 
-const account = '111122223333';
-const apps = `arn:aws:eks:us-west-2:${account}:cluster/apps`;
-const batch = `arn:aws:eks:us-west-2:${account}:cluster/batch`;
-const secret = `whsec_${Buffer.from('a-test-secret-of-thirty-two-bytes!!').toString('base64')}`;
-const digest = (c: string) => `sha256:${c.repeat(64)}`;
-const registry = `${account}.dkr.ecr.us-west-2.amazonaws.com`;
-const image = (repo: string, c: string) => `${registry}/${repo}@${digest(c)}`;
-const fastAlerts = { IMAGESCOPE_ALERT_TICK_MS: '50', IMAGESCOPE_ALERT_BACKOFF_MS: '100' };
-
-interface Vuln { id: string; pkg: string; version: string; severity: string; fixed?: string }
-
-/** A Trivy report of one image (the digest is given at ingest). */
-function trivyReport(vulns: Vuln[], createdAt: string): string {
-  return JSON.stringify({
-    SchemaVersion: 2, CreatedAt: createdAt, ArtifactName: 'app', ArtifactType: 'container_image', Metadata: {},
-    Results: [{ Target: 'app (alpine 3.19.1)', Class: 'os-pkgs', Type: 'alpine', Vulnerabilities: vulns.map((v) => ({ VulnerabilityID: v.id, PkgName: v.pkg, InstalledVersion: v.version, ...(v.fixed && { FixedVersion: v.fixed }), Severity: v.severity })) }],
-  });
-}
-
-/** `kubectl get rs,pods -A -o json` of Deployments' pods: [namespace, deployment, pod suffix, image]. */
-function podList(pods: [string, string, string, string][]): string {
-  const items = pods.flatMap(([namespace, deployment, suffix, ref]) => [
-    { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: `${deployment}-5d8f`, namespace, uid: `rs-${namespace}-${deployment}`, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment, uid: `d-${deployment}`, controller: true }] } },
-    {
-      apiVersion: 'v1', kind: 'Pod',
-      metadata: { name: `${deployment}-5d8f-${suffix}`, namespace, uid: `pod-${namespace}-${deployment}-${suffix}`, resourceVersion: '1', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${deployment}-5d8f`, uid: `rs-${namespace}-${deployment}`, controller: true }] },
-      spec: { containers: [{ name: 'main', image: ref.replace(/@.*/, ':1') }] },
-      status: { phase: 'Running', containerStatuses: [{ name: 'main', image: ref.replace(/@.*/, ':1'), imageID: ref, ready: true, restartCount: 0, state: { running: { startedAt: '2026-12-01T00:00:00Z' } } }] },
-    },
-  ]);
-  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
-}
-
-async function ingest(server: TestServer, text: string, params: Record<string, string>): Promise<void> {
-  const result = await ingestViaEndpoint(server.url, text, params);
-  assert.equal(result.status, 200, JSON.stringify(result.body));
-}
-
-const settle = (ms = 700) => new Promise((r) => setTimeout(r, ms));
+const apps = eksCluster('apps');
+const batch = eksCluster('batch');
 
 for (const kind of databaseKinds) {
   describe(`exposure alerts on ${kind.name}`, () => {
@@ -145,7 +109,7 @@ for (const kind of databaseKinds) {
       await ingest(server, podList([['shop', 'api', 'a1', image('api', 'a')]]), { clusterArn: apps });
       await eventually(async () => assert.deepEqual(ofType('exposure.resolved').map((e) => e.subject).sort(), ['CVE-2024-0002', 'CVE-2024-0003']));
       const resolved = ofType('exposure.resolved').find((e) => e.subject === 'CVE-2024-0002');
-      assert.ok(resolved.data.resolvedAt > resolved.data.openedAt);
+      assert.ok(resolved.data.resolvedAt > resolved.data.openedAt, 'resolved after it opened');
       assert.deepEqual([resolved.data.images, resolved.data.workloads], [[], []]);
     });
 

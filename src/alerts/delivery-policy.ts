@@ -21,7 +21,7 @@ export function outcomeOf(answer: DeliveryAnswer, attemptsBefore: number, create
   const retryable = status === null || status === 408 || status === 429 || (status >= 500 && status !== 501);
   if (!retryable) return { state: 'dead', status, answer: said };
   const step = Math.min(longestStepMs, firstBackoffMs * 2 ** attemptsBefore);
-  const wait = Math.max(step / 2 + Math.random() * (step / 2), retryAfterMs(answer.retryAfter, now) ?? 0);
+  const wait = Math.round(Math.max(step / 2 + Math.random() * (step / 2), retryAfterMs(answer.retryAfter, now) ?? 0));
   if (now + wait > createdAt + retryPeriodMs) return { state: 'dead', status, answer: `${said} (retried for ${Math.round(retryPeriodMs / 3_600_000)} h)` };
   return { state: 'pending', status, answer: said, nextAttemptAt: now + wait };
 }

@@ -23,10 +23,20 @@ export interface AttemptOutcome {
   nextAttemptAt?: number;
 }
 
+/** The destination's open exposures that nothing has carried for its resolveAfter. */
+export function uncarriedFor(db: Kysely<Database>, routing: AlertRouting, now: number) {
+  return db.selectFrom('exposure_notices').where('unmatched_since', 'is not', null).where('unmatched_since', '<=', now - routing.resolveAfterMs)
+    .where('destination', '=', routing.name).where('state', '=', 'open');
+}
+
+/** The destination's deliveries due now. */
+export function dueFor(db: Kysely<Database>, destination: string, now: number) {
+  return db.selectFrom('alert_deliveries').where('destination', '=', destination).where('state', '=', 'pending').where('next_attempt_at', '<=', now);
+}
+
 /** Resolves the open exposures that nothing has carried for the destination's resolveAfter; returns how many. */
 export async function resolveUncarried(trx: Kysely<Database>, routing: AlertRouting, now: number): Promise<number> {
-  const due = await trx.selectFrom('exposure_notices').selectAll().where('unmatched_since', 'is not', null).where('unmatched_since', '<=', now - routing.resolveAfterMs)
-    .where('destination', '=', routing.name).where('state', '=', 'open').execute();
+  const due = await uncarriedFor(trx, routing, now).selectAll().execute();
   const byAccount = new Map<string, OutboxWrites>();
   for (const row of due) {
     const step = resolvesNow(routing, noticeOf(row), now);
@@ -54,7 +64,7 @@ export async function resolveUncarried(trx: Kysely<Database>, routing: AlertRout
  */
 export async function claimMessage(trx: Kysely<Database>, dialect: 'sqlite' | 'postgres', destination: string, now: number, options: { maxEvents: number; leaseMs: number }): Promise<ClaimedMessage | undefined> {
   const locked = <T extends { forUpdate(): T; skipLocked(): T }>(qb: T) => (dialect === 'postgres' ? qb.forUpdate().skipLocked() : qb);
-  const due = trx.selectFrom('alert_deliveries').selectAll().where('destination', '=', destination).where('state', '=', 'pending').where('next_attempt_at', '<=', now);
+  const due = dueFor(trx, destination, now).selectAll();
   const retry = await locked(due.where('message_id', 'is not', null).orderBy('next_attempt_at').limit(1)).executeTakeFirst();
   let deliveries: AlertDeliveryRow[];
   let messageId: string;

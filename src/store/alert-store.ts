@@ -1,9 +1,9 @@
 // The store's face to exposure alerts (store.alerts): registering destinations, the relay's outbox
 // work, and what the console and metrics read of it. Every write is one write transaction.
-import type { Kysely } from 'kysely';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { AlertRouting } from '../alerts/alert-routing.ts';
 import { registerDestinations, type Registration } from './alert-destinations.ts';
-import { claimMessage, pruneDeliveries, recordAttempt, redeliver, resolveUncarried, savePayloads, type AttemptOutcome, type ClaimedMessage } from './alert-outbox.ts';
+import { claimMessage, dueFor, pruneDeliveries, recordAttempt, redeliver, resolveUncarried, savePayloads, uncarriedFor, type AttemptOutcome, type ClaimedMessage } from './alert-outbox.ts';
 import { exposureDetails, openNotices, type ExposureDetails } from './exposure-details.ts';
 import type { AlertDeliveryRow, AlertDeliveryState, Database, ExposureNoticeRow } from './schema.ts';
 import { writeTransaction } from './transactions.ts';
@@ -56,11 +56,15 @@ export class KyselyAlertStore implements AlertStore {
     return this.write((trx) => registerDestinations(trx, routings, now));
   }
 
-  resolveUncarried(routing: AlertRouting, now: number): Promise<number> {
+  // The relay asks these every tick for every destination: a plain read first, so that an idle relay
+  // never takes the write lock (SQLite) or a row lock (PostgreSQL) away from ingests.
+  async resolveUncarried(routing: AlertRouting, now: number): Promise<number> {
+    if (!(await anyRow(uncarriedFor(this.db, routing, now)))) return 0;
     return this.write((trx) => resolveUncarried(trx, routing, now));
   }
 
-  claimMessage(destination: string, now: number, options: { maxEvents: number; leaseMs: number }): Promise<ClaimedMessage | undefined> {
+  async claimMessage(destination: string, now: number, options: { maxEvents: number; leaseMs: number }): Promise<ClaimedMessage | undefined> {
+    if (!(await anyRow(dueFor(this.db, destination, now)))) return undefined;
     return this.write((trx) => claimMessage(trx, this.dialect, destination, now, options));
   }
 
@@ -101,4 +105,8 @@ export class KyselyAlertStore implements AlertStore {
       .where('state', '=', 'pending').groupBy('destination').execute();
     return rows.map((r) => ({ destination: r.destination, pending: Number(r.pending), oldestCreatedAt: Number(r.oldest) }));
   }
+}
+
+async function anyRow<T extends keyof Database>(query: SelectQueryBuilder<Database, T, object>): Promise<boolean> {
+  return (await query.select((eb) => eb.lit(1).as('one')).limit(1).executeTakeFirst()) !== undefined;
 }
