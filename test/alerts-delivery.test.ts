@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { databaseKinds } from './helpers/databases.ts';
 import { startServeProcess } from './helpers/cli.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
-import { eksCluster, fastAlerts, image, ingest, podList, secret, settle, trivyReport } from './helpers/alert-world.ts';
+import { account, eksCluster, fastAlerts, image, ingest, podList, secret, settle, trivyReport } from './helpers/alert-world.ts';
 import { tempDir } from './helpers/temp.ts';
 import { eventually } from './helpers/watcher.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './doubles/webhook-receiver.ts';
@@ -73,15 +73,25 @@ for (const kind of databaseKinds) {
       assert.ok(second!.at - first!.at >= 1_000, `waited ${second!.at - first!.at} ms`);
     });
 
-    it('marks a 400 dead, and delivers it when asked to deliver it again', async () => {
+    it('marks a 400 dead, shows it on /alerts and its API, and delivers it again from there', async () => {
       receiver.script('/broken', [{ status: 400, body: 'bad payload' }]);
       await openExposure(server, 'broken');
       await eventually(async () => assert.equal((await server.store.alerts.deliveries({ destination: 'broken', state: 'dead', limit: 10 })).length, 1));
       await settle(500);
       assert.equal(requestsTo('/broken').length, 1, 'a 400 is not retried');
-      const [dead] = await server.store.alerts.deliveries({ destination: 'broken', limit: 10 });
-      assert.deepEqual([dead!.last_status, dead!.last_answer], [400, 'HTTP 400: bad payload']);
-      assert.equal(await server.store.alerts.redeliver('broken', dead!.message_id!, Date.now()), true);
+      const api = await (await fetch(`${server.url}/api/v1/alerts/deliveries?accountId=${account}&destination=broken`)).json() as any;
+      assert.deepEqual(api.deliveries.map((d: any) => [d.state, d.attempts, d.lastStatus, d.lastAnswer]), [['dead', 1, 400, 'HTTP 400: bad payload']]);
+      assert.equal(api.destinations.find((d: any) => d.name === 'broken').host, receiver.url, 'a URL by its host alone');
+      // Shown on /alerts with a "Deliver again" form, which sends it again.
+      const page = await fetch(`${server.url}/alerts?accountId=${account}`);
+      const text = await page.text();
+      const csrfCookie = page.headers.getSetCookie().find((c) => c.startsWith('imagescope_csrf='))!.split(';')[0]!;
+      const form = new RegExp(`<form method="post" action="/alerts/deliver-again\\?accountId=${account}"><input type="hidden" name="csrf" value="([^"]+)"><input type="hidden" name="destination" value="broken"><input type="hidden" name="messageId" value="([^"]+)">`).exec(text);
+      assert.ok(form, 'the dead delivery has a Deliver again form');
+      const post = (csrf: string) => fetch(`${server.url}/alerts/deliver-again?accountId=${account}`, { method: 'POST', redirect: 'manual', headers: { cookie: csrfCookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf, destination: 'broken', messageId: form[2]! }).toString() });
+      assert.equal((await post('forged')).status, 403, 'a form without the CSRF token is refused');
+      const again = await post(form[1]!);
+      assert.deepEqual([again.status, again.headers.get('location')], [303, `/alerts?accountId=${account}`]);
       await eventually(async () => assert.equal(receiver.events('/broken').length, 1));
       assert.equal(requestsTo('/broken')[1]!.headers['webhook-id'], requestsTo('/broken')[0]!.headers['webhook-id']);
     });

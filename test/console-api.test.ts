@@ -186,6 +186,18 @@ describe('console access with --auth sigv4', () => {
     assert.deepEqual(((await theirs.json()) as { images: { resourceId: string }[] }).images.map((i) => i.resourceId.split(':')[4]), [accountB]);
   });
 
+  it('shows alerts to the admin role only', async () => {
+    const admin = newAccessKey(accountA, 'admin', Date.now());
+    await server.store.createAccessKey(admin);
+    const alerts = (key: AccessKeyRow) => signedFetch(server.url, '/api/v1/alerts/deliveries', '', { method: 'GET', accessKeyId: key.access_key_id, secretAccessKey: key.secret_access_key, service: 'imagescope' });
+    const refused = await alerts(reader);
+    assert.equal(refused.status, 403);
+    assert.deepEqual(await refused.json(), { error: 'AccessDeniedException', message: "Alerts are for the admin role; this key's role is 'read'." });
+    const allowed = await alerts(admin);
+    assert.equal(allowed.status, 200);
+    assert.deepEqual(await allowed.json(), { enabled: false, destinations: [], deliveries: [] });
+  });
+
   it('refuses unsigned and ingest-only API callers with AWS\'s errors, and sends pages to sign in', async () => {
     const unsigned = await get(server, exposurePath(cve));
     assert.equal(unsigned.status, 403);

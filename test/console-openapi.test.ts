@@ -35,6 +35,8 @@ const requests: [string, string, Record<string, string>][] = [
   ['/api/v1/coverage', '/api/v1/coverage', {}],
   ['/api/v1/coverage', '/api/v1/coverage', { state: 'STALE_INVENTORY', limit: '1' }],
   ['/api/v1/coverage', '/api/v1/coverage', { state: 'SOMETIMES' }],
+  ['/api/v1/alerts/deliveries', '/api/v1/alerts/deliveries', {}],
+  ['/api/v1/alerts/deliveries', '/api/v1/alerts/deliveries', { state: 'lost' }],
   ['/api/v1/openapi.json', '/api/v1/openapi.json', {}],
 ];
 

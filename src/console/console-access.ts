@@ -8,7 +8,7 @@ import { roleAllows } from '../protocol/access-keys.ts';
 import { AwsError } from '../protocol/errors.ts';
 import type { ServerSettings } from '../protocol/operation.ts';
 import type { SignedRequest } from '../protocol/sigv4-verifier.ts';
-import type { AccessKeyRow } from '../store/store.ts';
+import type { AccessKeyRow, AccessRole } from '../store/store.ts';
 import { ConsoleInputError } from './console-request.ts';
 import type { ConsoleSession } from './console-sessions.ts';
 
@@ -18,6 +18,8 @@ export interface ConsoleCaller {
   accountId: string;
   /** The account came from the URL (authentication off): links keep it. */
   accountInUrl: boolean;
+  /** The key's role (authentication off: admin, as everything is open). */
+  role: AccessRole;
 }
 
 /** A page asked for without a session: the caller sends the browser to sign in. */
@@ -45,16 +47,16 @@ export interface AccessDependencies {
 
 export async function consoleCaller(kind: 'page' | 'api', request: SignedRequest, accountParameter: string | undefined, deps: AccessDependencies): Promise<ConsoleCaller> {
   if (deps.authMode === 'none') {
-    if (accountParameter === undefined || accountParameter === '') return { accountId: deps.settings.defaultAccountId, accountInUrl: false };
+    if (accountParameter === undefined || accountParameter === '') return { accountId: deps.settings.defaultAccountId, accountInUrl: false, role: 'admin' };
     if (!/^\d{12}$/.test(accountParameter)) throw new ConsoleInputError('accountId', `accountId must be 12 digits, not '${accountParameter.slice(0, 40)}'`);
-    return { accountId: accountParameter, accountInUrl: true };
+    return { accountId: accountParameter, accountInUrl: true, role: 'admin' };
   }
-  if (deps.session) return { accountId: deps.session.accountId, accountInUrl: false };
+  if (deps.session) return { accountId: deps.session.accountId, accountInUrl: false, role: deps.session.role };
   if (kind === 'page') throw new SignInRequired();
   try {
     const caller = await authenticate('sigv4', request, consoleSigningService, { findKey: deps.findKey, settings: deps.settings, now: deps.now });
     if (!roleAllows(caller.role, 'query')) throw new ConsoleAccessDenied(403, 'AccessDeniedException', `An access key with role '${caller.role}' cannot read the console API.`);
-    return { accountId: caller.accountId, accountInUrl: false };
+    return { accountId: caller.accountId, accountInUrl: false, role: caller.role };
   } catch (error) {
     // AWS answers a refused signature with 403, as the AWS operations here do.
     if (error instanceof AwsError) throw new ConsoleAccessDenied(error.statusCode, error.errorType, error.message);

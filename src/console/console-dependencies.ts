@@ -3,6 +3,7 @@
 import type { Store } from '../store/store.ts';
 import type { ConsoleCursors } from './console-cursor.ts';
 import type { FleetReader } from '../read-models/fleet.ts';
+import type { Destination } from '../alerts/alerts-file.ts';
 
 export interface ConsoleDependencies {
   store: Store;
@@ -11,4 +12,6 @@ export interface ConsoleDependencies {
   retentionMs: number;
   /** Coverage: a scan newer than this is current. */
   scanFreshnessMs: number;
+  /** The alerts file's destinations; undefined when the server sends no alerts. */
+  alertDestinations?: Destination[];
 }

@@ -1,11 +1,15 @@
 // A console request as the console sees it (no framework), and the reading of its parameters. A bad
 // parameter is a ConsoleInputError naming the parameter: 400 with the reason, never a guess.
+import type { AccessRole } from '../store/store.ts';
+
 export interface ConsoleRequest {
   /** Path parameters, decoded. */
   params: Record<string, string>;
   query: Record<string, string | undefined>;
   accountId: string;
   now: number;
+  /** The caller's role (admin with authentication off). */
+  role: AccessRole;
 }
 
 export class ConsoleInputError extends Error {

@@ -22,6 +22,9 @@ import { imagePage, imagesPage } from './pages/images-page.ts';
 import { vulnerabilitiesPage } from './pages/vulnerabilities-page.ts';
 import { summaryView } from './summary-view.ts';
 import { vulnerabilitiesCsv, vulnerabilitiesJson, vulnerabilitiesView } from './vulnerabilities-view.ts';
+import { alertsView } from './alerts-view.ts';
+import { alertsPage } from './pages/alerts-page.ts';
+import { routingOf } from '../alerts/alert-routing.ts';
 
 export interface ConsoleRoute {
   /** In the router's syntax (`:name` is a path parameter; `*` the rest of the path, slashes included). */
@@ -29,6 +32,8 @@ export interface ConsoleRoute {
   kind: 'page' | 'api';
   /** The label the request metrics use. */
   name: string;
+  /** The page has forms that post: it is given a CSRF token. */
+  forms?: true;
   handle(request: ConsoleRequest, context: PageContext, deps: ConsoleDependencies): Promise<ConsoleResponse>;
 }
 
@@ -37,7 +42,31 @@ const exposurePageSize = 10;
 const exposureApiPageSize = 20;
 const exportedImages = 10_000;
 
+/** Alerts are server-wide operations: the admin role's, under --auth sigv4. */
+function requireAdmin(request: ConsoleRequest): void {
+  if (request.role !== 'admin') throw new ConsoleAccessDenied(403, 'AccessDeniedException', `Alerts are for the admin role; this key's role is '${request.role}'.`);
+}
+
 export const consoleRoutes: ConsoleRoute[] = [
+  {
+    path: '/alerts',
+    kind: 'page',
+    name: 'alerts',
+    forms: true,
+    async handle(request, context, deps) {
+      requireAdmin(request);
+      return htmlResponse(alertsPage(context, await alertsView(deps.store, deps.alertDestinations, request.accountId, request.query, routingOf), context.csrf));
+    },
+  },
+  {
+    path: '/api/v1/alerts/deliveries',
+    kind: 'api',
+    name: 'api_alert_deliveries',
+    async handle(request, _context, deps) {
+      requireAdmin(request);
+      return jsonResponse(await alertsView(deps.store, deps.alertDestinations, request.accountId, request.query, routingOf));
+    },
+  },
   {
     path: '/',
     kind: 'page',

@@ -5,7 +5,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { roleAllows } from '../protocol/access-keys.ts';
 import type { Throttle } from '../protocol/throttle.ts';
-import type { AccessKeyRow, Store } from '../store/store.ts';
+import type { AccessKeyRow, AccessRole, Store } from '../store/store.ts';
 
 export interface SessionSettings {
   idleMs: number;
@@ -25,6 +25,7 @@ export class SignInRefused extends Error {
 export interface ConsoleSession {
   accountId: string;
   accessKeyId: string;
+  role: AccessRole;
 }
 
 /** Touching a session on every page would write on every page: once a minute is enough for idleness. */
@@ -54,7 +55,7 @@ export class ConsoleSessions {
       { token_hash: hashOf(token), access_key_id: key.access_key_id, account_id: key.account_id, created_at: now, last_seen_at: now },
       { idleBefore: now - this.settings.idleMs, begunBefore: now - this.settings.lifetimeMs },
     );
-    return { token, session: { accountId: key.account_id, accessKeyId: key.access_key_id } };
+    return { token, session: { accountId: key.account_id, accessKeyId: key.access_key_id, role: key.role } };
   }
 
   /** The live session this token opens, or undefined (unknown, expired, signed out, key revoked). */
@@ -69,7 +70,7 @@ export class ConsoleSessions {
       return undefined;
     }
     if (now - Number(row.last_seen_at) > touchEveryMs) await this.store.touchConsoleSession(hash, now);
-    return { accountId: row.account_id, accessKeyId: row.access_key_id };
+    return { accountId: row.account_id, accessKeyId: row.access_key_id, role: row.role };
   }
 
   async signOut(token: string | undefined): Promise<void> {

@@ -104,6 +104,16 @@ const schemas = {
     places: { type: 'array', items: object({ clusterArn: { type: 'string' }, platform: { type: 'string', enum: ['ECS', 'EKS'] }, group: { type: 'string' }, workloads: strings }) },
     morePlaces: { const: true, description: 'It runs in more clusters than the 10 whose places are listed: its image answer lists them all' },
   }, ['resourceId', 'repository', 'digest', 'tags', 'reference', 'state', 'runningUnits', 'clusters', 'places']),
+  AlertDestination: object({
+    name: { type: 'string' }, type: { type: 'string', enum: ['webhook', 'slack'] }, host: { type: 'string', description: 'The URL\'s scheme and host (a Slack URL\'s path is its secret)' },
+    events: strings, minSeverity: severity, accounts: strings, clusters: strings, namespaces: strings, repositories: strings, fixAvailableOnly: { type: 'boolean' },
+    resolveAfterSeconds: { type: 'number' }, cooldownSeconds: { type: 'number' }, batchWindowSeconds: { type: 'number' },
+  }),
+  AlertDelivery: object({
+    deliveryId: { type: 'string' }, destination: { type: 'string' }, messageId: { type: 'string', description: 'The webhook-id the receiver sees' }, eventId: { type: 'string' }, eventType: { type: 'string' },
+    vulnerabilityId: { type: 'string' }, clusterArn: { type: 'string' }, state: { type: 'string', enum: ['pending', 'delivered', 'dead'] }, attempts: count,
+    lastStatus: { type: 'integer' }, lastAnswer: { type: 'string' }, createdAt: epochSeconds, nextAttemptAt: epochSeconds, finishedAt: epochSeconds,
+  }, ['deliveryId', 'destination', 'eventId', 'eventType', 'state', 'attempts', 'createdAt']),
 };
 
 const parameter = (name: string, description: string, schema: object, where: 'query' | 'path' = 'query') => ({ name, in: where, required: where === 'path', description, schema });
@@ -168,6 +178,17 @@ export const openApiDocument = {
       ...pageParameters, parameters.clusterArn,
       parameter('state', 'PENDING_INITIAL_SCAN (never scanned), STALE_INVENTORY (scan out of date) or SCAN_FAILED (the newest attempt gave no findings); all by default', { type: 'string', enum: ['PENDING_INITIAL_SCAN', 'STALE_INVENTORY', 'SCAN_FAILED'] }),
     ], listOf('CoverageRow')),
+    '/api/v1/alerts/deliveries': get('The alerts file\'s destinations and the account\'s recent deliveries, newest first (the admin role under --auth sigv4)', [
+      parameters.accountId,
+      parameter('destination', 'Only this destination\'s', { type: 'string' }),
+      parameter('state', 'Only pending, delivered or dead ones', { type: 'string', enum: ['pending', 'delivered', 'dead'] }),
+      parameter('limit', 'Deliveries a page (1-200, default 50)', { type: 'integer', minimum: 1, maximum: 200 }),
+      parameter('after', "The previous page's next", { type: 'string' }),
+    ], object({
+      enabled: { type: 'boolean', description: 'False when the server was started without --alerts' },
+      destinations: { type: 'array', items: ref('AlertDestination') }, deliveries: { type: 'array', items: ref('AlertDelivery') },
+      next: { type: 'string' }, destination: { type: 'string' }, state: { type: 'string' },
+    }, ['enabled', 'destinations', 'deliveries']), false),
     '/api/v1/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } } } },
   },
   components: { schemas },

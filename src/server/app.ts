@@ -154,7 +154,7 @@ function buildApp(deps: PipelineDependencies & IngestDependencies, config: Serve
     return reply.code(result.statusCode).send(result.body);
   });
   void app.register(healthRoutes(deps.store));
-  void app.register(consoleHttp({ ...deps, console: config.console }));
+  void app.register(consoleHttp({ ...deps, console: config.console, alertDestinations: config.alerts?.destinations }));
   app.all('/*', async (request, reply) => {
     const response = await handleAwsRequest(wireRequest(request), deps);
     metrics.countAwsAnswer(routeOf(request.method, request.url.split('?', 1)[0]!)?.name ?? 'unknown', response.headers['x-amzn-errortype']);

@@ -13,7 +13,9 @@ import type { ServerSettings } from '../protocol/operation.ts';
 import type { PaginationTokens } from '../protocol/pagination-token.ts';
 import { Throttle } from '../protocol/throttle.ts';
 import type { Store } from '../store/store.ts';
-import { consoleCaller, SignInRequired } from '../console/console-access.ts';
+import { ConsoleAccessDenied, consoleCaller, SignInRequired } from '../console/console-access.ts';
+import { ConsoleNotFound } from '../console/console-request.ts';
+import { consoleUrl as consoleUrlOf } from '../console/pages/layout.ts';
 import { consoleCss } from '../console/console-css.ts';
 import type { ReadModels } from '../read-models/read-models.ts';
 import { ConsoleCursors } from '../console/console-cursor.ts';
@@ -23,6 +25,7 @@ import { ConsoleSessions, SignInRefused, type SessionSettings } from '../console
 import type { PageContext } from '../console/pages/layout.ts';
 import { signInPage } from '../console/pages/sign-in-page.ts';
 import { wireRequest } from './wire-request.ts';
+import type { Destination } from '../alerts/alerts-file.ts';
 
 export const consoleCssPath = '/console.css';
 const sessionCookie = 'imagescope_session';
@@ -38,10 +41,11 @@ export interface ConsoleHttpDependencies {
   logger: Logger;
   now: () => number;
   console: SessionSettings & { signInsPerMinute: number };
+  alertDestinations?: Destination[];
 }
 
 export function consoleHttp(deps: ConsoleHttpDependencies): FastifyPluginAsync {
-  const consoleDeps = { store: deps.store, fleet: deps.readModels.fleet, cursors: new ConsoleCursors(deps.tokens), retentionMs: deps.settings.retentionMs, scanFreshnessMs: deps.settings.scanFreshnessMs };
+  const consoleDeps = { store: deps.store, fleet: deps.readModels.fleet, cursors: new ConsoleCursors(deps.tokens), retentionMs: deps.settings.retentionMs, scanFreshnessMs: deps.settings.scanFreshnessMs, alertDestinations: deps.alertDestinations };
   const findKey = (id: string) => deps.keys.find(id, deps.store.changeStamp());
   const perMinute = deps.console.signInsPerMinute;
   const sessions = new ConsoleSessions(deps.store, findKey, new Throttle({ ratePerSecond: perMinute / 60, burst: perMinute }), deps.console);
@@ -60,7 +64,11 @@ export function consoleHttp(deps: ConsoleHttpDependencies): FastifyPluginAsync {
           const session = deps.authMode === 'sigv4' ? await sessions.resolve(cookies[sessionCookie], now) : undefined;
           const caller = await consoleCaller(route.kind, wireRequest(request), query.accountId, { authMode: deps.authMode, settings: deps.settings, findKey, session, now });
           context = { accountId: caller.accountId, accountInUrl: caller.accountInUrl, ...(session && cookies[csrfCookie] && { signedIn: { csrf: cookies[csrfCookie] } }) };
-          response = await route.handle({ params: request.params as Record<string, string>, query, accountId: caller.accountId, now }, context, consoleDeps);
+          // A page with forms carries the CSRF cookie's token, minting one where there is none (--auth none).
+          const minted = route.forms && !cookies[csrfCookie] ? randomBytes(24).toString('base64url') : undefined;
+          if (route.forms) context.csrf = cookies[csrfCookie] ?? minted;
+          response = await route.handle({ params: request.params as Record<string, string>, query, accountId: caller.accountId, now, role: caller.role }, context, consoleDeps);
+          if (minted) response.headers['set-cookie'] = cookie(csrfCookie, minted, cookieOptions(request));
         } catch (error) {
           if (error instanceof SignInRequired) return send(reply, redirect(`/login?${new URLSearchParams({ next: request.url })}`));
           // A page refused before its account is known still answers as a page.
@@ -70,6 +78,28 @@ export function consoleHttp(deps: ConsoleHttpDependencies): FastifyPluginAsync {
         return send(reply, response);
       });
     }
+
+    app.post('/alerts/deliver-again', async (request, reply) => {
+      const cookies = parseCookies(request.headers.cookie ?? '');
+      const form = formOf(request);
+      const query = lastValues(request.query as Record<string, string | string[] | undefined>);
+      let context: PageContext = { accountId: '', accountInUrl: false };
+      try {
+        const now = deps.now();
+        const session = deps.authMode === 'sigv4' ? await sessions.resolve(cookies[sessionCookie], now) : undefined;
+        const caller = await consoleCaller('page', wireRequest(request), query.accountId, { authMode: deps.authMode, settings: deps.settings, findKey, session, now });
+        context = { accountId: caller.accountId, accountInUrl: caller.accountInUrl };
+        if (!csrfHolds(request, cookies[csrfCookie], form.get('csrf'))) throw new ConsoleAccessDenied(403, 'AccessDeniedException', 'The form has expired or did not come from this site; open the alerts page again.');
+        if (caller.role !== 'admin') throw new ConsoleAccessDenied(403, 'AccessDeniedException', `Alerts are for the admin role; this key's role is '${caller.role}'.`);
+        const [destination, messageId] = [form.get('destination') ?? '', form.get('messageId') ?? ''];
+        const own = await deps.store.alerts.deliveries({ accountId: caller.accountId, destination, limit: 1, messageId });
+        if (own.length === 0 || !(await deps.store.alerts.redeliver(destination, messageId, now))) throw new ConsoleNotFound(`No dead delivery '${messageId.slice(0, 80)}' to ${destination.slice(0, 80)} in this account.`);
+        return send(reply, redirect(consoleUrlOf(context, '/alerts')));
+      } catch (error) {
+        if (error instanceof SignInRequired) return send(reply, redirect('/login?next=%2Falerts'));
+        return send(reply, consoleFailure('page', context, error));
+      }
+    });
 
     app.get('/login', async (request, reply) => {
       if (deps.authMode === 'none') return send(reply, redirect('/'));

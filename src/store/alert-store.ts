@@ -11,10 +11,13 @@ import { writeTransaction } from './transactions.ts';
 export type { AttemptOutcome, ClaimedMessage, ExposureDetails, Registration };
 
 export interface DeliveriesQuery {
+  /** The account whose deliveries these are (a console caller sees its own). */
+  accountId?: string;
   destination?: string;
   state?: AlertDeliveryState;
-  /** Only deliveries created before this (epoch ms): the next page of a listing, newest first. */
-  before?: number;
+  messageId?: string;
+  /** Only deliveries after this one in the order (newest first): the next page of a listing. */
+  after?: { createdAt: number; deliveryId: string };
   limit: number;
 }
 
@@ -96,7 +99,10 @@ export class KyselyAlertStore implements AlertStore {
     let q = this.db.selectFrom('alert_deliveries').selectAll().orderBy('created_at', 'desc').orderBy('delivery_id', 'desc').limit(query.limit);
     if (query.destination) q = q.where('destination', '=', query.destination);
     if (query.state) q = q.where('state', '=', query.state);
-    if (query.before !== undefined) q = q.where('created_at', '<', query.before);
+    if (query.accountId) q = q.where('account_id', '=', query.accountId);
+    if (query.messageId) q = q.where('message_id', '=', query.messageId);
+    const after = query.after;
+    if (after) q = q.where((eb) => eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('delivery_id', '<', after.deliveryId)])]));
     return q.execute();
   }
 

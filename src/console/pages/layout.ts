@@ -8,6 +8,8 @@ export interface PageContext {
   accountInUrl: boolean;
   /** Signed in (--auth sigv4): the CSRF token the sign-out form carries. */
   signedIn?: { csrf: string };
+  /** The CSRF token a page's forms carry (pages that post). */
+  csrf?: string;
 }
 
 /** A console URL, keeping the account parameter where the account came from the URL. */
@@ -40,6 +42,7 @@ export function layout(context: PageContext, title: string, main: Html): Html {
 <li><a href="${consoleUrl(context, '/clusters')}">Clusters</a></li>
 <li><a href="${consoleUrl(context, '/coverage')}">Coverage</a></li>
 <li><a href="${consoleUrl(context, '/pipelines')}">Pipelines</a></li>
+<li><a href="${consoleUrl(context, '/alerts')}">Alerts</a></li>
 </ul>
 </nav>
 ${context.accountId ? html`<p class="account">Account <span>${context.accountId}</span></p>` : ''}
