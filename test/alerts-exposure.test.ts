@@ -129,3 +129,47 @@ for (const kind of databaseKinds) {
     });
   });
 }
+
+for (const kind of databaseKinds) {
+  describe(`the daily summary on ${kind.name}`, () => {
+    it('summarises what opened in the day before it at the time set, once, and not what was recorded silently', async () => {
+      const receiver = await startWebhookReceiver(secret);
+      const dir = await tempDir();
+      const alertsFile = `${dir.path}/alerts.yaml`;
+      writeFileSync(alertsFile, [
+        'destinations:',
+        `  - { name: hook, type: webhook, url: "${receiver.url}/hook", secret: "${secret}", batchWindow: 1s }`,
+        'summary: { schedule: daily, at: "08:00" }',
+      ].join('\n'));
+      const eight = Date.UTC(2026, 11, 7, 8, 0);
+      const env = { IMAGESCOPE_ALERTS: alertsFile, ...fastAlerts };
+      let server = await startTestServer(kind, { now: eight - 60 * 60_000, env });
+      const summaries = () => receiver.events('/hook').filter((e) => e.type === 'io.imagescope.summary');
+      try {
+        server.clock.now += 1_000;
+        await ingest(server, trivyReport([{ id: 'CVE-2024-0005', pkg: 'busybox', version: '1.36.1-r0', severity: 'HIGH' }], '2026-12-07T06:00:00Z'), { image: image('tool', 'e') });
+        await ingest(server, podList([['ops', 'idle', 'i1', image('idle', '9')]]), { clusterArn: apps });
+        await ingest(server, podList([['ops', 'idle', 'i1', image('idle', '9')], ['ops', 'tool', 't1', image('tool', 'e')]]), { clusterArn: apps });
+        server.clock.now += 60_000;
+        await eventually(async () => assert.equal(receiver.events('/hook').filter((e) => e.type === 'io.imagescope.exposure.opened').length, 1));
+        await settle();
+        assert.equal(summaries().length, 0, 'nothing before 08:00');
+        server.clock.now = eight + 60_000;
+        await eventually(async () => assert.equal(summaries().length, 1));
+        const [summary] = summaries();
+        assert.deepEqual([summary.data.reason, summary.data.openedSince, summary.data.resolvedSince, summary.data.open.total, summary.data.since], ['daily', 1, 0, 1, '2026-12-06T08:00:00.000Z']);
+        assert.equal(summary.data.exposures[0].vulnerabilityId, 'CVE-2024-0005');
+        // Another replica, or a restart, the same day: the day's summary is already queued.
+        await server.close();
+        server = await startTestServer(kind, { database: server.database, now: eight + 2 * 60_000, env });
+        server.clock.now += 5_000;
+        await settle(1_500);
+        assert.equal(summaries().length, 1, 'one summary a day');
+      } finally {
+        await server.stop();
+        await receiver.close();
+        await dir.remove();
+      }
+    });
+  });
+}

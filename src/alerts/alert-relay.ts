@@ -55,7 +55,7 @@ export class AlertRelay {
   async start(): Promise<void> {
     const registration = await this.store.alerts.registerDestinations(this.config.destinations.map(routingOf), this.now());
     this.settings.logger.info({ destinations: this.config.destinations.map((d) => d.name), ...registration }, 'alerts on');
-    this.loops = [...this.config.destinations.map((d) => this.destinationLoop(d)), this.pruneLoop()];
+    this.loops = [...this.config.destinations.map((d) => this.destinationLoop(d)), this.pruneLoop(), ...(this.config.summaryAt ? [this.summaryLoop(this.config.summaryAt)] : [])];
   }
 
   async close(): Promise<void> {
@@ -79,7 +79,8 @@ export class AlertRelay {
         if (destination.type === 'slack') await sleep(lastPost + slackIntervalMs - Date.now(), this.stop.signal);
         const events = await this.events(routing, message.deliveries);
         lastPost = Date.now();
-        const answer = await deliver(destination, events, message.messageId, this.now(), timeoutMs);
+        // Signed at the wall clock's time: receivers check it against theirs.
+        const answer = await deliver(destination, events, message.messageId, Date.now(), timeoutMs);
         const first = message.deliveries[0]!;
         const outcome = outcomeOf(answer, Number(first.attempts), Math.min(...message.deliveries.map((d) => Number(d.created_at))), this.now(), this.settings.timing);
         await this.store.alerts.recordAttempt(destination.name, message.messageId, outcome, this.now());
@@ -111,6 +112,30 @@ export class AlertRelay {
     }
     if (built.size) await this.store.alerts.savePayloads(built);
     return events;
+  }
+
+  /**
+   * Once a day at `at` (HH:MM, UTC), or at start when that has passed today: each destination's
+   * summary of what opened and resolved in the 24 hours before it, where anything did.
+   */
+  private async summaryLoop(at: string): Promise<void> {
+    const [hours, minutes] = at.split(':').map(Number) as [number, number];
+    let lastDay: string | undefined;
+    while (!this.stop.signal.aborted) {
+      const now = this.now();
+      const day = new Date(now).toISOString().slice(0, 10);
+      const scheduled = Date.parse(`${day}T00:00:00Z`) + (hours * 60 + minutes) * 60_000;
+      if (now >= scheduled && lastDay !== day) {
+        try {
+          const enqueued = await this.store.alerts.enqueueSummaries(this.config.destinations.map(routingOf), day, scheduled - 24 * 60 * 60 * 1000, now);
+          lastDay = day;
+          if (enqueued) this.settings.logger.info({ day, summaries: enqueued }, 'daily summaries queued');
+        } catch (error) {
+          this.settings.logger.error({ error: (error as Error).message }, 'queueing the daily summaries failed');
+        }
+      }
+      await sleep(this.settings.timing.tickMs, this.stop.signal);
+    }
   }
 
   private async pruneLoop(): Promise<void> {

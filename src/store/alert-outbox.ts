@@ -4,9 +4,10 @@
 // it, recording each attempt, sending a dead one again, and pruning what finished a week ago. A claim
 // leases the message: a replica that dies while sending lets the lease run out, and the message is
 // sent again, with the same id.
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AlertRouting } from '../alerts/alert-routing.ts';
-import { resolvesNow } from '../alerts/exposure-notices.ts';
+import { eventIdOf, resolvesNow } from '../alerts/exposure-notices.ts';
 import { noticeOf, OutboxWrites } from './exposure-writes.ts';
 import type { AlertDeliveryRow, AlertDeliveryState, Database } from './schema.ts';
 
@@ -109,4 +110,40 @@ export async function redeliver(trx: Kysely<Database>, destination: string, mess
 export async function pruneDeliveries(trx: Kysely<Database>, before: number): Promise<number> {
   const deleted = await trx.deleteFrom('alert_deliveries').where('finished_at', '<', before).executeTakeFirst();
   return Number(deleted.numDeletedRows);
+}
+
+/**
+ * The day's summary for each destination that takes them, per account whose exposures opened or
+ * resolved for it since `since`; none where nothing changed. Its delivery id is the day's, so a
+ * replica that enqueues the same summary again adds nothing.
+ */
+export async function enqueueSummaries(trx: Kysely<Database>, routings: AlertRouting[], day: string, since: number, now: number): Promise<number> {
+  let enqueued = 0;
+  for (const routing of routings.filter((r) => r.events.includes('io.imagescope.summary'))) {
+    // What was recorded silently when alerts were turned on for it was summarised then: opened after.
+    const registered = await trx.selectFrom('alert_destinations').select('registered_at').where('name', '=', routing.name).executeTakeFirst();
+    const openedSince = Math.max(since, Number(registered?.registered_at ?? 0) + 1);
+    const changed = await trx.selectFrom('exposure_notices').select(['account_id'])
+      .select((eb) => [
+        eb.fn.sum<number>(eb.case().when('opened_at', '>=', openedSince).then(1).else(0).end()).as('opened'),
+        eb.fn.sum<number>(eb.case().when('resolved_at', '>=', since).then(1).else(0).end()).as('resolved'),
+      ])
+      .where('destination', '=', routing.name).where((eb) => eb.or([eb('opened_at', '>=', openedSince), eb('resolved_at', '>=', since)])).groupBy('account_id').execute();
+    for (const c of changed) {
+      const deliveryId = uuidOf(`summary\n${day}\n${routing.name}\n${c.account_id}`);
+      const inserted = await trx.insertInto('alert_deliveries').values({
+        delivery_id: deliveryId, account_id: c.account_id, destination: routing.name, event_id: eventIdOf(`summary ${c.account_id}`, 'io.imagescope.summary', since),
+        event_type: 'io.imagescope.summary', event_time: now, facts: JSON.stringify({ summary: { reason: 'daily', since, openedSince: Number(c.opened), resolvedSince: Number(c.resolved) } }),
+        payload: null, message_id: null, state: 'pending', attempts: 0, next_attempt_at: now, last_status: null, last_answer: null, created_at: now, finished_at: null,
+      }).onConflict((oc) => oc.column('delivery_id').doNothing()).executeTakeFirst();
+      enqueued += Number(inserted.numInsertedOrUpdatedRows ?? 0);
+    }
+  }
+  return enqueued;
+}
+
+/** A UUID-shaped id from a name (the day's summary is one row, whichever replica writes it). */
+function uuidOf(name: string): string {
+  const hex = createHash('sha256').update(name).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

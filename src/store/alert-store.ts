@@ -3,7 +3,7 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { AlertRouting } from '../alerts/alert-routing.ts';
 import { registerDestinations, type Registration } from './alert-destinations.ts';
-import { claimMessage, dueFor, pruneDeliveries, recordAttempt, redeliver, resolveUncarried, savePayloads, uncarriedFor, type AttemptOutcome, type ClaimedMessage } from './alert-outbox.ts';
+import { claimMessage, dueFor, enqueueSummaries, pruneDeliveries, recordAttempt, redeliver, resolveUncarried, savePayloads, uncarriedFor, type AttemptOutcome, type ClaimedMessage } from './alert-outbox.ts';
 import { exposureDetails, openNotices, type ExposureDetails } from './exposure-details.ts';
 import type { AlertDeliveryRow, AlertDeliveryState, Database, ExposureNoticeRow } from './schema.ts';
 import { writeTransaction } from './transactions.ts';
@@ -38,6 +38,8 @@ export interface AlertStore {
   recordAttempt(destination: string, messageId: string, outcome: AttemptOutcome, now: number): Promise<void>;
   redeliver(destination: string, messageId: string, now: number): Promise<boolean>;
   prune(before: number): Promise<number>;
+  /** Enqueues the day's summaries (`day` YYYY-MM-DD) of what changed since `since`; returns how many. */
+  enqueueSummaries(routings: AlertRouting[], day: string, since: number, now: number): Promise<number>;
   exposureDetails(accountId: string, clusterArn: string, vulnerabilityId: string): Promise<ExposureDetails>;
   openNotices(accountId: string, destination: string): Promise<ExposureNoticeRow[]>;
   /** Newest first. */
@@ -85,6 +87,10 @@ export class KyselyAlertStore implements AlertStore {
 
   prune(before: number): Promise<number> {
     return this.write((trx) => pruneDeliveries(trx, before));
+  }
+
+  enqueueSummaries(routings: AlertRouting[], day: string, since: number, now: number): Promise<number> {
+    return this.write((trx) => enqueueSummaries(trx, routings, day, since, now));
   }
 
   exposureDetails(accountId: string, clusterArn: string, vulnerabilityId: string): Promise<ExposureDetails> {
