@@ -1,4 +1,4 @@
-// `npm run bench [-- --scales small,large --stores sqlite,postgres --scenarios startup,feeds,latency,http,throughput,signed,walk,ingest,files,console]`
+// `npm run bench [-- --scales small,large --stores sqlite,postgres --scenarios startup,feeds,latency,http,throughput,signed,walk,ingest,files,console,alerts]`
 // Measures start-up (`--version` wall time, idle server memory), then loads a dataset through the real ingest path at each scale, measures every query in process and
 // over HTTP with the real SDK, HTTP throughput against a bare node:http ceiling (SigV4 off and on),
 // ingest throughput against a raw insert loop, and the server's peak memory; prints a table with the
@@ -20,12 +20,13 @@ import { measureSignedRatios, measureThroughput } from './throughput.ts';
 import { measureFileIngest } from './ingest-files.ts';
 import { consoleLatencies } from './console-pages.ts';
 import { measureFindingsWalk } from './findings-walk.ts';
+import { measureAlerts } from './alerts.ts';
 
 const { values: args } = parseArgs({
   options: {
     scales: { type: 'string', default: 'small,large' },
     stores: { type: 'string', default: postgresAdminUrl ? 'sqlite,postgres' : 'sqlite' },
-    scenarios: { type: 'string', default: 'startup,feeds,latency,http,throughput,signed,walk,ingest,files,console' },
+    scenarios: { type: 'string', default: 'startup,feeds,latency,http,throughput,signed,walk,ingest,files,console,alerts' },
     // Another version's checkout (with its node_modules), measured in the same run: start-up, and the
     // busy server's peak memory under the throughput load.
     baseline: { type: 'string' },
@@ -132,6 +133,10 @@ for (const kind of storeScenarios.length ? storeKinds : []) {
     log(`${kind}: ingest of 400 single-report files`);
     out.files = await measureFileIngest(() => createDatabase(kind));
   }
+  if (scenarios.has('alerts')) {
+    log(`${kind}: what alerts cost the writers, and a flood of exposures`);
+    out.alerts = await measureAlerts(() => createDatabase(kind), log);
+  }
   saveResults();
 }
 
@@ -228,6 +233,17 @@ function renderTable(r: typeof results): string {
       lines.push(`| raw prepared-statement insert loop | ${round(i.rawInsertRowsPerSecond, 0)} | 100% |`);
       lines.push(`| Trivy JSON, ingest | ${round(i.trivyFindingsPerSecond, 0)} | ${round((i.trivyFindingsPerSecond / i.rawInsertRowsPerSecond) * 100, 1)}% |`);
       lines.push(`| Grype JSON, ingest | ${round(i.grypeFindingsPerSecond, 0)} | ${round((i.grypeFindingsPerSecond / i.rawInsertRowsPerSecond) * 100, 1)}% |`);
+    }
+    if (out.alerts) {
+      const a = out.alerts;
+      const ratio = (on: number[], off: number[]) => round(on.reduce((x: number, y: number) => x + y, 0) / off.reduce((x: number, y: number) => x + y, 0), 2);
+      lines.push(`\nExposure alerts, off and on (one destination), alternating rounds: ${a.findings} findings in files of 25 reports for images that all run; ${a.pods} pods:`);
+      lines.push('| measure | off | on | on / off | target |', '|---|---|---|---|---|');
+      lines.push(`| ingest findings/s | ${a.ingestFindingsPerSecond.off.join(', ')} | ${a.ingestFindingsPerSecond.on.join(', ')} | ${ratio(a.ingestFindingsPerSecond.on, a.ingestFindingsPerSecond.off)} | >= 0.9 |`);
+      lines.push(`| watcher's first list, ms | ${a.firstListMs.off.join(', ')} | ${a.firstListMs.on.join(', ')} | ${ratio(a.firstListMs.off, a.firstListMs.on)} (speed) | >= 0.9 |`);
+      lines.push(`| watcher's resync, ms | ${a.resyncListMs.off.join(', ')} | ${a.resyncListMs.on.join(', ')} | ${ratio(a.resyncListMs.off, a.resyncListMs.on)} (speed) | >= 0.9 |`);
+      const f = a.flood;
+      lines.push(`\n${f.exposures} exposures opened by one relist (${f.relistMs} ms to commit): the last of ${f.events} events reached the receiver ${f.lastEventAfterCommitMs} ms after the commit, in ${f.messages} messages (batch window ${f.batchWindowMs} ms; target <= ${2 * f.batchWindowMs} ms)`);
     }
     const peak = large?.peakRssMiB ?? small?.peakRssMiB;
     if (peak) lines.push(`\nServer peak RSS (VmHWM) at the ${large ? 'large' : 'small'} scale: ${peak} MiB`);
