@@ -76,7 +76,7 @@ if (scenarios.has('feeds')) {
 }
 
 // The scenarios that need a loaded dataset per store and scale (start-up and the feeds bring their own).
-const storeScenarios = ['latency', 'http', 'throughput', 'signed', 'walk', 'ingest', 'files', 'console'].filter((name) => scenarios.has(name));
+const storeScenarios = ['latency', 'http', 'throughput', 'signed', 'walk', 'ingest', 'files', 'console', 'alerts'].filter((name) => scenarios.has(name));
 for (const kind of storeScenarios.length ? storeKinds : []) {
   const out: Record<string, any> = { scales: {} };
   results.stores[kind] = out;
@@ -239,7 +239,8 @@ function renderTable(r: typeof results): string {
       const ratio = (on: number[], off: number[]) => round(on.reduce((x: number, y: number) => x + y, 0) / off.reduce((x: number, y: number) => x + y, 0), 2);
       lines.push(`\nExposure alerts, off and on (one destination), alternating rounds: ${a.findings} findings in files of 25 reports for images that all run; ${a.pods} pods:`);
       lines.push('| measure | off | on | on / off | target |', '|---|---|---|---|---|');
-      lines.push(`| ingest findings/s | ${a.ingestFindingsPerSecond.off.join(', ')} | ${a.ingestFindingsPerSecond.on.join(', ')} | ${ratio(a.ingestFindingsPerSecond.on, a.ingestFindingsPerSecond.off)} | >= 0.9 |`);
+      lines.push(`| ingest findings/s, one image in 20 running | ${a.ingestFindingsPerSecond.off.join(', ')} | ${a.ingestFindingsPerSecond.on.join(', ')} | ${ratio(a.ingestFindingsPerSecond.on, a.ingestFindingsPerSecond.off)} | >= 0.9 |`);
+      lines.push(`| ingest findings/s, every image running | ${a.ingestAllRunningFindingsPerSecond.off.join(', ')} | ${a.ingestAllRunningFindingsPerSecond.on.join(', ')} | ${ratio(a.ingestAllRunningFindingsPerSecond.on, a.ingestAllRunningFindingsPerSecond.off)} | >= 0.9 |`);
       lines.push(`| watcher's first list, ms | ${a.firstListMs.off.join(', ')} | ${a.firstListMs.on.join(', ')} | ${ratio(a.firstListMs.off, a.firstListMs.on)} (speed) | >= 0.9 |`);
       lines.push(`| watcher's resync, ms | ${a.resyncListMs.off.join(', ')} | ${a.resyncListMs.on.join(', ')} | ${ratio(a.resyncListMs.off, a.resyncListMs.on)} (speed) | >= 0.9 |`);
       const f = a.flood;

@@ -127,6 +127,25 @@ for (const kind of databaseKinds) {
       await ingest(server, podList([['jobs', 'web', 'e1', image('web', 'b')], ['jobs', 'job', 'f1', image('job', 'f')]]), { clusterArn: batch });
       await eventually(async () => assert.deepEqual(ofType('exposure.opened').filter((e) => e.data.cluster === batch).map((e) => e.subject), ['CVE-2024-0004']));
     });
+
+    it('alerts a GHSA that names a CVE as that CVE: an id and its aliases are one exposure', async () => {
+      const ghsa = 'GHSA-4m5p-5w5w-3jcf';
+      const grype = JSON.stringify({
+        matches: [{ vulnerability: { id: ghsa, severity: 'High', fix: { versions: [], state: 'not-fixed' } }, relatedVulnerabilities: [{ id: 'CVE-2024-0009' }], artifact: { name: 'lodash', version: '4.17.20', type: 'npm' } }],
+        source: { type: 'image', target: { userInput: 'lib:1' } }, descriptor: { name: 'grype', version: '0.74.0', timestamp: '2026-12-01T00:00:00Z' },
+      });
+      await ingest(server, grype, { image: image('lib', '7') });
+      await ingest(server, trivyReport([{ id: 'CVE-2024-0009', pkg: 'lodash', version: '4.17.20', severity: 'HIGH' }], '2026-12-01T00:00:00Z'), { image: image('web2', '8') });
+      await ingest(server, podList([['shop', 'api', 'a1', image('api', 'a')], ['shop', 'lib', 'l1', image('lib', '7')]]), { clusterArn: apps });
+      await eventually(async () => assert.equal(ofType('exposure.opened').filter((e) => e.subject === 'CVE-2024-0009').length, 1));
+      const opened = ofType('exposure.opened').find((e) => e.subject === 'CVE-2024-0009');
+      assert.deepEqual(opened.data.aliases, [ghsa]);
+      const count = hook().length;
+      await ingest(server, podList([['shop', 'api', 'a1', image('api', 'a')], ['shop', 'lib', 'l1', image('lib', '7')], ['shop', 'web2', 'w1', image('web2', '8')]]), { clusterArn: apps });
+      await settle();
+      assert.equal(hook().length, count, 'the CVE itself running elsewhere in the cluster is the same exposure');
+      assert.equal(hook().filter((e) => e.subject === ghsa).length, 0);
+    });
   });
 }
 

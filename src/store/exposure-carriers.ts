@@ -37,7 +37,9 @@ export async function refreshCarriers(trx: Kysely<Database>, accountId: string, 
   const changed = new Set<string>();
   for (const chunk of chunks(digests, imagesPerStatement)) {
     const next = await carriersNow(trx, accountId, chunk);
-    const before = await trx.selectFrom('exposure_carriers').selectAll().where('account_id', '=', accountId).where(matchingImages(chunk)).execute();
+    // One indexed range per image: an OR of (repository, digest) pairs is no range to SQLite's planner.
+    const before: ExposureCarrierRow[] = [];
+    for (const image of chunk) before.push(...(await trx.selectFrom('exposure_carriers').selectAll().where('account_id', '=', accountId).where('image_repository', '=', image.repository).where('image_digest', '=', image.digest).execute()));
     const rewritten = new Set<string>();
     const rows = (list: ExposureCarrierRow[]) => groupBy(list, (r) => imageKey(r.image_repository, r.image_digest));
     const [beforeByImage, nextByImage] = [rows(before), rows(next)];
@@ -49,8 +51,9 @@ export async function refreshCarriers(trx: Kysely<Database>, accountId: string, 
       for (const r of [...old, ...now]) changed.add(exposureKey(r.vulnerability_id, r.cluster_arn));
     }
     if (rewritten.size === 0) continue;
-    const images = chunk.filter((i) => rewritten.has(imageKey(i.repository, i.digest)));
-    await trx.deleteFrom('exposure_carriers').where('account_id', '=', accountId).where(matchingImages(images)).execute();
+    for (const image of chunk.filter((i) => rewritten.has(imageKey(i.repository, i.digest)))) {
+      await trx.deleteFrom('exposure_carriers').where('account_id', '=', accountId).where('image_repository', '=', image.repository).where('image_digest', '=', image.digest).execute();
+    }
     const inserts = next.filter((r) => rewritten.has(imageKey(r.image_repository, r.image_digest)));
     for (const rowsChunk of chunks(inserts, rowsPerStatement)) await trx.insertInto('exposure_carriers').values(rowsChunk).execute();
   }

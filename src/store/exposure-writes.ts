@@ -107,11 +107,14 @@ interface Evaluation {
 export async function evaluateExposures(trx: Kysely<Database>, accountId: string, routings: AlertRouting[], keys: Set<string>, evaluation: Evaluation): Promise<void> {
   if (keys.size === 0) return;
   const vulnerabilities = [...new Set([...keys].map((k) => k.split('\u0000')[0]!))];
-  const carriers = new Map<string, ExposureCarrierRow[]>();
+  const carriers = new Map<string, CarrierFacts[]>();
   const notices = new Map<string, ExposureNoticeRow>();
   const exploited = new Set<string>();
+  // Filters on namespaces or repositories need each carrier; the others, each exposure's worst
+  // severity overall and among fixable carriers, which the database sums up far faster than it hands over rows.
+  const perCarrier = routings.some((r) => r.namespaces.length > 0 || r.repositories.length > 0);
   for (const chunk of chunks(vulnerabilities, rowsPerStatement)) {
-    for (const row of await trx.selectFrom('exposure_carriers').selectAll().where('account_id', '=', accountId).where('vulnerability_id', 'in', chunk).execute()) {
+    for (const row of perCarrier ? await carrierRows(trx, accountId, chunk) : await carrierSummaries(trx, accountId, chunk)) {
       const key = exposureKey(row.vulnerability_id, row.cluster_arn);
       if (keys.has(key)) (carriers.get(key) ?? carriers.set(key, []).get(key)!).push(row);
     }
@@ -141,6 +144,27 @@ export async function evaluateExposures(trx: Kysely<Database>, accountId: string
     }
   }
   await writes.flush(trx);
+}
+
+type CarrierFacts = Pick<ExposureCarrierRow, 'vulnerability_id' | 'cluster_arn' | 'image_repository' | 'image_digest' | 'details_group' | 'platform' | 'severity_rank' | 'fixable' | 'aliases'>;
+
+function carrierRows(trx: Kysely<Database>, accountId: string, vulnerabilities: string[]): Promise<CarrierFacts[]> {
+  return trx.selectFrom('exposure_carriers').selectAll().where('account_id', '=', accountId).where('vulnerability_id', 'in', vulnerabilities).execute();
+}
+
+/** Each exposure as at most two stand-in carriers: its worst severity, and its worst among fixable carriers. */
+async function carrierSummaries(trx: Kysely<Database>, accountId: string, vulnerabilities: string[]): Promise<CarrierFacts[]> {
+  const where = (qb: any) => qb.where('account_id', '=', accountId).where('vulnerability_id', 'in', vulnerabilities);
+  const sums = await where(trx.selectFrom('exposure_carriers').select(['vulnerability_id', 'cluster_arn'])
+    .select((eb: any) => [eb.fn.min('platform').as('platform'), eb.fn.min('severity_rank').as('rank'), eb.fn.min(eb.case().when('fixable', '=', 1).then(eb.ref('severity_rank')).end()).as('fixable_rank')]))
+    .groupBy(['vulnerability_id', 'cluster_arn']).execute() as { vulnerability_id: string; cluster_arn: string; platform: 'ECS' | 'EKS'; rank: number; fixable_rank: number | null }[];
+  const aliases = await where(trx.selectFrom('exposure_carriers').select(['vulnerability_id', 'cluster_arn', 'aliases']).distinct().where('aliases', '<>', '')).execute() as { vulnerability_id: string; cluster_arn: string; aliases: string }[];
+  const aliasesOf = new Map<string, string[]>();
+  for (const a of aliases) (aliasesOf.get(exposureKey(a.vulnerability_id, a.cluster_arn)) ?? aliasesOf.set(exposureKey(a.vulnerability_id, a.cluster_arn), []).get(exposureKey(a.vulnerability_id, a.cluster_arn))!).push(a.aliases);
+  return sums.flatMap((s) => {
+    const base = { vulnerability_id: s.vulnerability_id, cluster_arn: s.cluster_arn, image_repository: '', image_digest: '', details_group: '', platform: s.platform, aliases: (aliasesOf.get(exposureKey(s.vulnerability_id, s.cluster_arn)) ?? []).join(',') };
+    return [{ ...base, severity_rank: Number(s.rank), fixable: 0 }, ...(s.fixable_rank === null ? [] : [{ ...base, severity_rank: Number(s.fixable_rank), fixable: 1 }])];
+  });
 }
 
 /** Notices to upsert and deliveries to insert, written in a few statements at the end. */
@@ -187,7 +211,7 @@ export class OutboxWrites {
   async flush(trx: Kysely<Database>): Promise<void> {
     for (const chunk of chunks(this.notices, rowsPerStatement)) {
       await trx.insertInto('exposure_notices').values(chunk)
-        .onConflict((oc) => oc.columns(['account_id', 'destination', 'vulnerability_id', 'cluster_arn']).doUpdateSet((eb) => ({
+        .onConflict((oc) => oc.columns(['account_id', 'vulnerability_id', 'cluster_arn', 'destination']).doUpdateSet((eb) => ({
           exposure_id: eb.ref('excluded.exposure_id'), state: eb.ref('excluded.state'), severity_rank: eb.ref('excluded.severity_rank'), exploited: eb.ref('excluded.exploited'),
           opened_at: eb.ref('excluded.opened_at'), unmatched_since: eb.ref('excluded.unmatched_since'), resolved_at: eb.ref('excluded.resolved_at'),
         })))
@@ -199,7 +223,7 @@ export class OutboxWrites {
   }
 }
 
-function carrierOf(row: ExposureCarrierRow): ExposureCarrier {
+function carrierOf(row: CarrierFacts): ExposureCarrier {
   return { repository: row.image_repository, digest: row.image_digest, platform: row.platform, detailsGroup: row.details_group, rank: Number(row.severity_rank), fixable: Number(row.fixable) === 1 };
 }
 

@@ -35,10 +35,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('fixable', 'integer', (c) => c.notNull())
     // The ids the image's findings give it where they are aliases of vulnerability_id (comma-separated).
     .addColumn('aliases', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('exposure_carriers_pk', ['account_id', 'vulnerability_id', 'cluster_arn', 'image_repository', 'image_digest', 'details_group'])
+    // By image: a write rewrites the carriers of the images it changed.
+    .addPrimaryKeyConstraint('exposure_carriers_pk', ['account_id', 'image_repository', 'image_digest', 'vulnerability_id', 'cluster_arn', 'details_group'])
     .modifyEnd(withoutRowid)
     .execute();
-  await db.schema.createIndex('exposure_carriers_by_image').on('exposure_carriers').columns(['account_id', 'image_repository', 'image_digest']).execute();
+  // By exposure, covering what an exposure is looked at for (the key's other columns come with it):
+  // SQLite's planner takes an account's whole primary-key range over an index it must look up from.
+  await db.schema.createIndex('exposure_carriers_by_exposure').on('exposure_carriers').columns(['account_id', 'vulnerability_id', 'cluster_arn', 'severity_rank', 'fixable', 'platform', 'aliases']).execute();
   await db.schema
     .createTable('exposure_notices')
     .addColumn('account_id', 'varchar(12)', (c) => c.notNull())
@@ -52,9 +55,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('opened_at', 'bigint', (c) => c.notNull())
     .addColumn('unmatched_since', 'bigint')
     .addColumn('resolved_at', 'bigint')
-    .addPrimaryKeyConstraint('exposure_notices_pk', ['account_id', 'destination', 'vulnerability_id', 'cluster_arn'])
+    // By exposure first: a write looks at its exposures for every destination at once.
+    .addPrimaryKeyConstraint('exposure_notices_pk', ['account_id', 'vulnerability_id', 'cluster_arn', 'destination'])
     .modifyEnd(withoutRowid)
     .execute();
+  await db.schema.createIndex('exposure_notices_by_destination').on('exposure_notices').columns(['account_id', 'destination', 'state']).execute();
   // The relay's sweep: open exposures that nothing carries any more.
   await db.schema.createIndex('exposure_notices_unmatched').on('exposure_notices').columns(['unmatched_since']).where(sql.ref('unmatched_since'), 'is not', null).execute();
   await db.schema
