@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { runCli } from './helpers/cli.ts';
 import { databaseKinds } from './helpers/databases.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { account, digest, eksCluster, fastAlerts, image, ingest, podList, secret, settle, trivyReport } from './helpers/alert-world.ts';
@@ -145,6 +146,19 @@ for (const kind of databaseKinds) {
       await settle();
       assert.equal(hook().length, count, 'the CVE itself running elsewhere in the cluster is the same exposure');
       assert.equal(hook().filter((e) => e.subject === ghsa).length, 0);
+    });
+
+    it('imagescope alerts off: writers keep no alert state any more', async () => {
+      const result = await runCli(['alerts', 'off', '--db', server.database.location]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, 'alerts off: forgot hook\n');
+      const count = hook().length;
+      await ingest(server, trivyReport([{ id: 'CVE-2024-0010', pkg: 'musl', version: '1.2.4-r0', severity: 'CRITICAL' }], '2026-12-01T00:00:00Z'), { image: image('late', '6') });
+      await ingest(server, podList([['shop', 'api', 'a1', image('api', 'a')], ['shop', 'late', 'z1', image('late', '6')]]), { clusterArn: apps });
+      await settle();
+      assert.equal(hook().length, count, 'nothing sent');
+      assert.deepEqual(await server.store.alerts.deliveries({ state: 'pending', limit: 5 }), [], 'nothing queued');
+      assert.equal((await runCli(['alerts', 'off', '--db', server.database.location])).stdout, 'alerts were off: no destination was registered\n');
     });
   });
 }

@@ -275,7 +275,7 @@ describe('imagescope serve', () => {
 
 describe('imagescope introduces itself', () => {
   const commands = [['serve'], ['ingest'], ['keys'], ['keys', 'create'], ['keys', 'list'], ['keys', 'revoke'], ['check'], ['scan'],
-    ['watch'], ['watch', 'kubernetes'], ['watch', 'ecs'], ['watch', 'ecr'], ['watch', 'inspector2'], ['watch', 'scan'], ['alerts'], ['alerts', 'test']];
+    ['watch'], ['watch', 'kubernetes'], ['watch', 'ecs'], ['watch', 'ecr'], ['watch', 'inspector2'], ['watch', 'scan'], ['alerts'], ['alerts', 'test'], ['alerts', 'off']];
 
   it('prints its version', async () => {
     const { version } = JSON.parse(readFixture(new URL('../package.json', import.meta.url).pathname)) as { version: string };

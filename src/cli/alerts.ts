@@ -3,10 +3,10 @@
 // exposure opens.
 import { randomUUID } from 'node:crypto';
 import { Command, Option } from 'commander';
-import { withExamples } from './options.ts';
+import { dbOption, withExamples } from './options.ts';
 
 export function alertsCommand(): Command {
-  const alerts = new Command('alerts').description('exposure alerts: try a destination of the alerts file');
+  const alerts = new Command('alerts').description('exposure alerts: try a destination of the alerts file, or turn alerts off');
   const test = alerts
     .command('test')
     .description('send a signed sample event to one destination and print its answer; exits 1 unless it answers 2xx')
@@ -52,5 +52,20 @@ export function alertsCommand(): Command {
       if (!ok) process.exitCode = 1;
     });
   withExamples(test, 'imagescope alerts test --alerts ./alerts.yaml --destination security-team');
+  const off = alerts
+    .command('off')
+    .description('forget the destinations servers registered: writers stop keeping alert state, and what was still to be sent is marked dead')
+    .addOption(dbOption())
+    .action(async (flags: { db: string }) => {
+      const { openStore } = await import('../store/open-store.ts');
+      const store = await openStore(flags.db);
+      try {
+        const { removed } = await store.alerts.registerDestinations([], Date.now());
+        process.stdout.write(removed.length ? `alerts off: forgot ${removed.join(', ')}\n` : 'alerts were off: no destination was registered\n');
+      } finally {
+        await store.close();
+      }
+    });
+  withExamples(off, 'imagescope alerts off --db ./imagescope.sqlite');
   return withExamples(alerts, 'imagescope alerts test --alerts ./alerts.yaml --destination slack-prod');
 }
