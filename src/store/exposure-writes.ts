@@ -28,7 +28,7 @@ export interface DeliveryFacts {
   change?: NoticeEvent['change'];
   openedAt?: number;
   resolvedAt?: number;
-  /** A summary's counts and lists (alert-summaries). */
+  /** A summary's reason and counts (alert-payloads.ts adds what is open when it is sent). */
   summary?: unknown;
 }
 
