@@ -74,6 +74,7 @@ const csvExports: Record<string, [string, Record<string, string>][]> = {
   '/api/v1/pipelines': [['/api/v1/pipelines', {}], ['/api/v1/pipelines', { by: 'build' }]],
   '/api/v1/coverage': [['/api/v1/coverage', {}]],
   '/api/v1/openapi.json': [], // the API's description: not a list
+  '/api/v1/alerts/deliveries': [], // JSON only (it refuses format=csv)
 };
 
 /** Whether a spreadsheet would read the cell as a formula. */

@@ -37,6 +37,7 @@ const requests: [string, string, Record<string, string>][] = [
   ['/api/v1/coverage', '/api/v1/coverage', { state: 'SOMETIMES' }],
   ['/api/v1/alerts/deliveries', '/api/v1/alerts/deliveries', {}],
   ['/api/v1/alerts/deliveries', '/api/v1/alerts/deliveries', { state: 'lost' }],
+  ['/api/v1/alerts/deliveries', '/api/v1/alerts/deliveries', { format: 'csv' }],
   ['/api/v1/openapi.json', '/api/v1/openapi.json', {}],
 ];
 

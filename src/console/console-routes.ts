@@ -64,6 +64,7 @@ export const consoleRoutes: ConsoleRoute[] = [
     name: 'api_alert_deliveries',
     async handle(request, _context, deps) {
       requireAdmin(request);
+      if (formatOf(request.query) === 'csv') throw new ConsoleInputError('format', 'deliveries are an operational log: they answer JSON only');
       return jsonResponse(await alertsView(deps.store, deps.alertDestinations, request.accountId, request.query, routingOf));
     },
   },
