@@ -7,6 +7,9 @@ import { databaseKinds, postgresTestUrl } from './helpers/databases.ts';
 import { ecsTaskEvent, jsonLines } from './helpers/ecs-events.ts';
 import { ingestViaEndpoint, postRaw, readiness, startTestServer } from './helpers/server.ts';
 import { startTcpProxy } from './helpers/tcp-proxy.ts';
+import { sql } from 'kysely';
+import { openStore } from '../src/store/open-store.ts';
+import type { KyselyStore } from '../src/store/kysely-store.ts';
 
 const query = JSON.stringify({ filter: { resourceId: 'arn:aws:ecr:us-west-2:111122223333:repository/app' } });
 
@@ -36,6 +39,30 @@ describe('an unavailable database', () => {
       if (previous === undefined) delete process.env.IMAGESCOPE_SQLITE_BUSY_TIMEOUT_MS;
       else process.env.IMAGESCOPE_SQLITE_BUSY_TIMEOUT_MS = previous;
       await server.stop();
+    }
+  });
+
+  it('PostgreSQL dropping a connection while a query runs on it: the query fails, the process goes on', { skip: !postgresTestUrl && 'IMAGESCOPE_TEST_DATABASE_URL is not set' }, async () => {
+    const database = await databaseKinds[1].create();
+    const proxy = await startTcpProxy(new URL(database.location));
+    const viaProxy = new URL(database.location);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const store = await openStore(viaProxy.toString());
+    const uncaught: unknown[] = [];
+    const record = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', record);
+    try {
+      const running = sql`select pg_sleep(2)`.execute((store as KyselyStore).db);
+      await new Promise((r) => setTimeout(r, 200));
+      await proxy.cut();
+      await assert.rejects(running, /Connection terminated unexpectedly/);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(uncaught, [], 'no uncaught error event');
+    } finally {
+      process.removeListener('uncaughtException', record);
+      await store.close();
+      await proxy.close();
+      await database.drop();
     }
   });
 

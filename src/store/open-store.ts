@@ -80,5 +80,9 @@ async function openPostgresPool(url: string): Promise<pg.Pool> {
   // An idle connection that the server drops (restart, failover) emits 'error' on the pool; unhandled,
   // that would crash the process. The pool discards the connection and the next query opens another.
   pool.on('error', () => undefined);
+  // A connection that drops while a query runs on it (checked out, so without the pool's listener)
+  // emits 'error' on its client too: the query already rejects with it, and the pool discards the
+  // connection when it is released, so the event itself must not become an uncaught exception.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
