@@ -3,23 +3,12 @@
 // is itself a secret), so that every writer, whichever process it runs in, decides in its own
 // transaction which destinations an exposure's change concerns.
 import { severityRank } from '../domain/severity.ts';
-import type { AlertEventType, Destination } from './alerts-file.ts';
+import type { Destination } from './alerts-file.ts';
 
-export interface AlertRouting {
-  name: string;
-  type: 'webhook' | 'slack';
-  events: AlertEventType[];
+export type AlertRouting = Pick<Destination, 'name' | 'type' | 'events' | 'accounts' | 'clusters' | 'namespaces' | 'repositories' | 'fixAvailableOnly' | 'resolveAfterMs' | 'cooldownMs' | 'batchWindowMs'> & {
   /** The least severe rank (CRITICAL 0 ... UNTRIAGED 5) it hears about. */
   minRank: number;
-  accounts: string[];
-  clusters: string[];
-  namespaces: string[];
-  repositories: string[];
-  fixAvailableOnly: boolean;
-  resolveAfterMs: number;
-  cooldownMs: number;
-  batchWindowMs: number;
-}
+};
 
 export function routingOf(destination: Destination): AlertRouting {
   const { name, type, events, minSeverity, accounts, clusters, namespaces, repositories, fixAvailableOnly, resolveAfterMs, cooldownMs, batchWindowMs } = destination;

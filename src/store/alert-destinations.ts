@@ -10,6 +10,7 @@ import { eventIdOf } from '../alerts/exposure-notices.ts';
 import { exposureKey, refreshCarriers } from './exposure-carriers.ts';
 import { evaluateExposures, OutboxWrites } from './exposure-writes.ts';
 import type { Database } from './schema.ts';
+import { entryOf } from '../domain/map-entries.ts';
 
 export interface Registration {
   added: string[];
@@ -44,7 +45,7 @@ async function turnOn(trx: Kysely<Database>, now: number): Promise<void> {
   await trx.deleteFrom('exposure_carriers').execute();
   const running = await trx.selectFrom('image_runtime').select(['account_id', 'image_repository', 'image_digest']).where('running_count', '>', 0).execute();
   const byAccount = new Map<string, { repository: string; digest: string }[]>();
-  for (const r of running) (byAccount.get(r.account_id) ?? byAccount.set(r.account_id, []).get(r.account_id)!).push({ repository: r.image_repository, digest: r.image_digest });
+  for (const r of running) entryOf(byAccount, r.account_id, () => []).push({ repository: r.image_repository, digest: r.image_digest });
   for (const [accountId, images] of byAccount) await refreshCarriers(trx, accountId, images);
   const clusters = await trx.selectFrom('runtime_units').select(['account_id', 'cluster_arn']).distinct().execute();
   for (const c of clusters) {
@@ -57,10 +58,10 @@ async function baseline(trx: Kysely<Database>, routings: AlertRouting[], now: nu
   if (routings.length === 0) return;
   const keys = await trx.selectFrom('exposure_carriers').select(['account_id', 'vulnerability_id', 'cluster_arn']).distinct().execute();
   const byAccount = new Map<string, Set<string>>();
-  for (const k of keys) (byAccount.get(k.account_id) ?? byAccount.set(k.account_id, new Set()).get(k.account_id)!).add(exposureKey(k.vulnerability_id, k.cluster_arn));
+  for (const k of keys) entryOf(byAccount, k.account_id, () => new Set()).add(exposureKey(k.vulnerability_id, k.cluster_arn));
   // A destination whose filters changed may have open notices that no longer match: look at them too.
   const open = await trx.selectFrom('exposure_notices').select(['account_id', 'vulnerability_id', 'cluster_arn']).where('destination', 'in', routings.map((r) => r.name)).where('state', '=', 'open').execute();
-  for (const k of open) (byAccount.get(k.account_id) ?? byAccount.set(k.account_id, new Set()).get(k.account_id)!).add(exposureKey(k.vulnerability_id, k.cluster_arn));
+  for (const k of open) entryOf(byAccount, k.account_id, () => new Set()).add(exposureKey(k.vulnerability_id, k.cluster_arn));
   for (const [accountId, accountKeys] of byAccount) {
     await evaluateExposures(trx, accountId, routings, accountKeys, { cause: 'runtime', now, silentClusters: new Set(), silent: true });
     const matched = await trx.selectFrom('exposure_notices').select(['destination', (eb) => eb.fn.countAll<number>().as('open')]).where('account_id', '=', accountId)

@@ -10,6 +10,7 @@ import type { AlertRouting } from '../alerts/alert-routing.ts';
 import { eventIdOf, resolvesNow } from '../alerts/exposure-notices.ts';
 import { noticeOf, OutboxWrites } from './exposure-writes.ts';
 import type { AlertDeliveryRow, AlertDeliveryState, Database } from './schema.ts';
+import { entryOf } from '../domain/map-entries.ts';
 
 export interface ClaimedMessage {
   messageId: string;
@@ -47,7 +48,7 @@ export async function resolveUncarried(trx: Kysely<Database>, routing: AlertRout
       .where('account_id', '=', row.account_id).where('destination', '=', row.destination).where('vulnerability_id', '=', row.vulnerability_id).where('cluster_arn', '=', row.cluster_arn)
       .where('state', '=', 'open').where('unmatched_since', '=', row.unmatched_since).executeTakeFirst();
     if (Number(moved.numUpdatedRows) === 0) continue;
-    const writes = byAccount.get(row.account_id) ?? byAccount.set(row.account_id, new OutboxWrites(row.account_id, now)).get(row.account_id)!;
+    const writes = entryOf(byAccount, row.account_id, () => new OutboxWrites(row.account_id, now));
     writes.add(routing, { accountId: row.account_id, clusterArn: row.cluster_arn, vulnerabilityId: row.vulnerability_id }, step, false);
   }
   let resolved = 0;

@@ -8,6 +8,7 @@ import type { ImageKey } from '../domain/images.ts';
 import { parseVulnerabilityLines, type ImageVulnerability } from './image-summaries.ts';
 import type { Database, ExposureCarrierRow } from './schema.ts';
 import { chunks } from './transactions.ts';
+import { entryOf } from '../domain/map-entries.ts';
 
 const imagesPerStatement = 100;
 const rowsPerStatement = 300;
@@ -23,7 +24,7 @@ export async function runningDigestsOf(trx: Kysely<Database>, accountId: string,
   const out = new Map(scanned.map((i) => [imageKey(i.repository, i.digest), i]));
   for (const chunk of chunks(scanned, imagesPerStatement)) {
     const links = await trx.selectFrom('image_digest_links').select(['image_repository', 'linked_digest']).where('account_id', '=', accountId)
-      .where((eb) => eb.or(chunk.map((i) => eb.and([eb('image_repository', '=', i.repository), eb('image_digest', '=', i.digest)])))).execute();
+      .where(matchingImages(chunk)).execute();
     for (const l of links) out.set(imageKey(l.image_repository, l.linked_digest), { repository: l.image_repository, digest: l.linked_digest });
   }
   return [...out.values()];
@@ -101,7 +102,7 @@ async function carriersNow(trx: Kysely<Database>, accountId: string, digests: Im
 async function vulnerabilitiesOf(trx: Kysely<Database>, accountId: string, digests: ImageKey[]): Promise<Map<string, ImageVulnerability[]>> {
   const scannedAs = new Map(digests.map((d) => [imageKey(d.repository, d.digest), imageKey(d.repository, d.digest)]));
   const links = await trx.selectFrom('image_digest_links').select(['image_repository', 'linked_digest', 'image_digest']).where('account_id', '=', accountId)
-    .where((eb) => eb.or(digests.map((i) => eb.and([eb('image_repository', '=', i.repository), eb('linked_digest', '=', i.digest)])))).execute();
+    .where(matchingImages(digests, 'linked_digest')).execute();
   const targets = new Map(digests.map((d) => [imageKey(d.repository, d.digest), d]));
   for (const l of links) {
     scannedAs.set(imageKey(l.image_repository, l.linked_digest), imageKey(l.image_repository, l.image_digest));
@@ -136,8 +137,9 @@ export async function canonicalIds(trx: Kysely<Database>, accountId: string, ids
   return out;
 }
 
-function matchingImages(images: ImageKey[]) {
-  return (eb: any) => eb.or(images.map((i) => eb.and([eb('image_repository', '=', i.repository), eb('image_digest', '=', i.digest)])));
+/** `(repository, digest)` is one of these images' (`digestColumn`: the column holding the digest). */
+export function matchingImages(images: ImageKey[], digestColumn = 'image_digest') {
+  return (eb: any) => eb.or(images.map((i) => eb.and([eb('image_repository', '=', i.repository), eb(digestColumn, '=', i.digest)])));
 }
 
 function sameRows(a: ExposureCarrierRow[], b: ExposureCarrierRow[]): boolean {
@@ -149,11 +151,6 @@ function sameRows(a: ExposureCarrierRow[], b: ExposureCarrierRow[]): boolean {
 
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
-  }
+  for (const item of items) entryOf(out, key(item), () => []).push(item);
   return out;
 }

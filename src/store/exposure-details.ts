@@ -2,6 +2,7 @@
 // their tags, the workloads that run them (EKS workloads by namespace, ECS task groups) with their
 // running units, and the ids its details name as the same vulnerability. Read from the rollups, by key.
 import type { Kysely } from 'kysely';
+import { matchingImages } from './exposure-carriers.ts';
 import type { Database, ExposureCarrierRow, ExposureNoticeRow } from './schema.ts';
 
 export interface RunningWorkload {
@@ -30,21 +31,20 @@ export async function exposureDetails(db: Kysely<Database>, accountId: string, c
   const tags = new Map<string, string[]>();
   const workloads: RunningWorkload[] = [];
   if (images.length) {
-    const matching = (eb: any, digestColumn: string) => eb.or(images.map((i) => eb.and([eb('image_repository', '=', i.repository), eb(digestColumn, '=', i.digest)])));
-    const links = await db.selectFrom('image_digest_links').select(['image_repository', 'linked_digest', 'image_digest']).where('account_id', '=', accountId).where((eb) => matching(eb, 'linked_digest')).execute();
+    const links = await db.selectFrom('image_digest_links').select(['image_repository', 'linked_digest', 'image_digest']).where('account_id', '=', accountId).where(matchingImages(images, 'linked_digest')).execute();
     const scannedAs = new Map(links.map((l) => [`${l.image_repository}\u0000${l.linked_digest}`, l.image_digest]));
     const scanned = await db.selectFrom('scanned_images').select(['image_repository', 'image_digest', 'image_tags']).where('account_id', '=', accountId)
-      .where((eb) => eb.or([...images, ...links.map((l) => ({ repository: l.image_repository, digest: l.image_digest }))].map((i) => eb.and([eb('image_repository', '=', i.repository), eb('image_digest', '=', i.digest)])))).execute();
+      .where(matchingImages([...images, ...links.map((l) => ({ repository: l.image_repository, digest: l.image_digest }))])).execute();
     const tagsOf = new Map(scanned.map((s) => [`${s.image_repository}\u0000${s.image_digest}`, s.image_tags ? s.image_tags.split(',') : []]));
     for (const i of images) {
       const key = `${i.repository}\u0000${i.digest}`;
       tags.set(key, tagsOf.get(key) ?? tagsOf.get(`${i.repository}\u0000${scannedAs.get(key)}`) ?? []);
     }
     const eks = await db.selectFrom('image_workloads').select(['image_repository', 'image_digest', 'details_group', 'workload_type', 'workload_name', 'running_count'])
-      .where('account_id', '=', accountId).where((eb) => matching(eb, 'image_digest')).where('cluster_arn', '=', clusterArn).where('platform', '=', 'EKS').where('running_count', '>', 0).execute();
+      .where('account_id', '=', accountId).where(matchingImages(images)).where('cluster_arn', '=', clusterArn).where('platform', '=', 'EKS').where('running_count', '>', 0).execute();
     for (const w of eks) workloads.push({ repository: w.image_repository, digest: w.image_digest, platform: 'EKS', detailsGroup: w.details_group, kind: w.workload_type, name: w.workload_name, runningUnits: Number(w.running_count) });
     const ecs = await db.selectFrom('image_usage').select(['image_repository', 'image_digest', 'details_group', 'running_count'])
-      .where('account_id', '=', accountId).where((eb) => matching(eb, 'image_digest')).where('cluster_arn', '=', clusterArn).where('platform', '=', 'ECS').where('running_count', '>', 0).execute();
+      .where('account_id', '=', accountId).where(matchingImages(images)).where('cluster_arn', '=', clusterArn).where('platform', '=', 'ECS').where('running_count', '>', 0).execute();
     for (const g of ecs) {
       // An ECS task group is `service:<name>` or `family:<name>`.
       const [kind, ...name] = g.details_group.split(':');

@@ -14,6 +14,7 @@ import type { ImageKey } from '../domain/images.ts';
 import { exposureKey, refreshCarriers, runningDigestsOf } from './exposure-carriers.ts';
 import type { AlertDeliveryRow, Database, ExposureCarrierRow, ExposureNoticeRow } from './schema.ts';
 import { chunks } from './transactions.ts';
+import { entryOf } from '../domain/map-entries.ts';
 
 const rowsPerStatement = 300;
 
@@ -116,7 +117,7 @@ export async function evaluateExposures(trx: Kysely<Database>, accountId: string
   for (const chunk of chunks(vulnerabilities, rowsPerStatement)) {
     for (const row of perCarrier ? await carrierRows(trx, accountId, chunk) : await carrierSummaries(trx, accountId, chunk)) {
       const key = exposureKey(row.vulnerability_id, row.cluster_arn);
-      if (keys.has(key)) (carriers.get(key) ?? carriers.set(key, []).get(key)!).push(row);
+      if (keys.has(key)) entryOf(carriers, key, () => []).push(row);
     }
     for (const row of await trx.selectFrom('exposure_notices').selectAll().where('account_id', '=', accountId).where('vulnerability_id', 'in', chunk).execute()) {
       if (keys.has(exposureKey(row.vulnerability_id, row.cluster_arn))) notices.set(`${row.destination}\u0000${exposureKey(row.vulnerability_id, row.cluster_arn)}`, row);
@@ -160,7 +161,7 @@ async function carrierSummaries(trx: Kysely<Database>, accountId: string, vulner
     .groupBy(['vulnerability_id', 'cluster_arn']).execute() as { vulnerability_id: string; cluster_arn: string; platform: 'ECS' | 'EKS'; rank: number; fixable_rank: number | null }[];
   const aliases = await where(trx.selectFrom('exposure_carriers').select(['vulnerability_id', 'cluster_arn', 'aliases']).distinct().where('aliases', '<>', '')).execute() as { vulnerability_id: string; cluster_arn: string; aliases: string }[];
   const aliasesOf = new Map<string, string[]>();
-  for (const a of aliases) (aliasesOf.get(exposureKey(a.vulnerability_id, a.cluster_arn)) ?? aliasesOf.set(exposureKey(a.vulnerability_id, a.cluster_arn), []).get(exposureKey(a.vulnerability_id, a.cluster_arn))!).push(a.aliases);
+  for (const a of aliases) entryOf(aliasesOf, exposureKey(a.vulnerability_id, a.cluster_arn), () => []).push(a.aliases);
   return sums.flatMap((s) => {
     const base = { vulnerability_id: s.vulnerability_id, cluster_arn: s.cluster_arn, image_repository: '', image_digest: '', details_group: '', platform: s.platform, aliases: (aliasesOf.get(exposureKey(s.vulnerability_id, s.cluster_arn)) ?? []).join(',') };
     return [{ ...base, severity_rank: Number(s.rank), fixable: 0 }, ...(s.fixable_rank === null ? [] : [{ ...base, severity_rank: Number(s.fixable_rank), fixable: 1 }])];
